@@ -1,0 +1,171 @@
+//! The one error type of the core: stable `code()` strings and a `retryable()` flag cross the
+//! WASM boundary; the words a user reads for each code live in the extension's `_locales`.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Every failure Gloss can report. The `String` payloads are technical detail (often the
+/// provider's own message), shown beneath the localised text for the code.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum GlossError {
+    #[error("no article found on this page")]
+    NoArticle,
+    #[error("page too large: {0}")]
+    TooLarge(String),
+    #[error("this provider needs an API key")]
+    MissingKey,
+    #[error("the API key was rejected: {0}")]
+    BadKey(String),
+    #[error("access denied: {0}")]
+    Forbidden(String),
+    /// A local Ollama refused the extension's `Origin` (403 with an empty body).
+    #[error("Ollama refused the extension's origin")]
+    OllamaOrigin,
+    #[error("unknown model: {0}")]
+    ModelNotFound(String),
+    #[error("rate limited: {detail}")]
+    RateLimited { detail: String, retry_after_ms: Option<u64> },
+    /// Quota, billing or spend limit: retrying cannot help.
+    #[error("quota or billing limit reached: {0}")]
+    Quota(String),
+    #[error("provider overloaded: {detail}")]
+    Overloaded { detail: String, retry_after_ms: Option<u64> },
+    #[error("provider error {status}: {detail}")]
+    Server { status: u16, detail: String, retry_after_ms: Option<u64> },
+    #[error("the article is longer than the model's context: {0}")]
+    ContextTooLong(String),
+    #[error("request rejected ({status}): {detail}")]
+    BadRequest { status: u16, detail: String },
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("the response stream ended before it was complete")]
+    StreamCut,
+    #[error("unreadable response: {0}")]
+    BadResponse(String),
+    #[error("the translation did not line up with the source: {0}")]
+    Misaligned(String),
+    #[error("invalid input: {0}")]
+    Invalid(String),
+}
+
+impl GlossError {
+    /// Stable identifier the extension branches on (never on the message).
+    pub fn code(&self) -> &'static str {
+        match self {
+            GlossError::NoArticle => "no_article",
+            GlossError::TooLarge(_) => "too_large",
+            GlossError::MissingKey => "missing_key",
+            GlossError::BadKey(_) => "bad_key",
+            GlossError::Forbidden(_) => "forbidden",
+            GlossError::OllamaOrigin => "ollama_origin",
+            GlossError::ModelNotFound(_) => "model_not_found",
+            GlossError::RateLimited { .. } => "rate_limited",
+            GlossError::Quota(_) => "quota",
+            GlossError::Overloaded { .. } => "overloaded",
+            GlossError::Server { .. } => "server",
+            GlossError::ContextTooLong(_) => "context_too_long",
+            GlossError::BadRequest { .. } => "bad_request",
+            GlossError::Network(_) => "network",
+            GlossError::StreamCut => "stream_cut",
+            GlossError::BadResponse(_) => "bad_response",
+            GlossError::Misaligned(_) => "misaligned",
+            GlossError::Invalid(_) => "invalid",
+        }
+    }
+
+    /// Whether the same request may succeed if sent again (after `retry_after_ms`, if any).
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self,
+            GlossError::RateLimited { .. }
+                | GlossError::Overloaded { .. }
+                | GlossError::Server { .. }
+                | GlossError::Network(_)
+                | GlossError::StreamCut
+                | GlossError::Misaligned(_)
+        )
+    }
+
+    /// The wait the provider asked for, when it said one.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            GlossError::RateLimited { retry_after_ms, .. }
+            | GlossError::Overloaded { retry_after_ms, .. }
+            | GlossError::Server { retry_after_ms, .. } => *retry_after_ms,
+            _ => None,
+        }
+    }
+
+    /// The form that crosses the WASM boundary.
+    pub fn info(&self) -> ErrorInfo {
+        ErrorInfo {
+            code: self.code().to_string(),
+            message: self.to_string(),
+            retryable: self.retryable(),
+            retry_after_ms: self.retry_after_ms(),
+        }
+    }
+}
+
+/// `{code, message, retryable}` as the extension sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorInfo {
+    pub code: String,
+    pub message: String,
+    pub retryable: bool,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub retry_after_ms: Option<u64>,
+}
+
+impl From<&GlossError> for ErrorInfo {
+    fn from(e: &GlossError) -> Self {
+        e.info()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_snake_case() {
+        let all = [
+            GlossError::NoArticle,
+            GlossError::TooLarge(String::new()),
+            GlossError::MissingKey,
+            GlossError::BadKey(String::new()),
+            GlossError::Forbidden(String::new()),
+            GlossError::OllamaOrigin,
+            GlossError::ModelNotFound(String::new()),
+            GlossError::RateLimited { detail: String::new(), retry_after_ms: None },
+            GlossError::Quota(String::new()),
+            GlossError::Overloaded { detail: String::new(), retry_after_ms: None },
+            GlossError::Server { status: 500, detail: String::new(), retry_after_ms: None },
+            GlossError::ContextTooLong(String::new()),
+            GlossError::BadRequest { status: 400, detail: String::new() },
+            GlossError::Network(String::new()),
+            GlossError::StreamCut,
+            GlossError::BadResponse(String::new()),
+            GlossError::Misaligned(String::new()),
+            GlossError::Invalid(String::new()),
+        ];
+        let mut codes: Vec<&str> = all.iter().map(GlossError::code).collect();
+        assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+    }
+
+    #[test]
+    fn quota_and_auth_are_final_rate_limits_are_not() {
+        assert!(!GlossError::Quota("insufficient_quota".into()).retryable());
+        assert!(!GlossError::BadKey("x".into()).retryable());
+        let e = GlossError::RateLimited { detail: "slow down".into(), retry_after_ms: Some(2000) };
+        assert!(e.retryable());
+        let info = serde_json::to_value(e.info()).unwrap_or_default();
+        assert_eq!(info["code"], "rate_limited");
+        assert_eq!(info["retryAfterMs"], 2000);
+        assert_eq!(info["retryable"], true);
+    }
+}
