@@ -159,3 +159,29 @@ impl TextCounts {
         u32::try_from(minutes.max(1)).unwrap_or(u32::MAX)
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A small article for prompt and translation tests.
+    pub fn sample_article() -> Article {
+        let html = "<html lang=en><head><title>Sample</title></head><body><article>\
+            <h1>Heading one</h1><p>A first paragraph with <b>bold</b> words and a \
+            <a href=\"https://example.com/ref\">link</a>.</p><ul><li>Item one</li><li>Item two</li></ul>\
+            <p>A closing paragraph.</p></article></body></html>";
+        Article {
+            title: "Sample".into(),
+            byline: None,
+            site_name: None,
+            published_time: None,
+            lang: "en".into(),
+            dir: None,
+            excerpt: None,
+            url: Some("https://example.com/a".into()),
+            word_count: 20,
+            reading_minutes: 1,
+            blocks: crate::blocks::from_html(html),
+        }
+    }
+}

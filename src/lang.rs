@@ -132,3 +132,37 @@ mod tests {
         assert_eq!(one(""), "und");
     }
 }
+
+/// English names for the language codes the options page offers, used in prompts (models follow
+/// "Japanese" more reliably than "ja").
+const NAMES: &[(&str, &str)] = &[
+    ("ar", "Arabic"), ("de", "German"), ("el", "Greek"), ("en", "English"), ("es", "Spanish"),
+    ("fr", "French"), ("he", "Hebrew"), ("hi", "Hindi"), ("id", "Indonesian"), ("it", "Italian"),
+    ("ja", "Japanese"), ("ko", "Korean"), ("nl", "Dutch"), ("pl", "Polish"), ("pt", "Portuguese"),
+    ("ru", "Russian"), ("sv", "Swedish"), ("th", "Thai"), ("tr", "Turkish"), ("uk", "Ukrainian"),
+    ("vi", "Vietnamese"), ("zh", "Chinese (Simplified)"), ("zh-CN", "Chinese (Simplified)"),
+    ("zh-TW", "Chinese (Traditional)"),
+];
+
+/// The English name of a language code, or the code itself when it is not in the table.
+pub fn name(code: &str) -> &str {
+    NAMES
+        .iter()
+        .find(|(c, _)| c.eq_ignore_ascii_case(code))
+        .or_else(|| {
+            let primary = code.split(['-', '_']).next().unwrap_or(code);
+            NAMES.iter().find(|(c, _)| c.eq_ignore_ascii_case(primary))
+        })
+        .map_or(code, |(_, n)| n)
+}
+
+#[cfg(test)]
+mod name_tests {
+    #[test]
+    fn names_by_code_and_primary_subtag() {
+        assert_eq!(super::name("ja"), "Japanese");
+        assert_eq!(super::name("en-GB"), "English");
+        assert_eq!(super::name("zh-TW"), "Chinese (Traditional)");
+        assert_eq!(super::name("tlh"), "tlh");
+    }
+}

@@ -3,9 +3,16 @@
 
 pub mod article;
 pub mod blocks;
+pub mod digest;
 pub mod error;
+pub mod extractive;
 pub mod lang;
+pub mod markdown;
+pub mod prompt;
+pub mod reasoning;
 pub mod text;
+pub mod tokens;
+pub mod translate;
 
 pub use article::{extract, Article, Block, BlockKind};
 pub use error::{ErrorInfo, GlossError};

@@ -1,0 +1,11 @@
+//! A provider-neutral prompt: what `provider` turns into each wire format's request body.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prompt {
+    pub system: String,
+    pub user: String,
+    pub max_tokens: u32,
+}
