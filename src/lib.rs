@@ -6,10 +6,14 @@ pub mod blocks;
 pub mod digest;
 pub mod error;
 pub mod extractive;
+pub mod http_error;
 pub mod lang;
 pub mod markdown;
 pub mod prompt;
+pub mod provider;
 pub mod reasoning;
+pub mod session;
+pub mod stream;
 pub mod text;
 pub mod tokens;
 pub mod translate;
@@ -17,3 +21,6 @@ pub mod translate;
 pub use article::{extract, Article, Block, BlockKind};
 pub use error::{ErrorInfo, GlossError};
 pub use text::Span;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

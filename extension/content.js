@@ -1,0 +1,271 @@
+// The in-page panel. Injected on the reader's click; runs no WASM (Chromium refuses it in
+// content scripts on strict-CSP pages) and never sees the API key. Everything it shows is
+// built as DOM nodes with textContent: page text and model output never become HTML.
+(() => {
+  const { PORT_NAME, T, SECTION } = globalThis.GlossProtocol;
+  const HOST_ID = 'gloss-extension-root';
+
+  // A second click on a page that already has the panel re-opens it.
+  const existing = globalThis.__glossPanel;
+  if (existing && document.getElementById(HOST_ID)) {
+    existing.show();
+    return;
+  }
+
+  const msg = (key, subs) => chrome.i18n.getMessage(key, subs) || key;
+
+  /** Creates an element with attributes and children (strings become text nodes). */
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value == null || value === false) continue;
+      if (key === 'class') node.className = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    node.append(...children.flat().filter((c) => c != null));
+    return node;
+  }
+
+  /** Renders spans (plain text with inline styles) as nodes. Links are http(s) only. */
+  function renderSpans(spans) {
+    return (spans ?? []).map((span) => {
+      let node = document.createTextNode(span.text);
+      if (span.code) node = el('code', {}, node);
+      if (span.italic) node = el('em', {}, node);
+      if (span.bold) node = el('strong', {}, node);
+      if (span.href && /^https?:\/\//i.test(span.href)) {
+        node = el('a', { href: span.href, target: '_blank', rel: 'noopener noreferrer' }, node);
+      }
+      return node;
+    });
+  }
+
+  const provenanceText = (p) => (p ? [p.provider, p.lang, p.model].join(' · ') : '');
+
+  // ---- the panel's frame ----
+  const host = el('div', { id: HOST_ID });
+  // Keep the host out of the page's layout and styling entirely.
+  host.style.cssText = 'all: initial; position: fixed; z-index: 2147483647; top: 0; right: 0; width: 0; height: 0;';
+  const root = host.attachShadow({ mode: 'open' });
+  const stylesheet = el('link', { rel: 'stylesheet', href: chrome.runtime.getURL('panel.css') });
+  const panel = el('aside', { class: 'panel', role: 'complementary', 'aria-label': msg('panelLabel'), hidden: true });
+  const tab = el('button', { class: 'tab', type: 'button', hidden: true, 'aria-label': msg('expandPanel'), onclick: () => show() }, 'Gloss');
+  const collapseButton = el('button', { class: 'icon', type: 'button', title: msg('collapsePanel'), 'aria-label': msg('collapsePanel'), onclick: () => collapse() }, '–');
+  const closeButton = el('button', { class: 'icon', type: 'button', title: msg('closePanel'), 'aria-label': msg('closePanel'), onclick: () => close() }, '×');
+  panel.append(el('header', { class: 'bar' }, el('span', { class: 'brand' }, 'Gloss'), el('span', { class: 'spacer' }), collapseButton, closeButton));
+  const body = el('div', { class: 'body' });
+  panel.append(body);
+  root.append(stylesheet, panel, tab);
+  stylesheet.addEventListener('load', () => { panel.hidden = false; }, { once: true });
+  stylesheet.addEventListener('error', () => { panel.hidden = false; }, { once: true });
+  document.documentElement.append(host);
+
+  function section(id, title) {
+    const label = el('span', { class: 'provenance', 'data-role': 'provenance' });
+    const content = el('div', { class: 'content', id: `gloss-${id}-content` });
+    const toggle = el('button', {
+      class: 'toggle', type: 'button', 'aria-expanded': 'true', 'aria-controls': content.id,
+      onclick: () => {
+        const open = toggle.getAttribute('aria-expanded') !== 'true';
+        toggle.setAttribute('aria-expanded', String(open));
+        content.hidden = !open;
+      },
+    }, title);
+    const status = el('div', { class: 'status', role: 'status', 'aria-live': 'polite' });
+    const node = el('section', { class: 'section', 'data-section': id }, el('h2', {}, toggle, label), status, content);
+    body.append(node);
+    return { node, label, content, status };
+  }
+
+  const original = section(SECTION.ORIGINAL, msg('sectionOriginal'));
+  const digest = section(SECTION.DIGEST, msg('sectionDigest'));
+  const translation = section(SECTION.TRANSLATION, msg('sectionTranslation'));
+  original.status.textContent = msg('statusExtracting');
+  digest.status.textContent = msg('statusWaiting');
+  translation.status.textContent = msg('statusWaiting');
+
+  // ---- panel state ----
+  function show() { panel.hidden = false; tab.hidden = true; }
+  function collapse() { panel.hidden = true; tab.hidden = false; tab.focus(); }
+  function close() {
+    port?.disconnect();
+    port = null;
+    host.remove();
+    delete globalThis.__glossPanel;
+  }
+  globalThis.__glossPanel = { show };
+
+  /** Shows an error in a section: the localised text for its code, the detail, and actions. */
+  function showError(target, error, actions = []) {
+    const text = msg(`error_${error.code}`) !== `error_${error.code}` ? msg(`error_${error.code}`) : msg('error_internal');
+    const box = el('div', { class: 'error', role: 'alert', 'data-code': error.code },
+      el('p', {}, text),
+      error.message ? el('p', { class: 'detail' }, error.message) : null,
+      actions.length ? el('div', { class: 'actions' }, actions) : null);
+    target.status.replaceChildren(box);
+  }
+
+  const optionsLink = () => el('button', { class: 'link', type: 'button', onclick: () => port?.postMessage({ type: T.OPEN_OPTIONS }) }, msg('openOptions'));
+  const needsOptions = (code) => ['bad_key', 'missing_key', 'forbidden', 'model_not_found', 'invalid', 'ollama_origin', 'quota'].includes(code);
+
+  // ---- Original ----
+  function renderOriginal(article) {
+    const meta = el('dl', { class: 'meta' });
+    const row = (key, value) => { if (value) meta.append(el('dt', {}, msg(key)), el('dd', {}, String(value))); };
+    row('metaTitle', article.title);
+    row('metaByline', article.byline);
+    row('metaSite', article.siteName);
+    row('metaDate', article.publishedTime);
+    row('metaLanguage', article.lang);
+    row('metaLength', msg('lengthValue', [String(article.wordCount), String(article.readingMinutes)]));
+    const text = el('div', { class: 'extracted', dir: article.dir || null, lang: article.lang }, article.blocks.map(renderBlock));
+    const details = el('details', { class: 'sent' }, el('summary', {}, msg('extractedText', [String(article.blocks.length)])), text);
+    original.content.replaceChildren(meta, details);
+    original.status.textContent = '';
+  }
+
+  function renderBlock(block, spans = block.spans) {
+    const kinds = { heading: 'h' + Math.min(Math.max(block.level ?? 3, 3), 6), listItem: 'li', quote: 'blockquote', code: 'pre', tableRow: 'p', caption: 'figcaption' };
+    const node = el(kinds[block.kind] ?? 'p', { class: `block ${block.kind}`, 'data-block': block.id }, renderSpans(spans));
+    if (block.kind === 'listItem') node.style.marginInlineStart = `${(block.level ?? 1) - 1}em`;
+    return node;
+  }
+
+  // ---- Quick Digest ----
+  function renderDigest(d) {
+    const nodes = [];
+    if (d.keyPoints.length) nodes.push(el('ul', { class: 'key-points' }, d.keyPoints.map((p) => el('li', {}, renderSpans(p)))));
+    for (const p of d.summary) nodes.push(el('p', { class: 'summary' }, renderSpans(p)));
+    if (d.details.length) {
+      nodes.push(el('ul', { class: 'details' }, d.details.map((p) =>
+        el('li', {}, p.label ? el('strong', {}, p.label) : null, p.label ? ': ' : null, renderSpans(p.text)))));
+    }
+    digest.content.replaceChildren(...nodes);
+  }
+
+  // ---- Full Translation ----
+  /** @type {Map<string, HTMLElement>} one slot per source block, in document order */
+  const slots = new Map();
+  let articleBlocks = [];
+  let failedIds = new Set();
+
+  function prepareTranslation(article) {
+    articleBlocks = article.blocks;
+    const list = el('div', { class: 'translated' });
+    for (const block of article.blocks) {
+      const slot = renderBlock(block, []);
+      slot.classList.add('pending');
+      slots.set(block.id, slot);
+      list.append(slot);
+    }
+    translation.content.replaceChildren(list);
+  }
+
+  function fillBlock(tb, partial = false) {
+    const slot = slots.get(tb.id);
+    if (!slot) return;
+    slot.replaceChildren(...renderSpans(tb.spans));
+    slot.classList.remove('pending', 'failed');
+    slot.classList.toggle('partial', partial);
+    failedIds.delete(tb.id);
+  }
+
+  function markFailed(ids) {
+    for (const id of ids) {
+      const slot = slots.get(id);
+      if (!slot) continue;
+      failedIds.add(id);
+      slot.classList.remove('pending', 'partial');
+      slot.classList.add('failed');
+      const source = articleBlocks.find((b) => b.id === id);
+      slot.replaceChildren(el('span', { class: 'failed-note' }, msg('blockFailed')), ' ', source ? source.text : '');
+    }
+  }
+
+  function retryTranslation() {
+    const ids = [...failedIds];
+    if (!ids.length) return;
+    for (const id of ids) slots.get(id)?.classList.replace('failed', 'pending');
+    translation.status.textContent = msg('statusTranslating');
+    port?.postMessage({ type: T.RETRY, section: SECTION.TRANSLATION, blockIds: ids });
+  }
+
+  // ---- the Port to the worker ----
+  let port = chrome.runtime.connect({ name: PORT_NAME });
+  port.onDisconnect.addListener(() => { port = null; });
+  port.onMessage.addListener((frame) => {
+    switch (frame.type) {
+      case T.ARTICLE: return onArticle(frame);
+      case T.DELTA: return onDelta(frame);
+      case T.DONE: return onDone(frame);
+      case T.ERROR: return onError(frame);
+    }
+  });
+  port.postMessage({ type: T.START, html: document.documentElement.outerHTML, url: location.href });
+
+  function onArticle({ article, plan }) {
+    renderOriginal(article);
+    original.label.textContent = [article.siteName, article.lang, msg('lengthShort', [String(article.wordCount)])].filter(Boolean).join(' · ');
+    digest.label.textContent = provenanceText(plan.digest);
+    digest.status.textContent = plan.digestMode === 'model' ? msg('statusWriting') : '';
+    if (plan.digestNotice) showError(digest, plan.digestNotice, [optionsLink()]);
+    if (plan.translationUnavailable) {
+      translation.label.textContent = plan.translation ? provenanceText(plan.translation) : '';
+      showError(translation, plan.translationUnavailable, [optionsLink()]);
+    } else {
+      translation.label.textContent = `${plan.sourceLang} → ${provenanceText(plan.translation)}`;
+      translation.status.textContent = msg('statusTranslating');
+      prepareTranslation(article);
+    }
+  }
+
+  function onDelta(frame) {
+    if (frame.section === SECTION.DIGEST) {
+      renderDigest(frame.digest);
+    } else if (frame.section === SECTION.TRANSLATION) {
+      for (const b of frame.blocks) fillBlock(b);
+      if (frame.partial) fillBlock(frame.partial, true);
+    }
+  }
+
+  function onDone(frame) {
+    if (frame.section === SECTION.DIGEST) {
+      renderDigest(frame.digest);
+      if (!digest.status.querySelector('.error')) digest.status.textContent = '';
+    } else if (frame.section === SECTION.TRANSLATION) {
+      if (frame.failedBlockIds.length) {
+        showError(translation, { code: 'misaligned', message: msg('blocksFailed', [String(frame.failedBlockIds.length)]) },
+          [el('button', { class: 'retry', type: 'button', onclick: retryTranslation }, msg('retry'))]);
+      } else {
+        translation.status.textContent = '';
+      }
+    }
+  }
+
+  function onError({ section: which, error, blockIds }) {
+    if (which === SECTION.ORIGINAL) {
+      showError(original, error);
+      original.content.replaceChildren();
+      digest.node.hidden = true;
+      translation.node.hidden = true;
+      return;
+    }
+    if (which === SECTION.DIGEST) {
+      const actions = [];
+      if (error.retryable) {
+        actions.push(el('button', { class: 'retry', type: 'button', onclick: () => {
+          digest.status.textContent = msg('statusWriting');
+          port?.postMessage({ type: T.RETRY, section: SECTION.DIGEST });
+        } }, msg('retry')));
+      }
+      if (needsOptions(error.code)) actions.push(optionsLink());
+      showError(digest, error, actions);
+      return;
+    }
+    markFailed(blockIds ?? []);
+    const actions = [el('button', { class: 'retry', type: 'button', onclick: retryTranslation }, msg('retry'))];
+    if (needsOptions(error.code)) actions.push(optionsLink());
+    showError(translation, error, actions);
+  }
+})();

@@ -1,0 +1,54 @@
+// The one description of every message between Gloss's parts. Loaded as a classic script
+// (injected before content.js) and imported for its side effect by the module worker, so it
+// defines a frozen global instead of exports.
+//
+// Frames on the `gloss` Port, a discriminated union on `type`:
+//
+// content → worker
+//   {type: 'start', html: string, url: string}
+//   {type: 'retry', section: 'digest'}
+//   {type: 'retry', section: 'translation', blockIds: string[]}
+//   {type: 'openOptions'}
+//
+// worker → content
+//   {type: 'article', article: Article, plan: PlanSummary}
+//   {type: 'delta', section: 'digest', digest: Digest}
+//   {type: 'delta', section: 'translation', blocks: TranslatedBlock[], partial: TranslatedBlock | null}
+//   {type: 'done', section: 'digest', digest: Digest, usage: Usage}
+//   {type: 'done', section: 'translation', failedBlockIds: string[]}
+//   {type: 'error', section: 'original' | 'digest' | 'translation', error: ErrorInfo, blockIds?: string[]}
+//
+// One-off messages (chrome.runtime.sendMessage), options page → worker
+//   {type: 'testConnection', settings: Settings} → {ok: true, report: ConnectionReport} | {ok: false, error: ErrorInfo}
+//
+// Shapes (serde structs in src/, all camelCase):
+/** @typedef {{code: string, message: string, retryable: boolean, retryAfterMs?: number}} ErrorInfo */
+/** @typedef {{text: string, bold?: boolean, italic?: boolean, code?: boolean, href?: string}} Span */
+/** @typedef {{id: string, kind: 'heading'|'paragraph'|'listItem'|'quote'|'code'|'tableRow'|'caption', level?: number, text: string, spans: Span[]}} Block */
+/** @typedef {{title: string, byline: ?string, siteName: ?string, publishedTime: ?string, lang: string, dir: ?string, excerpt: ?string, url: ?string, wordCount: number, readingMinutes: number, blocks: Block[]}} Article */
+/** @typedef {{keyPoints: Span[][], summary: Span[][], details: {label: string, text: Span[]}[]}} Digest */
+/** @typedef {{id: string, spans: Span[]}} TranslatedBlock */
+/** @typedef {{inputTokens: ?number, outputTokens: ?number}} Usage */
+/** @typedef {{provider: string, lang: string, model: string}} Provenance */
+/** @typedef {{digest: Provenance, digestMode: 'model'|'offline', digestNotice: ?ErrorInfo,
+ *   translation: ?Provenance, sourceLang: string, targetLang: string, translationUnavailable: ?ErrorInfo}} PlanSummary */
+/** @typedef {{schemaVersion: number, provider: string, apiKey: string, model: string, baseUrl: string, digestLang: string, translateLang: string}} Settings */
+/** @typedef {{modelCount: number, modelFound: boolean, model: string, models: string[]}} ConnectionReport */
+
+globalThis.GlossProtocol = Object.freeze({
+  PORT_NAME: 'gloss',
+  /** Frame and message types. */
+  T: Object.freeze({
+    START: 'start',
+    RETRY: 'retry',
+    OPEN_OPTIONS: 'openOptions',
+    ARTICLE: 'article',
+    DELTA: 'delta',
+    DONE: 'done',
+    ERROR: 'error',
+    TEST_CONNECTION: 'testConnection',
+  }),
+  SECTION: Object.freeze({ ORIGINAL: 'original', DIGEST: 'digest', TRANSLATION: 'translation' }),
+  /** Error codes made in JS (everything else comes from Rust's GlossError::code). */
+  CODE: Object.freeze({ ABORTED: 'aborted', UNSCRIPTABLE: 'unscriptable', INTERNAL: 'internal' }),
+});

@@ -1,0 +1,397 @@
+//! Providers: the presets a user picks from, their settings, and the HTTP requests Gloss sends
+//! them (chat streams and model lists), built here so the extension only has to `fetch` them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::error::GlossError;
+use crate::prompt::Prompt;
+use crate::stream::Wire;
+
+/// The settings schema this build writes; older ones are migrated by `Settings::migrate`.
+pub const SETTINGS_SCHEMA_VERSION: u32 = 1;
+/// Anthropic's API version header: still the only one its SDK sends.
+const ANTHROPIC_VERSION: &str = "2023-06-01";
+
+/// How a preset's requests are shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaxTokensField {
+    /// OpenAI's own API: `max_tokens` is deprecated and refused by reasoning models.
+    MaxCompletionTokens,
+    MaxTokens,
+}
+
+/// A provider the options page offers, with its defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub wire: Wire,
+    pub base_url: &'static str,
+    pub model: &'static str,
+    pub needs_key: bool,
+    pub max_tokens_field: MaxTokensField,
+}
+
+/// The id of the embedded default that needs no key and no network.
+pub const BUILTIN: &str = "builtin";
+
+const fn openai_compatible(id: &'static str, label: &'static str, base_url: &'static str, model: &'static str, needs_key: bool) -> Preset {
+    Preset { id, label, wire: Wire::OpenAi, base_url, model, needs_key, max_tokens_field: MaxTokensField::MaxTokens }
+}
+
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        id: "anthropic",
+        label: "Anthropic",
+        wire: Wire::Anthropic,
+        base_url: "https://api.anthropic.com",
+        model: "claude-haiku-4-5",
+        needs_key: true,
+        max_tokens_field: MaxTokensField::MaxTokens,
+    },
+    Preset {
+        id: "openai",
+        label: "OpenAI",
+        wire: Wire::OpenAi,
+        base_url: "https://api.openai.com/v1",
+        model: "gpt-4o-mini",
+        needs_key: true,
+        max_tokens_field: MaxTokensField::MaxCompletionTokens,
+    },
+    openai_compatible("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "openai/gpt-4o-mini", true),
+    openai_compatible("deepseek", "DeepSeek", "https://api.deepseek.com/v1", "deepseek-chat", true),
+    openai_compatible("groq", "Groq", "https://api.groq.com/openai/v1", "llama-3.3-70b-versatile", true),
+    openai_compatible("ollama", "Ollama", "http://localhost:11434/v1", "llama3.2", false),
+    openai_compatible("lmstudio", "LM Studio", "http://localhost:1234/v1", "", false),
+    openai_compatible("llamacpp", "llama.cpp server", "http://localhost:8080/v1", "default", false),
+    openai_compatible("custom", "Custom (OpenAI-compatible)", "", "", false),
+];
+
+/// Looks a preset up by id.
+pub fn preset(id: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.id == id)
+}
+
+/// What the user set in the options page (stored in `chrome.storage.local`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    pub schema_version: u32,
+    pub provider: String,
+    pub api_key: String,
+    /// Empty means the preset's default.
+    pub model: String,
+    /// Empty means the preset's default.
+    pub base_url: String,
+    pub digest_lang: String,
+    pub translate_lang: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            schema_version: SETTINGS_SCHEMA_VERSION,
+            provider: BUILTIN.to_string(),
+            api_key: String::new(),
+            model: String::new(),
+            base_url: String::new(),
+            digest_lang: "en".to_string(),
+            translate_lang: "en".to_string(),
+        }
+    }
+}
+
+impl Settings {
+    /// Brings stored settings of any known schema to the current one; unknown providers fall
+    /// back to the built-in default rather than failing.
+    pub fn migrate(mut self) -> Self {
+        if self.schema_version == 0 {
+            // Version 0 had no schema field; nothing else changed.
+            self.schema_version = 1;
+        }
+        if self.provider != BUILTIN && preset(&self.provider).is_none() {
+            self.provider = BUILTIN.to_string();
+        }
+        self.api_key = self.api_key.trim().to_string();
+        self.base_url = self.base_url.trim().trim_end_matches('/').to_string();
+        self.model = self.model.trim().to_string();
+        self
+    }
+}
+
+/// A provider ready to be called: preset plus the user's overrides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub preset: &'static Preset,
+    pub base_url: String,
+    pub model: String,
+    pub api_key: String,
+}
+
+impl Endpoint {
+    /// The endpoint the settings describe; `Ok(None)` for the built-in default.
+    pub fn from_settings(settings: &Settings) -> Result<Option<Endpoint>, GlossError> {
+        if settings.provider == BUILTIN {
+            return Ok(None);
+        }
+        let preset = preset(&settings.provider).ok_or_else(|| GlossError::Invalid(format!("unknown provider {}", settings.provider)))?;
+        let base_url = non_empty(&settings.base_url).unwrap_or(preset.base_url).trim_end_matches('/').to_string();
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            return Err(GlossError::Invalid("the base URL must start with https:// or http://".into()));
+        }
+        let model = non_empty(&settings.model).unwrap_or(preset.model).to_string();
+        if model.is_empty() {
+            return Err(GlossError::Invalid("choose a model in Options".into()));
+        }
+        if preset.needs_key && settings.api_key.trim().is_empty() {
+            return Err(GlossError::MissingKey);
+        }
+        Ok(Some(Endpoint { preset, base_url, model, api_key: settings.api_key.trim().to_string() }))
+    }
+
+    /// Whether the endpoint is on this machine (local Ollama, LM Studio, llama.cpp).
+    pub fn is_local(&self) -> bool {
+        let rest = self.base_url.split_once("://").map_or("", |(_, r)| r);
+        let host = rest.split(['/', '?']).next().unwrap_or("");
+        let host = if host.starts_with('[') { host.split(']').next().map_or(host, |h| &h[1..]) } else { host.split(':').next().unwrap_or(host) };
+        matches!(host, "localhost" | "127.0.0.1" | "::1") || host.starts_with("127.")
+    }
+
+    /// The streaming chat request for a prompt.
+    pub fn chat_request(&self, prompt: &Prompt) -> HttpRequest {
+        match self.preset.wire {
+            Wire::Anthropic => HttpRequest {
+                url: format!("{}/v1/messages", self.base_url),
+                method: "POST".into(),
+                headers: self.auth_headers(),
+                body: Some(
+                    json!({
+                        "model": self.model,
+                        "max_tokens": prompt.max_tokens,
+                        "system": prompt.system,
+                        "messages": [{"role": "user", "content": prompt.user}],
+                        "stream": true,
+                    })
+                    .to_string(),
+                ),
+            },
+            _ => {
+                let mut body = json!({
+                    "model": self.model,
+                    "messages": [
+                        {"role": "system", "content": prompt.system},
+                        {"role": "user", "content": prompt.user},
+                    ],
+                    "stream": true,
+                    "stream_options": {"include_usage": true},
+                });
+                let field = match self.preset.max_tokens_field {
+                    MaxTokensField::MaxCompletionTokens => "max_completion_tokens",
+                    MaxTokensField::MaxTokens => "max_tokens",
+                };
+                body[field] = json!(prompt.max_tokens);
+                HttpRequest {
+                    url: format!("{}/chat/completions", self.base_url),
+                    method: "POST".into(),
+                    headers: self.auth_headers(),
+                    body: Some(body.to_string()),
+                }
+            }
+        }
+    }
+
+    /// The model-list request: the cheapest call that proves the key and the host work.
+    pub fn models_request(&self) -> HttpRequest {
+        let url = match self.preset.wire {
+            Wire::Anthropic => format!("{}/v1/models?limit=1000", self.base_url),
+            _ => format!("{}/models", self.base_url),
+        };
+        let headers = self.auth_headers().into_iter().filter(|(k, _)| k != "content-type").collect();
+        HttpRequest { url, method: "GET".into(), headers, body: None }
+    }
+
+    fn auth_headers(&self) -> Vec<(String, String)> {
+        let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+        match self.preset.wire {
+            Wire::Anthropic => {
+                headers.push(("x-api-key".into(), self.api_key.clone()));
+                headers.push(("anthropic-version".into(), ANTHROPIC_VERSION.into()));
+                // Required whenever the request carries an Origin, as an extension's does.
+                headers.push(("anthropic-dangerous-direct-browser-access".into(), "true".into()));
+            }
+            _ => {
+                if !self.api_key.is_empty() {
+                    headers.push(("authorization".into(), format!("Bearer {}", self.api_key)));
+                }
+            }
+        }
+        headers
+    }
+
+    /// What produced a section, for its header.
+    pub fn provenance(&self, lang: &str) -> Provenance {
+        Provenance { provider: self.preset.id.to_string(), lang: lang.to_string(), model: self.model.clone() }
+    }
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    let s = s.trim();
+    (!s.is_empty()).then_some(s)
+}
+
+/// A request for the extension to send with `fetch`, exactly as built.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRequest {
+    pub url: String,
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+/// `provider · lang · model`, shown in each section's header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Provenance {
+    pub provider: String,
+    pub lang: String,
+    pub model: String,
+}
+
+impl Provenance {
+    pub fn builtin(lang: &str) -> Self {
+        Provenance { provider: "built-in".into(), lang: lang.into(), model: "extractive".into() }
+    }
+}
+
+/// What Test connection reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionReport {
+    pub model_count: usize,
+    /// Whether the configured model is among the provider's models.
+    pub model_found: bool,
+    pub model: String,
+    pub models: Vec<String>,
+}
+
+/// Reads a 200 model-list response into a report for the configured model.
+pub fn parse_models(endpoint: &Endpoint, body: &str) -> Result<ConnectionReport, GlossError> {
+    let value: Value = serde_json::from_str(body).map_err(|e| GlossError::BadResponse(format!("model list is not JSON: {e}")))?;
+    let list = value.get("data").and_then(Value::as_array).ok_or_else(|| GlossError::BadResponse("model list has no `data` array".into()))?;
+    let models: Vec<String> = list.iter().filter_map(|m| m.get("id").and_then(Value::as_str)).map(str::to_string).collect();
+    // Servers that serve one model whatever it is called (llama.cpp) have nothing to match.
+    let model_found = models.iter().any(|m| m == &endpoint.model || m.strip_suffix(":latest") == Some(endpoint.model.as_str()))
+        || endpoint.preset.id == "llamacpp";
+    Ok(ConnectionReport { model_count: models.len(), model_found, model: endpoint.model.clone(), models })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(provider: &str, key: &str) -> Settings {
+        Settings { provider: provider.into(), api_key: key.into(), ..Settings::default() }
+    }
+
+    fn endpoint(provider: &str, key: &str) -> Endpoint {
+        match Endpoint::from_settings(&settings(provider, key)) {
+            Ok(Some(e)) => e,
+            other => panic!("no endpoint: {other:?}"),
+        }
+    }
+
+    fn body(req: &HttpRequest) -> Value {
+        serde_json::from_str(req.body.as_deref().unwrap_or("null")).unwrap_or(Value::Null)
+    }
+
+    fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+        req.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    fn prompt() -> Prompt {
+        Prompt { system: "sys".into(), user: "hello".into(), max_tokens: 500 }
+    }
+
+    #[test]
+    fn anthropic_request_shape() {
+        let req = endpoint("anthropic", "sk-ant-x").chat_request(&prompt());
+        assert_eq!(req.url, "https://api.anthropic.com/v1/messages");
+        assert_eq!(header(&req, "x-api-key"), Some("sk-ant-x"));
+        assert_eq!(header(&req, "anthropic-version"), Some("2023-06-01"));
+        assert_eq!(header(&req, "anthropic-dangerous-direct-browser-access"), Some("true"));
+        assert_eq!(header(&req, "authorization"), None);
+        let b = body(&req);
+        assert_eq!(b["model"], "claude-haiku-4-5");
+        assert_eq!(b["max_tokens"], 500);
+        assert_eq!(b["system"], "sys");
+        assert_eq!(b["messages"][0]["content"], "hello");
+        assert_eq!(b["stream"], true);
+    }
+
+    #[test]
+    fn openai_uses_max_completion_tokens_compatible_servers_max_tokens() {
+        let req = endpoint("openai", "sk-x").chat_request(&prompt());
+        assert_eq!(req.url, "https://api.openai.com/v1/chat/completions");
+        assert_eq!(header(&req, "authorization"), Some("Bearer sk-x"));
+        let b = body(&req);
+        assert_eq!(b["max_completion_tokens"], 500);
+        assert!(b.get("max_tokens").is_none());
+        assert_eq!(b["stream_options"]["include_usage"], true);
+        assert_eq!(b["messages"][0]["role"], "system");
+
+        let groq = body(&endpoint("groq", "gsk").chat_request(&prompt()));
+        assert_eq!(groq["max_tokens"], 500);
+    }
+
+    #[test]
+    fn keyless_local_servers_send_no_authorization() {
+        let e = endpoint("ollama", "");
+        let req = e.chat_request(&prompt());
+        assert_eq!(req.url, "http://localhost:11434/v1/chat/completions");
+        assert_eq!(header(&req, "authorization"), None);
+        assert!(e.is_local());
+        assert!(!endpoint("openai", "k").is_local());
+    }
+
+    #[test]
+    fn missing_key_model_and_bad_url_are_reported() {
+        assert_eq!(Endpoint::from_settings(&settings("anthropic", " ")), Err(GlossError::MissingKey));
+        assert_eq!(Endpoint::from_settings(&settings(BUILTIN, "")), Ok(None));
+        assert!(matches!(Endpoint::from_settings(&settings("lmstudio", "")), Err(GlossError::Invalid(_))));
+        let bad = Settings { base_url: "ftp://x".into(), ..settings("openai", "k") };
+        assert!(matches!(Endpoint::from_settings(&bad), Err(GlossError::Invalid(_))));
+    }
+
+    #[test]
+    fn base_url_and_model_overrides() {
+        let s = Settings { base_url: "http://localhost:9999/v1/".into(), model: "m1".into(), ..settings("openai", "k") }.migrate();
+        let e = Endpoint::from_settings(&s).ok().flatten();
+        let e = e.as_ref();
+        assert_eq!(e.map(|e| e.base_url.as_str()), Some("http://localhost:9999/v1"));
+        assert_eq!(e.map(|e| e.model.as_str()), Some("m1"));
+        assert_eq!(e.map(|e| e.models_request().url), Some("http://localhost:9999/v1/models".to_string()));
+    }
+
+    #[test]
+    fn migration_from_schema_0_and_unknown_provider() {
+        let old: Settings = serde_json::from_str(r#"{"provider":"anthropic","apiKey":" k ","digestLang":"ja"}"#).unwrap_or_default();
+        assert_eq!(old.schema_version, SETTINGS_SCHEMA_VERSION, "defaults fill missing fields");
+        let v0: Settings = serde_json::from_str(r#"{"schemaVersion":0,"provider":"nope"}"#).unwrap_or_default();
+        let m = v0.migrate();
+        assert_eq!(m.schema_version, 1);
+        assert_eq!(m.provider, BUILTIN);
+        assert_eq!(old.migrate().api_key, "k");
+    }
+
+    #[test]
+    fn model_list_parsing() {
+        let e = endpoint("anthropic", "k");
+        let r = parse_models(&e, r#"{"data":[{"type":"model","id":"claude-haiku-4-5"},{"id":"claude-opus-4"}],"has_more":false}"#);
+        assert_eq!(r.as_ref().map(|r| (r.model_count, r.model_found)), Ok((2, true)));
+        let r = parse_models(&e, r#"{"data":[{"id":"other"}]}"#);
+        assert_eq!(r.map(|r| r.model_found), Ok(false));
+        assert!(matches!(parse_models(&e, "<html>"), Err(GlossError::BadResponse(_))));
+    }
+}

@@ -1,0 +1,445 @@
+//! One reader's request on one page: what to ask whom (the plan), and the readers that turn
+//! each response's bytes into what the panel shows. Everything here is decided in Rust; the
+//! extension only moves bytes and frames.
+
+use serde::{Deserialize, Serialize};
+
+use crate::article::{Article, Block};
+use crate::digest::{self, Digest};
+use crate::error::{ErrorInfo, GlossError};
+use crate::http_error::{map_http_error, retry_delay_ms, HttpFailure};
+use crate::provider::{Endpoint, HttpRequest, Provenance, Settings};
+use crate::stream::{StreamDecoder, StreamEvent, Wire};
+use crate::translate::{self, Chunk, ChunkOutcome, TranslatedBlock, TranslationParser};
+
+/// Automatic retries of one request after a retryable HTTP failure.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+
+/// One request to send, with what is needed to read its answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Call {
+    pub wire: Wire,
+    pub is_local: bool,
+    pub request: HttpRequest,
+}
+
+/// How the Quick Digest will be made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum DigestPlan {
+    Model { provenance: Provenance, call: Call },
+    /// No model configured (or it cannot be used): the extractive digest, ready now.
+    Offline { provenance: Provenance, digest: Digest, notice: Option<ErrorInfo> },
+}
+
+/// One chunk of the translation and its request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedChunk {
+    pub chunk: Chunk,
+    pub call: Call,
+}
+
+/// How the Full Translation will be made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranslationPlan {
+    pub provenance: Option<Provenance>,
+    pub source_lang: String,
+    pub target_lang: String,
+    pub concurrency: usize,
+    pub chunks: Vec<PlannedChunk>,
+    /// Why there is nothing to request (no model, or the article is already in the target language).
+    pub unavailable: Option<ErrorInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub digest: DigestPlan,
+    pub translation: TranslationPlan,
+}
+
+/// An article with the settings it is to be read with.
+pub struct Session {
+    pub article: Article,
+    settings: Settings,
+    endpoint: Result<Option<Endpoint>, GlossError>,
+}
+
+impl Session {
+    pub fn new(article: Article, settings: Settings) -> Self {
+        let settings = settings.migrate();
+        let endpoint = Endpoint::from_settings(&settings);
+        Session { article, settings, endpoint }
+    }
+
+    pub fn plan(&self) -> Plan {
+        Plan { digest: self.digest_plan(), translation: self.translation_plan(None) }
+    }
+
+    fn digest_plan(&self) -> DigestPlan {
+        match &self.endpoint {
+            Ok(Some(endpoint)) => {
+                let lang = &self.settings.digest_lang;
+                DigestPlan::Model {
+                    provenance: endpoint.provenance(lang),
+                    call: call(endpoint, endpoint.chat_request(&digest::prompt(&self.article, lang))),
+                }
+            }
+            other => DigestPlan::Offline {
+                provenance: Provenance::builtin(&self.article.lang),
+                digest: digest::offline(&self.article),
+                notice: other.as_ref().err().map(GlossError::info),
+            },
+        }
+    }
+
+    /// The translation of the whole article, or of `only` these block ids (a retry).
+    pub fn translation_plan(&self, only: Option<&[String]>) -> TranslationPlan {
+        let target = self.settings.translate_lang.clone();
+        let mut plan = TranslationPlan {
+            provenance: None,
+            source_lang: self.article.lang.clone(),
+            target_lang: target.clone(),
+            concurrency: translate::DEFAULT_CONCURRENCY,
+            chunks: Vec::new(),
+            unavailable: None,
+        };
+        let endpoint = match &self.endpoint {
+            Ok(Some(e)) => e,
+            Ok(None) => {
+                plan.unavailable = Some(GlossError::MissingKey.info());
+                return plan;
+            }
+            Err(e) => {
+                plan.unavailable = Some(e.info());
+                return plan;
+            }
+        };
+        plan.provenance = Some(endpoint.provenance(&target));
+        if only.is_none() && same_language(&self.article.lang, &target) {
+            plan.unavailable = Some(GlossError::Invalid(format!("the article is already in {}", crate::lang::name(&target))).info());
+            plan.unavailable.as_mut().map(|u| u.code = "same_language".into());
+            return plan;
+        }
+        let blocks = self.article.blocks.iter().filter(|b| only.is_none_or(|ids| ids.contains(&b.id)));
+        for chunk in translate::plan_chunks(blocks, translate::DEFAULT_CHUNK_TOKENS) {
+            let blocks = self.blocks(&chunk.block_ids);
+            let request = endpoint.chat_request(&translate::prompt(&blocks, &target));
+            plan.chunks.push(PlannedChunk { chunk, call: call(endpoint, request) });
+        }
+        plan
+    }
+
+    fn blocks(&self, ids: &[String]) -> Vec<&Block> {
+        self.article.blocks.iter().filter(|b| ids.contains(&b.id)).collect()
+    }
+
+    /// A reader for the answer to one translation chunk.
+    pub fn translation_reader(&self, wire: Wire, block_ids: &[String]) -> TranslationReader {
+        TranslationReader { decoder: StreamDecoder::new(wire), parser: TranslationParser::new(&self.blocks(block_ids)), usage: Usage::default() }
+    }
+}
+
+fn call(endpoint: &Endpoint, request: HttpRequest) -> Call {
+    Call { wire: endpoint.preset.wire, is_local: endpoint.is_local(), request }
+}
+
+fn same_language(a: &str, b: &str) -> bool {
+    let primary = |s: &str| s.split(['-', '_']).next().unwrap_or(s).to_ascii_lowercase();
+    primary(a) == primary(b) && primary(a) != "und"
+}
+
+/// Token counts reported by the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+}
+
+impl Usage {
+    fn absorb(&mut self, event: &StreamEvent) {
+        if let StreamEvent::Usage { input_tokens, output_tokens } = event {
+            self.input_tokens = input_tokens.or(self.input_tokens);
+            self.output_tokens = output_tokens.or(self.output_tokens);
+        }
+    }
+}
+
+/// What the panel shows of a digest so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DigestUpdate {
+    pub digest: Digest,
+    pub usage: Usage,
+    pub done: bool,
+}
+
+/// Reads a digest answer stream.
+pub struct DigestReader {
+    decoder: StreamDecoder,
+    text: String,
+    usage: Usage,
+}
+
+impl DigestReader {
+    pub fn new(wire: Wire) -> Self {
+        DigestReader { decoder: StreamDecoder::new(wire), text: String::new(), usage: Usage::default() }
+    }
+
+    /// Feeds bytes; `None` when they held no new text.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Option<DigestUpdate>, GlossError> {
+        let events = self.decoder.push(bytes)?;
+        Ok(self.absorb(&events).then(|| self.update(false)))
+    }
+
+    pub fn finish(&mut self) -> Result<DigestUpdate, GlossError> {
+        let events = self.decoder.finish()?;
+        self.absorb(&events);
+        Ok(self.update(true))
+    }
+
+    /// The digest as far as it got, for keeping after a failure.
+    pub fn partial(&self) -> DigestUpdate {
+        self.update(false)
+    }
+
+    fn absorb(&mut self, events: &[StreamEvent]) -> bool {
+        let mut changed = false;
+        for event in events {
+            self.usage.absorb(event);
+            if let StreamEvent::Text { text } = event {
+                self.text.push_str(text);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    fn update(&self, done: bool) -> DigestUpdate {
+        DigestUpdate { digest: digest::parse(&self.text), usage: self.usage, done }
+    }
+}
+
+/// What the panel shows of a translation chunk so far.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChunkUpdate {
+    pub completed: Vec<TranslatedBlock>,
+    pub partial: Option<TranslatedBlock>,
+}
+
+/// The end of a chunk: aligned blocks, failed ones, and the error if the stream failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChunkEnd {
+    pub outcome: ChunkOutcome,
+    pub usage: Usage,
+    pub error: Option<ErrorInfo>,
+}
+
+/// Reads a translation chunk's answer stream.
+pub struct TranslationReader {
+    decoder: StreamDecoder,
+    parser: TranslationParser,
+    usage: Usage,
+}
+
+impl TranslationReader {
+    pub fn push(&mut self, bytes: &[u8]) -> Result<ChunkUpdate, GlossError> {
+        let events = self.decoder.push(bytes)?;
+        Ok(self.absorb(&events))
+    }
+
+    fn absorb(&mut self, events: &[StreamEvent]) -> ChunkUpdate {
+        let mut update = ChunkUpdate::default();
+        for event in events {
+            self.usage.absorb(event);
+            if let StreamEvent::Text { text } = event {
+                let u = self.parser.push(text);
+                update.completed.extend(u.completed);
+                update.partial = u.partial;
+            }
+        }
+        update
+    }
+
+    /// The stream ended (`error` is set when it failed): check alignment and settle every block.
+    pub fn finish(&mut self, error: Option<GlossError>) -> ChunkEnd {
+        let error = match error {
+            Some(e) => Some(e),
+            None => match self.decoder.finish() {
+                Ok(events) => {
+                    self.absorb(&events);
+                    None
+                }
+                Err(e) => Some(e),
+            },
+        };
+        let outcome = self.parser.finish(error.is_none());
+        let error = error.or_else(|| {
+            (!outcome.failed.is_empty()).then(|| GlossError::Misaligned(format!("{} of the blocks did not come back in place", outcome.failed.len())))
+        });
+        ChunkEnd { outcome, usage: self.usage, error: error.as_ref().map(GlossError::info) }
+    }
+}
+
+/// A failed attempt and whether to try again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    pub error: ErrorInfo,
+    /// Wait this long and send the same request again; absent: give up and show the error.
+    pub retry_in_ms: Option<u64>,
+}
+
+/// Decides what a non-2xx response means and whether attempt number `attempt` (1-based) should
+/// be followed by another.
+pub fn http_failure(call: &Call, status: u16, headers: &[(String, String)], body: &str, attempt: u32) -> Failure {
+    let error = map_http_error(call.wire, &HttpFailure { status, headers, body, is_local: call.is_local });
+    failure(error, attempt)
+}
+
+/// The same decision for a request that never got a response.
+pub fn network_failure(message: &str, attempt: u32) -> Failure {
+    failure(GlossError::Network(message.to_string()), attempt)
+}
+
+fn failure(error: GlossError, attempt: u32) -> Failure {
+    let retry_in_ms = retry_delay_ms(&error, attempt, DEFAULT_MAX_RETRIES);
+    Failure { error: error.info(), retry_in_ms }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::tests_support::sample_article;
+
+    fn settings(provider: &str) -> Settings {
+        Settings {
+            provider: provider.into(),
+            api_key: "test-key".into(),
+            base_url: "http://localhost:9/v1".into(),
+            digest_lang: "ja".into(),
+            translate_lang: "ja".into(),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn no_key_plans_the_offline_digest_and_no_translation() {
+        let plan = Session::new(sample_article(), Settings::default()).plan();
+        match plan.digest {
+            DigestPlan::Offline { provenance, .. } => assert_eq!(provenance, Provenance::builtin("en")),
+            other => panic!("expected offline, got {other:?}"),
+        }
+        assert!(plan.translation.chunks.is_empty());
+        assert_eq!(plan.translation.unavailable.map(|u| u.code), Some("missing_key".to_string()));
+    }
+
+    #[test]
+    fn a_configured_provider_gets_requests_for_both_sections() {
+        let plan = Session::new(sample_article(), settings("openai")).plan();
+        match &plan.digest {
+            DigestPlan::Model { provenance, call } => {
+                assert_eq!(provenance.provider, "openai");
+                assert_eq!(call.request.url, "http://localhost:9/v1/chat/completions");
+                assert!(call.is_local);
+            }
+            other => panic!("expected model, got {other:?}"),
+        }
+        let ids: Vec<String> = plan.translation.chunks.iter().flat_map(|c| c.chunk.block_ids.clone()).collect();
+        let all: Vec<String> = sample_article().blocks.iter().map(|b| b.id.clone()).collect();
+        assert_eq!(ids, all);
+        assert_eq!(plan.translation.provenance.map(|p| p.lang), Some("ja".to_string()));
+    }
+
+    #[test]
+    fn same_language_is_not_translated_but_a_retry_is() {
+        let s = Settings { translate_lang: "en-US".into(), ..settings("openai") };
+        let session = Session::new(sample_article(), s);
+        let plan = session.translation_plan(None);
+        assert!(plan.chunks.is_empty());
+        assert_eq!(plan.unavailable.map(|u| u.code), Some("same_language".to_string()));
+        let retry = session.translation_plan(Some(&["b2".to_string()]));
+        assert_eq!(retry.chunks.len(), 1);
+        assert_eq!(retry.chunks[0].chunk.block_ids, ["b2"]);
+    }
+
+    fn anthropic_stream(text_pieces: &[&str], end: bool) -> String {
+        let mut s = String::from("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":21,\"output_tokens\":1}}}\n\n");
+        for piece in text_pieces {
+            let data = serde_json::json!({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":piece}});
+            s.push_str(&format!("event: content_block_delta\ndata: {data}\n\n"));
+        }
+        if end {
+            s.push_str("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":9}}\n\n");
+            s.push_str("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+        }
+        s
+    }
+
+    #[test]
+    fn digest_reader_streams_and_reports_usage() {
+        let mut reader = DigestReader::new(Wire::Anthropic);
+        let stream = anthropic_stream(&["## Key points\n- One\n", "- Two\n## Summary\nAll of it."], true);
+        let (a, b) = stream.split_at(stream.len() / 2);
+        let first = reader.push(a.as_bytes());
+        assert!(first.is_ok());
+        assert!(reader.push(b.as_bytes()).is_ok());
+        let end = reader.finish();
+        let end = end.as_ref().ok();
+        assert_eq!(end.map(|u| u.digest.key_points.len()), Some(2));
+        assert_eq!(end.map(|u| u.usage), Some(Usage { input_tokens: Some(21), output_tokens: Some(9) }));
+    }
+
+    #[test]
+    fn digest_cut_mid_way_keeps_the_partial_text() {
+        let mut reader = DigestReader::new(Wire::Anthropic);
+        let pushed = reader.push(anthropic_stream(&["## Key points\n- One\n- Tw"], false).as_bytes());
+        assert!(matches!(pushed, Ok(Some(_))));
+        assert_eq!(reader.finish().err(), Some(GlossError::StreamCut));
+        assert_eq!(reader.partial().digest.key_points.len(), 2);
+    }
+
+    #[test]
+    fn translation_reader_settles_every_block() {
+        let session = Session::new(sample_article(), settings("anthropic"));
+        let ids: Vec<String> = session.article.blocks.iter().map(|b| b.id.clone()).collect();
+        let mut reader = session.translation_reader(Wire::Anthropic, &ids);
+        let answer: String = (1..=ids.len()).map(|n| format!("[[{n}]] T{n}\n")).collect();
+        let update = reader.push(anthropic_stream(&[&answer], true).as_bytes());
+        assert_eq!(update.map(|u| u.completed.len()).ok(), Some(ids.len() - 1));
+        let end = reader.finish(None);
+        assert_eq!(end.error, None);
+        assert_eq!(end.outcome.translated.len(), ids.len());
+    }
+
+    #[test]
+    fn translation_cut_keeps_finished_blocks_and_says_so() {
+        let session = Session::new(sample_article(), settings("anthropic"));
+        let ids: Vec<String> = session.article.blocks.iter().map(|b| b.id.clone()).collect();
+        let mut reader = session.translation_reader(Wire::Anthropic, &ids);
+        assert!(reader.push(anthropic_stream(&["[[1]] T1\n[[2]] T"], false).as_bytes()).is_ok());
+        let end = reader.finish(None);
+        assert_eq!(end.error.map(|e| e.code), Some("stream_cut".to_string()));
+        assert_eq!(end.outcome.translated.len(), 1);
+        assert_eq!(end.outcome.failed.len(), ids.len() - 1);
+    }
+
+    #[test]
+    fn failures_retry_rate_limits_but_not_bad_keys() {
+        let call = Call { wire: Wire::OpenAi, is_local: false, request: HttpRequest { url: String::new(), method: "POST".into(), headers: vec![], body: None } };
+        let headers = vec![("retry-after".to_string(), "1".to_string())];
+        let f = http_failure(&call, 429, &headers, r#"{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}"#, 1);
+        assert_eq!(f.error.code, "rate_limited");
+        assert_eq!(f.retry_in_ms, Some(1000));
+        let f = http_failure(&call, 401, &[], r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}"#, 1);
+        assert_eq!(f.error.code, "bad_key");
+        assert_eq!(f.retry_in_ms, None);
+        assert_eq!(network_failure("Failed to fetch", 3).retry_in_ms, None, "gives up after the retries");
+    }
+}

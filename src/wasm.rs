@@ -1,0 +1,176 @@
+//! The WASM boundary, and the only module that knows about JavaScript: thin wrappers that move
+//! serde values across and leave every decision to the pure modules.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::error::{ErrorInfo, GlossError};
+use crate::provider::{parse_models, Endpoint, Settings, PRESETS};
+use crate::session::{self, Call, DigestReader, Session, TranslationReader};
+use crate::stream::Wire;
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    // JSON-compatible: `None` becomes `null` and maps become plain objects.
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| err(&GlossError::Invalid(format!("{what}: {e}"))))
+}
+
+fn err(e: &GlossError) -> JsValue {
+    to_js(&e.info())
+}
+
+/// A page's article and the reader's settings: plans requests and makes response readers.
+#[wasm_bindgen(js_name = Session)]
+pub struct JsSession(Session);
+
+#[wasm_bindgen(js_class = Session)]
+impl JsSession {
+    /// Extracts the article from the page's HTML. Throws `{code, message, retryable}`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(html: &str, url: Option<String>, settings: JsValue) -> Result<JsSession, JsValue> {
+        let settings: Settings = if settings.is_undefined() || settings.is_null() { Settings::default() } else { from_js(settings, "settings")? };
+        let article = crate::article::extract(html, url.as_deref()).map_err(|e| err(&e))?;
+        Ok(JsSession(Session::new(article, settings)))
+    }
+
+    pub fn article(&self) -> JsValue {
+        to_js(&self.0.article)
+    }
+
+    pub fn plan(&self) -> JsValue {
+        to_js(&self.0.plan())
+    }
+
+    /// A translation plan for just these blocks (the reader pressed Retry).
+    #[wasm_bindgen(js_name = retryPlan)]
+    pub fn retry_plan(&self, block_ids: JsValue) -> Result<JsValue, JsValue> {
+        let ids: Vec<String> = from_js(block_ids, "block ids")?;
+        Ok(to_js(&self.0.translation_plan(Some(&ids))))
+    }
+
+    #[wasm_bindgen(js_name = translationReader)]
+    pub fn translation_reader(&self, wire: JsValue, block_ids: JsValue) -> Result<JsTranslationReader, JsValue> {
+        let wire: Wire = from_js(wire, "wire")?;
+        let ids: Vec<String> = from_js(block_ids, "block ids")?;
+        Ok(JsTranslationReader(self.0.translation_reader(wire, &ids)))
+    }
+}
+
+/// Turns a digest answer's bytes into the digest so far.
+#[wasm_bindgen(js_name = DigestReader)]
+pub struct JsDigestReader(DigestReader);
+
+#[wasm_bindgen(js_class = DigestReader)]
+impl JsDigestReader {
+    #[wasm_bindgen(constructor)]
+    pub fn new(wire: JsValue) -> Result<JsDigestReader, JsValue> {
+        Ok(JsDigestReader(DigestReader::new(from_js(wire, "wire")?)))
+    }
+
+    /// `null` when the bytes held no new text.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        self.0.push(bytes).map(|u| to_js(&u)).map_err(|e| err(&e))
+    }
+
+    pub fn finish(&mut self) -> Result<JsValue, JsValue> {
+        self.0.finish().map(|u| to_js(&u)).map_err(|e| err(&e))
+    }
+
+    pub fn partial(&self) -> JsValue {
+        to_js(&self.0.partial())
+    }
+}
+
+/// Turns a translation chunk's bytes into blocks.
+#[wasm_bindgen(js_name = TranslationReader)]
+pub struct JsTranslationReader(TranslationReader);
+
+#[wasm_bindgen(js_class = TranslationReader)]
+impl JsTranslationReader {
+    pub fn push(&mut self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        self.0.push(bytes).map(|u| to_js(&u)).map_err(|e| err(&e))
+    }
+
+    /// Settles the chunk; `error` is the `{code, message}` that ended the stream, if any.
+    pub fn finish(&mut self, error: JsValue) -> JsValue {
+        let error = if error.is_undefined() || error.is_null() {
+            None
+        } else {
+            let info: Option<ErrorInfo> = serde_wasm_bindgen::from_value(error).ok();
+            Some(info.map_or(GlossError::StreamCut, |i| error_from_info(&i)))
+        };
+        to_js(&self.0.finish(error))
+    }
+}
+
+/// Errors that come back from JS were made here first; this keeps their code.
+fn error_from_info(info: &ErrorInfo) -> GlossError {
+    match info.code.as_str() {
+        "network" => GlossError::Network(info.message.clone()),
+        "stream_cut" => GlossError::StreamCut,
+        _ => GlossError::BadResponse(info.message.clone()),
+    }
+}
+
+/// What a non-2xx response means, and whether to try again after `retryInMs`.
+#[wasm_bindgen(js_name = httpFailure)]
+pub fn http_failure(call: JsValue, status: u16, headers: JsValue, body: &str, attempt: u32) -> Result<JsValue, JsValue> {
+    let call: Call = from_js(call, "call")?;
+    let headers: Vec<(String, String)> = from_js(headers, "headers")?;
+    Ok(to_js(&session::http_failure(&call, status, &headers, body, attempt)))
+}
+
+/// The same for a request that got no response at all.
+#[wasm_bindgen(js_name = networkFailure)]
+pub fn network_failure(message: &str, attempt: u32) -> JsValue {
+    to_js(&session::network_failure(message, attempt))
+}
+
+#[wasm_bindgen(js_name = defaultSettings)]
+pub fn default_settings() -> JsValue {
+    to_js(&Settings::default())
+}
+
+/// Stored settings of any schema version, brought up to date.
+#[wasm_bindgen(js_name = migrateSettings)]
+pub fn migrate_settings(stored: JsValue) -> JsValue {
+    let settings: Settings = serde_wasm_bindgen::from_value(stored).unwrap_or_default();
+    to_js(&settings.migrate())
+}
+
+/// The providers the options page offers.
+#[wasm_bindgen]
+pub fn presets() -> JsValue {
+    let list: Vec<serde_json::Value> = PRESETS
+        .iter()
+        .map(|p| serde_json::json!({"id": p.id, "label": p.label, "baseUrl": p.base_url, "model": p.model, "needsKey": p.needs_key}))
+        .collect();
+    to_js(&list)
+}
+
+/// The request Test connection sends. Throws `{code, …}` when the settings cannot work.
+#[wasm_bindgen(js_name = connectionCall)]
+pub fn connection_call(settings: JsValue) -> Result<JsValue, JsValue> {
+    let endpoint = endpoint(settings)?;
+    Ok(to_js(&Call { wire: endpoint.preset.wire, is_local: endpoint.is_local(), request: endpoint.models_request() }))
+}
+
+/// Reads Test connection's 200 answer into `{modelCount, modelFound, model, models}`.
+#[wasm_bindgen(js_name = connectionReport)]
+pub fn connection_report(settings: JsValue, body: &str) -> Result<JsValue, JsValue> {
+    let endpoint = endpoint(settings)?;
+    parse_models(&endpoint, body).map(|r| to_js(&r)).map_err(|e| err(&e))
+}
+
+fn endpoint(settings: JsValue) -> Result<Endpoint, JsValue> {
+    let settings: Settings = from_js::<Settings>(settings, "settings")?.migrate();
+    match Endpoint::from_settings(&settings) {
+        Ok(Some(e)) => Ok(e),
+        Ok(None) => Err(err(&GlossError::MissingKey)),
+        Err(e) => Err(err(&e)),
+    }
+}

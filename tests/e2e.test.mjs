@@ -1,0 +1,322 @@
+// End-to-end: the built extension in real headless Chromium, pages on 127.0.0.1 and a mock LLM
+// that speaks the providers' wire formats. Each test is one thing a reader does or meets.
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, clickAction, launch, panel, setSettings } from './harness.mjs';
+import { startMockLlm } from './mock-llm.mjs';
+import { startServer } from './server.mjs';
+
+const T = { timeout: 60_000 };
+let gloss, mock, site;
+
+const SAMPLE = '/www/samples/lighthouse-keepers.html';
+const HOSTILE = '/fixtures/pages/hostile.html';
+
+const openai = () => ({ provider: 'openai', apiKey: 'test-key', model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`, digestLang: 'ja', translateLang: 'ja' });
+const anthropic = () => ({ provider: 'anthropic', apiKey: 'test-key', model: 'claude-haiku-4-5', baseUrl: mock.url, digestLang: 'ja', translateLang: 'ja' });
+
+before(async () => {
+  mock = await startMockLlm();
+  site = await startServer({ '/www/': join(ROOT, 'www'), '/fixtures/': join(ROOT, 'tests', 'fixtures') });
+  gloss = await launch();
+});
+
+after(async () => {
+  await gloss?.close();
+  await site?.close();
+  await mock?.close();
+});
+
+beforeEach(async () => {
+  mock.reset();
+  await setSettings(gloss, null);
+});
+
+/** Opens `path`, clicks Gloss, and returns the page with the panel's locators. */
+async function openWithGloss(path) {
+  const page = await gloss.context.newPage();
+  await page.goto(site.url + path);
+  await clickAction(gloss, page);
+  const p = panel(page);
+  await p.aside.waitFor({ state: 'visible' });
+  return { page, p };
+}
+
+const digestRequests = () => mock.requests((e) => e.kind === 'digest');
+const translateRequests = () => mock.requests((e) => e.kind === 'translate');
+
+describe('the panel', () => {
+  test('appears with three sections labelled with what produced them', T, async () => {
+    await setSettings(gloss, openai());
+    const { page, p } = await openWithGloss(SAMPLE);
+    await assert.doesNotReject(p.original.locator('dl.meta').waitFor());
+    assert.match(await p.original.locator('dl.meta').innerText(), /The Last Lighthouse Keepers of the North Sea/);
+    assert.match(await p.original.locator('dl.meta').innerText(), /Maren Holt/);
+    assert.equal(await p.digest.locator('.provenance').innerText(), 'openai · ja · gpt-4o-mini');
+    assert.equal(await p.translation.locator('.provenance').innerText(), 'en → openai · ja · gpt-4o-mini');
+    await p.digest.locator('ul.details li').nth(3).waitFor();
+    assert.equal(await p.digest.locator('ul.key-points li').count(), 3);
+    assert.match(await p.digest.locator('ul.details li').first().innerText(), /^Context: /);
+    await page.close();
+  });
+
+  test('shows the digest partially before its stream ends', T, async () => {
+    await setSettings(gloss, anthropic());
+    mock.setDefault({ chunkDelayMs: 120, match: (e) => e.kind === 'digest' });
+    const { page, p } = await openWithGloss(SAMPLE);
+    await p.digest.locator('ul.key-points li').first().waitFor();
+    const entry = digestRequests()[0];
+    assert.ok(entry, 'the digest was requested');
+    assert.equal(entry.completed, false, 'a key point is on screen while the answer is still streaming');
+    await p.digest.locator('ul.details li').nth(3).waitFor({ timeout: 30_000 });
+    assert.equal(await p.digest.locator('.provenance').innerText(), 'anthropic · ja · claude-haiku-4-5');
+    await page.close();
+  });
+
+  test('translates every block, in order', T, async () => {
+    await setSettings(gloss, openai());
+    const { page, p } = await openWithGloss(SAMPLE);
+    const blocks = p.translation.locator('[data-block]');
+    await page.waitForFunction(() => {
+      const root = document.querySelector('#gloss-extension-root').shadowRoot;
+      const slots = [...root.querySelectorAll('section[data-section="translation"] [data-block]')];
+      return slots.length > 0 && slots.every((s) => !s.classList.contains('pending') && !s.classList.contains('partial'));
+    }, null, { timeout: 30_000 });
+    const source = await p.original.locator('[data-block]').allInnerTexts();
+    const translated = await blocks.allInnerTexts();
+    assert.equal(translated.length, source.length);
+    for (let i = 0; i < source.length; i++) {
+      assert.equal(translated[i], `(ja) ${source[i]}`, `block ${i + 1} is in its place`);
+    }
+    assert.ok(translated.some((t) => t.includes('voltage = read_sensor')), 'code is kept');
+    assert.equal(await p.translation.locator('.error').count(), 0);
+    await page.close();
+  });
+
+  test('collapses to a tab, expands, closes, and a second click re-opens it', T, async () => {
+    const { page, p } = await openWithGloss(SAMPLE);
+    await p.root.locator('button[aria-label="Collapse Gloss"]').click();
+    assert.equal(await p.aside.isVisible(), false);
+    assert.equal(await p.tab.isVisible(), true);
+    await p.tab.click();
+    assert.equal(await p.aside.isVisible(), true);
+    const toggle = p.digest.locator('button.toggle');
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    assert.equal(await p.digest.locator('.content').isVisible(), false);
+    await p.root.locator('button[aria-label="Close Gloss"]').click();
+    assert.equal(await page.locator('#gloss-extension-root').count(), 0);
+    await clickAction(gloss, page);
+    await panel(page).aside.waitFor({ state: 'visible' });
+    await page.close();
+  });
+
+  test('does not move or restyle the page', T, async () => {
+    const page = await gloss.context.newPage();
+    await page.goto(site.url + SAMPLE);
+    const before = await page.evaluate(() => {
+      const h1 = document.querySelector('h1');
+      return { box: JSON.stringify(h1.getBoundingClientRect()), font: getComputedStyle(h1).fontFamily, scroll: document.documentElement.scrollHeight };
+    });
+    await clickAction(gloss, page);
+    await panel(page).aside.waitFor({ state: 'visible' });
+    const after = await page.evaluate(() => {
+      const h1 = document.querySelector('h1');
+      return { box: JSON.stringify(h1.getBoundingClientRect()), font: getComputedStyle(h1).fontFamily, scroll: document.documentElement.scrollHeight };
+    });
+    assert.deepEqual(after, before);
+    await page.close();
+  });
+
+  test('works on a page with a strict Content-Security-Policy', T, async () => {
+    await setSettings(gloss, openai());
+    const { page, p } = await openWithGloss(`${SAMPLE}?csp=strict`);
+    const response = await page.request.get(site.url + `${SAMPLE}?csp=strict`);
+    assert.match(response.headers()['content-security-policy'], /default-src 'none'/);
+    await p.digest.locator('ul.key-points li').nth(2).waitFor();
+    assert.match(await p.original.locator('dl.meta').innerText(), /Lighthouse Keepers/);
+    // Styled from the extension's stylesheet despite the page's style-src.
+    const position = await p.aside.evaluate((node) => getComputedStyle(node).position);
+    assert.equal(position, 'fixed');
+    await page.close();
+  });
+});
+
+describe('with no key', () => {
+  test('shows the offline extractive digest and says translation needs a model', T, async () => {
+    const { page, p } = await openWithGloss(SAMPLE);
+    await p.digest.locator('ul.key-points li').first().waitFor();
+    assert.equal(await p.digest.locator('.provenance').innerText(), 'built-in · en · extractive');
+    assert.equal(await p.digest.locator('ul.key-points li').count(), 3);
+    assert.ok((await p.digest.locator('p.summary').innerText()).length > 80);
+    const error = p.translation.locator('.error');
+    assert.equal(await error.getAttribute('data-code'), 'missing_key');
+    assert.equal(await error.locator('button.link').innerText(), 'Open options');
+    assert.equal(mock.log.length, 0, 'nothing was sent anywhere');
+    await page.close();
+  });
+});
+
+describe('the options page', () => {
+  async function openOptions() {
+    const page = await gloss.context.newPage();
+    await page.goto(`chrome-extension://${gloss.extensionId}/options.html`);
+    await page.locator('#provider option[value="openai"]').waitFor({ state: 'attached' });
+    return page;
+  }
+
+  test('saves settings that the worker then uses', T, async () => {
+    const page = await openOptions();
+    await page.selectOption('#provider', 'anthropic');
+    await page.fill('#apiKey', 'test-key');
+    await page.fill('#baseUrl', mock.url);
+    await page.selectOption('#digestLang', 'fr');
+    await page.click('#save');
+    await page.locator('#status.ok').waitFor();
+    const stored = await gloss.worker.evaluate(() => chrome.storage.local.get('settings'));
+    assert.equal(stored.settings.provider, 'anthropic');
+    assert.equal(stored.settings.apiKey, 'test-key');
+    assert.equal(stored.settings.digestLang, 'fr');
+    await page.close();
+  });
+
+  test('Test connection reports OK with the model count, and a bad key', T, async () => {
+    const page = await openOptions();
+    await page.selectOption('#provider', 'openai');
+    await page.fill('#baseUrl', `${mock.url}/v1`);
+    await page.fill('#apiKey', 'test-key');
+    await page.click('#test');
+    await page.locator('#status.ok').waitFor();
+    assert.match(await page.locator('#status').innerText(), /Connection OK: 4 models/);
+    await page.fill('#apiKey', 'wrong-key');
+    await page.click('#test');
+    await page.locator('#status.error').waitFor();
+    assert.match(await page.locator('#status').innerText(), /rejected the API key/);
+    await page.fill('#baseUrl', 'http://localhost:9/v1');
+    await page.click('#test');
+    await page.locator('#status.error', { hasText: 'Could not reach' }).waitFor();
+    await page.close();
+  });
+});
+
+describe('provider failures', () => {
+  test('a rejected key says so in the section and links to options', T, async () => {
+    await setSettings(gloss, { ...anthropic(), apiKey: 'wrong-key' });
+    const { page, p } = await openWithGloss(SAMPLE);
+    const error = p.digest.locator('.error');
+    await error.waitFor();
+    assert.equal(await error.getAttribute('data-code'), 'bad_key');
+    assert.match(await error.innerText(), /rejected the API key/);
+    assert.equal(await error.locator('button.link').count(), 1);
+    assert.equal(digestRequests().length, 1, 'a 401 is not retried');
+    assert.match(await p.original.locator('dl.meta').innerText(), /Lighthouse/, 'the other sections are not blanked');
+    await page.close();
+  });
+
+  test('a 429 is retried after retry-after and then succeeds', T, async () => {
+    await setSettings(gloss, openai());
+    mock.enqueue({ status: 429, headers: { 'retry-after': '1' }, match: (e) => e.kind === 'digest' });
+    const { page, p } = await openWithGloss(SAMPLE);
+    await p.digest.locator('ul.details li').nth(3).waitFor({ timeout: 20_000 });
+    const attempts = digestRequests();
+    assert.equal(attempts.length, 2);
+    assert.deepEqual(attempts.map((e) => e.status), [429, 200]);
+    assert.ok(attempts[1].at - attempts[0].at >= 950, 'waited as asked');
+    assert.equal(await p.digest.locator('.error').count(), 0);
+    await page.close();
+  });
+
+  test('a stream cut mid-way keeps the partial digest and offers a retry', T, async () => {
+    await setSettings(gloss, anthropic());
+    mock.enqueue({ cutAfterChunks: 6, match: (e) => e.kind === 'digest' });
+    const { page, p } = await openWithGloss(SAMPLE);
+    const error = p.digest.locator('.error');
+    await error.waitFor();
+    assert.equal(await error.getAttribute('data-code'), 'stream_cut');
+    assert.ok(await p.digest.locator('ul.key-points li').count() >= 1, 'the partial digest stays');
+    await error.locator('button.retry').click();
+    await p.digest.locator('ul.details li').nth(3).waitFor();
+    assert.equal(await p.digest.locator('.error').count(), 0);
+    assert.equal(digestRequests().length, 2);
+    await page.close();
+  });
+
+  test('a translation chunk cut mid-way keeps finished blocks and retries the rest', T, async () => {
+    await setSettings(gloss, openai());
+    mock.enqueue({ cutAfterChunks: 8, match: (e) => e.kind === 'translate' });
+    const { page, p } = await openWithGloss(SAMPLE);
+    const error = p.translation.locator('.error');
+    await error.waitFor({ timeout: 20_000 });
+    const failed = await p.translation.locator('.failed').count();
+    assert.ok(failed > 0, 'blocks that did not arrive are marked');
+    await page.waitForFunction(() => !document.querySelector('#gloss-extension-root').shadowRoot.querySelector('section[data-section="translation"] .pending'));
+    await p.translation.locator('button.retry').click();
+    await page.waitForFunction(() => !document.querySelector('#gloss-extension-root').shadowRoot.querySelector('section[data-section="translation"] .failed, section[data-section="translation"] .pending'), null, { timeout: 20_000 });
+    const retried = translateRequests().at(-1);
+    const blocks = (retried.body.messages.at(-1).content.match(/^\[\[\d+\]\]/gm) ?? []).length;
+    assert.equal(blocks, failed, 'the retry asked only for the failed blocks');
+    await page.close();
+  });
+});
+
+describe('what is sent and shown', () => {
+  test('the request carries the article text and none of the navigation', T, async () => {
+    await setSettings(gloss, anthropic());
+    const { page, p } = await openWithGloss(SAMPLE);
+    await p.digest.locator('ul.key-points li').first().waitFor();
+    const body = digestRequests()[0].body;
+    const sent = body.messages[0].content;
+    assert.match(sent, /eleven miles off the coast/);
+    assert.match(sent, /Run the backup lamp for ten minutes/);
+    for (const boilerplate of ['Subscribe for unlimited access', 'Share on social', 'Ten best coastal walks', 'Cookie settings']) {
+      assert.ok(!sent.includes(boilerplate), `"${boilerplate}" stays out`);
+    }
+    assert.equal(digestRequests()[0].headers['x-api-key'], 'test-key');
+    assert.equal(digestRequests()[0].headers['anthropic-dangerous-direct-browser-access'], 'true');
+    await page.close();
+  });
+
+  test('markup in the page and in model output is shown as text and never runs', T, async () => {
+    await setSettings(gloss, openai());
+    const payload = '<img src=x onerror=__pwn()><script>__pwn()</script>';
+    mock.setDefault({
+      transform: (text, ctx) => ctx.kind === 'digest'
+        ? text.replace('Second key point.', `Second ${payload} point. ![pixel](${mock.url}/pixel.png) [click](javascript:__pwn())`)
+        : text.replace(/\(ja\) /g, `(ja) ${payload} `),
+    });
+    const { page, p } = await openWithGloss(HOSTILE);
+    await p.digest.locator('ul.details li').nth(3).waitFor();
+    await page.waitForFunction(() => !document.querySelector('#gloss-extension-root').shadowRoot.querySelector('section[data-section="translation"] .pending, section[data-section="translation"] .partial'), null, { timeout: 20_000 });
+    assert.equal(await page.evaluate(() => window.__pwned), 0, 'no script ran');
+    assert.match(await p.digest.locator('ul.key-points').innerText(), /<img src=x onerror=__pwn\(\)><script>__pwn\(\)<\/script>/);
+    assert.match(await p.translation.locator('[data-block]').first().innerText(), /<img src=x onerror=__pwn\(\)>/);
+    assert.match(await p.original.locator('dl.meta').innerText(), /<img src=x/);
+    const shadowCounts = await page.evaluate(() => {
+      const root = document.querySelector('#gloss-extension-root').shadowRoot;
+      return {
+        img: root.querySelectorAll('img, script, iframe, svg').length,
+        hrefs: [...root.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+        rels: [...root.querySelectorAll('a')].map((a) => a.rel),
+      };
+    });
+    assert.equal(shadowCounts.img, 0);
+    assert.ok(shadowCounts.hrefs.length > 0 && shadowCounts.hrefs.every((h) => /^https?:\/\//.test(h)), shadowCounts.hrefs.join());
+    assert.ok(shadowCounts.rels.every((r) => r === 'noopener noreferrer'));
+    assert.equal(mock.log.filter((e) => e.path === '/pixel.png').length, 0, 'no URL from model output was fetched');
+    await page.close();
+  });
+
+  test('saves a screenshot of the panel on the sample article', T, async () => {
+    await setSettings(gloss, anthropic());
+    const { page, p } = await openWithGloss(SAMPLE);
+    await p.digest.locator('ul.details li').nth(3).waitFor();
+    await page.waitForFunction(() => !document.querySelector('#gloss-extension-root').shadowRoot.querySelector('.pending, .partial'), null, { timeout: 20_000 });
+    mkdirSync(join(ROOT, 'tests', 'artifacts'), { recursive: true });
+    const file = join(ROOT, 'tests', 'artifacts', 'panel.png');
+    await page.screenshot({ path: file });
+    assert.ok((await import('node:fs')).statSync(file).size > 10_000);
+    await page.close();
+  });
+});

@@ -1,0 +1,924 @@
+#!/usr/bin/env node
+/**
+ * Local mock LLM server for Gloss end-to-end tests (Node 20, no dependencies).
+ *
+ * Speaks the providers' real wire formats (see /work/shared/llm-wire-formats.md):
+ *   Anthropic      POST /v1/messages, GET /v1/models (x-api-key)
+ *   OpenAI-compat  POST /v1/chat/completions, GET /v1/models (Bearer)
+ *   Gemini         POST /v1beta/models/{model}:streamGenerateContent?alt=sse | :generateContent,
+ *                  GET /v1beta/models
+ *   Ollama native  POST /api/chat (NDJSON), GET /api/tags, GET /api/version
+ *
+ * Answers are derived from the prompt: `[[n]] text` blocks are echoed back as a "translation",
+ * anything else gets a fixed Markdown digest. Behaviors (errors, delays, cut/failed/hung streams)
+ * can be queued per request; see {@link startMockLlm}.
+ *
+ * CLI: `node tests/mock-llm.mjs [port]` starts the server and prints its URL.
+ */
+import { createServer, STATUS_CODES } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+
+const DEFAULT_MODELS = ['claude-haiku-4-5', 'gpt-4o-mini', 'gemini-2.5-flash', 'llama3.2'];
+
+/** Built-in behavior; `setDefault` and queued behaviors are merged over it. */
+const BUILTIN_BEHAVIOR = Object.freeze({
+  firstByteDelayMs: 0,
+  chunkDelayMs: 15,
+  chunkSize: 12,
+  crlf: false,
+  cutMode: 'end',
+});
+
+const CORS_PREFLIGHT_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': '*',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+};
+
+const OLLAMA_VERSION = '0.12.6';
+
+// ------------------------------------------------------------------------------------------------
+// Prompt analysis and answer derivation
+// ------------------------------------------------------------------------------------------------
+
+const BLOCK_RE = /^\[\[(\d+)\]\]\s?/m;
+const BLOCK_LINE_RE = /^\[\[(\d+)\]\]\s?(.*)$/;
+const LANG_RE = /target language[^:\n]*:\s*([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)/i;
+const ARTICLE_RE = /<article\b[^>]*>([\s\S]*?)<\/article>/i;
+
+/**
+ * @typedef {{ role: 'system' | 'user' | 'assistant', text: string }} PromptMessage
+ * @typedef {{ n: number, text: string }} Block
+ * @typedef {{ kind: 'digest' | 'translate', lang: string, blocks: Block[], article: string,
+ *             promptChars: number }} PromptAnalysis
+ */
+
+/** Text of a content value that is a string or an array of `{type:'text', text}` parts. */
+function partsText(content) {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .filter((part) => typeof part?.text === 'string' && (part.type ?? 'text') === 'text')
+    .map((part) => part.text)
+    .join('\n');
+}
+
+/** Splits `[[n]] text` blocks; a block runs until the next `[[m]]` line. */
+function parseBlocks(text) {
+  const blocks = [];
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    const marker = line.match(BLOCK_LINE_RE);
+    if (marker) blocks.push({ n: Number(marker[1]), lines: [marker[2]] });
+    else blocks.at(-1)?.lines.push(line);
+  }
+  return blocks.map(({ n, lines }) => ({ n, text: lines.join('\n').trimEnd() }));
+}
+
+/**
+ * @param {PromptMessage[]} messages
+ * @returns {PromptAnalysis}
+ */
+function analyzePrompt(messages) {
+  const whole = messages.map((m) => m.text).join('\n\n');
+  const users = messages.filter((m) => m.role === 'user');
+  const userText = users.map((m) => m.text).join('\n\n');
+  const lang = whole.match(LANG_RE)?.[1] ?? 'xx';
+  const promptChars = whole.length;
+  if (BLOCK_RE.test(userText)) {
+    return { kind: 'translate', lang, blocks: parseBlocks(userText), article: '', promptChars };
+  }
+  const article = whole.match(ARTICLE_RE)?.[1] ?? users.at(-1)?.text ?? '';
+  return { kind: 'digest', lang, blocks: [], article, promptChars };
+}
+
+/** @param {PromptAnalysis} analysis */
+function deriveAnswer({ kind, lang, blocks, article }) {
+  if (kind === 'translate') {
+    return blocks.map(({ n, text }) => `[[${n}]] (${lang}) ${text}`).join('\n\n');
+  }
+  const firstWords = article.trim().split(/\s+/).slice(0, 5).join(' ');
+  return [
+    '## Key points',
+    `- First key point about ${firstWords}.`,
+    '- Second key point.',
+    '- Third key point.',
+    '',
+    '## Summary',
+    `A short summary paragraph of the article in ${lang}.`,
+    '',
+    '## Details',
+    '- **Context**: The article discusses its topic.',
+    '- **Finding**: Something important was found.',
+    '- **Impact**: It matters to readers.',
+    '- **Next**: What happens next.',
+  ].join('\n');
+}
+
+/** Splits text into pieces of `size` code points (never splits a surrogate pair). */
+function splitText(text, size) {
+  const chars = Array.from(text);
+  const pieces = [];
+  for (let i = 0; i < chars.length; i += size) pieces.push(chars.slice(i, i + size).join(''));
+  return pieces.length ? pieces : [''];
+}
+
+const estimateTokens = (chars) => Math.max(1, Math.ceil(chars / 4));
+
+// ------------------------------------------------------------------------------------------------
+// Wire adapters: one per provider. Each knows auth, request shape, error bodies, model lists,
+// the non-streaming body and a stream writer that turns events into wire text.
+// ------------------------------------------------------------------------------------------------
+
+/**
+ * Per-request state shared by the dispatcher and the wire adapters.
+ * @typedef {object} Call
+ * @property {import('node:http').ServerResponse} res
+ * @property {object} entry       the log entry
+ * @property {Wire} wire
+ * @property {number} seq         per-server request number, used for ids
+ * @property {string} requestId
+ * @property {string} model
+ * @property {object} behavior
+ * @property {number} startedAt
+ * @property {boolean} closed          the connection has closed
+ * @property {Promise<void>} whenClosed resolves when the connection closes
+ * @property {boolean} cutByServer     the mock itself cut the response (not a client abort)
+ */
+
+/**
+ * @typedef {object} StreamWriter
+ * @property {string} contentType
+ * @property {() => string} open                          headers are out; preamble
+ * @property {(text: string, isLast: boolean) => string} delta
+ * @property {() => string} keepAlive                     comment/noise, may be ''
+ * @property {() => string} finish                        end marker and usage
+ * @property {() => string} fail                          in-stream error
+ */
+
+/**
+ * @typedef {object} Wire
+ * @property {string} name
+ * @property {string | null} requestIdHeader
+ * @property {(call: Call, validKey: string) => ({status: number, body: any} | null)} authorize
+ * @property {(body: object, params: string[]) => string} modelOf
+ * @property {(call: Call) => boolean} wantsStream
+ * @property {(body: object) => string | null} validate    400 message, or null when fine
+ * @property {(body: object) => PromptMessage[]} messages
+ * @property {(status: number, call: Call, message?: string) => any} errorBody
+ * @property {(ids: string[]) => object} listModels
+ * @property {(call: Call, text: string, usage: Usage) => object} complete
+ * @property {(call: Call, usage: Usage) => StreamWriter} streamWriter
+ * @typedef {{ input: number, output: number }} Usage
+ */
+
+const roleOf = (role) => (role === 'user' || role === 'assistant' ? role : 'system');
+
+// --- Anthropic ----------------------------------------------------------------------------------
+
+const ANTHROPIC_ERRORS = {
+  400: ['invalid_request_error', 'Invalid request.'],
+  401: ['authentication_error', 'invalid x-api-key'],
+  402: ['billing_error', 'Your credit balance is too low to access the Anthropic API.'],
+  403: ['permission_error', 'Your API key does not have permission to use the specified resource.'],
+  404: ['not_found_error', 'Not found'],
+  413: ['request_too_large', 'Request exceeds the maximum allowed number of bytes.'],
+  429: ['rate_limit_error', 'This request would exceed the rate limit for your organization of 50 requests per minute.'],
+  500: ['api_error', 'Internal server error'],
+  529: ['overloaded_error', 'Overloaded'],
+};
+
+/** @type {Wire} */
+const anthropic = {
+  name: 'anthropic',
+  requestIdHeader: 'request-id',
+
+  authorize(call, validKey) {
+    const { headers } = call.entry;
+    const deny = (status, message) => ({ status, body: anthropic.errorBody(status, call, message) });
+    if (headers.origin !== undefined && headers['anthropic-dangerous-direct-browser-access'] !== 'true') {
+      return deny(401, "CORS requests must set 'anthropic-dangerous-direct-browser-access' header");
+    }
+    if (!headers['x-api-key']) return deny(401, 'x-api-key header is required');
+    if (headers['x-api-key'] !== validKey) return deny(401, 'invalid x-api-key');
+    if (!headers['anthropic-version']) return deny(400, 'anthropic-version: header is required');
+    return null;
+  },
+
+  modelOf: (body) => String(body?.model ?? ''),
+  wantsStream: (call) => call.entry.body.stream === true,
+
+  validate(body) {
+    if (!Array.isArray(body.messages)) return 'messages: Field required';
+    if (typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
+    return null;
+  },
+
+  messages(body) {
+    const system = body.system === undefined ? [] : [{ role: 'system', text: partsText(body.system) }];
+    const turns = body.messages.map((m) => ({ role: roleOf(m?.role), text: partsText(m?.content) }));
+    return [...system, ...turns];
+  },
+
+  errorBody(status, call, message) {
+    const [type, fallback] = ANTHROPIC_ERRORS[status]
+      ?? [status >= 500 ? 'api_error' : 'invalid_request_error', STATUS_CODES[status] ?? 'Error'];
+    const error = { type, message: message ?? (status === 404 && call.model ? `model: ${call.model}` : fallback) };
+    if (status === 429 && call.behavior.quota) {
+      error.message = 'You have reached your specified API usage limits.';
+      error.details = { error_code: 'enforced_spend_limit_reached' };
+    }
+    return { type: 'error', error, request_id: call.requestId };
+  },
+
+  listModels: (ids) => ({
+    data: ids.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-10-01T00:00:00Z' })),
+    has_more: false,
+    first_id: ids[0] ?? null,
+    last_id: ids.at(-1) ?? null,
+  }),
+
+  complete: (call, text, usage) => ({
+    ...anthropicMessage(call, [{ type: 'text', text }], usage.input, usage.output),
+    stop_reason: 'end_turn',
+  }),
+
+  streamWriter(call, usage) {
+    const event = (type, data = {}) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    const comment = ': keep-alive\n\n';
+    return {
+      contentType: 'text/event-stream; charset=utf-8',
+      open: () => comment
+        + event('message_start', { message: anthropicMessage(call, [], usage.input, 1) })
+        + event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } })
+        + event('ping'),
+      delta: (text) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text } }),
+      keepAlive: () => comment,
+      finish: () => event('content_block_stop', { index: 0 })
+        + event('message_delta', {
+          delta: { stop_reason: 'end_turn', stop_sequence: null },
+          usage: { output_tokens: usage.output },
+        })
+        + event('message_stop'),
+      fail: () => event('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }),
+    };
+  },
+};
+
+function anthropicMessage(call, content, inputTokens, outputTokens) {
+  return {
+    id: `msg_mock${call.seq}`,
+    type: 'message',
+    role: 'assistant',
+    model: call.model,
+    content,
+    stop_reason: null,
+    stop_sequence: null,
+    usage: {
+      input_tokens: inputTokens,
+      output_tokens: outputTokens,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      service_tier: 'standard',
+    },
+  };
+}
+
+// --- OpenAI Chat Completions (and compatible servers) -------------------------------------------
+
+const OPENAI_ERRORS = {
+  400: ['invalid_request_error', null, 'Invalid request.'],
+  401: ['invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'],
+  403: ['invalid_request_error', 'unsupported_country_region_territory', 'Country, region, or territory not supported'],
+  404: ['invalid_request_error', 'model_not_found', 'The requested resource does not exist.'],
+  429: ['requests', 'rate_limit_exceeded', 'Rate limit reached for requests. Please try again in 1s.'],
+  500: ['server_error', null, 'The server had an error while processing your request. Sorry about that!'],
+  503: ['server_error', null, 'The engine is currently overloaded, please try again later.'],
+};
+
+const openaiEnvelope = (type, code, message, param = null) => ({ error: { message, type, param, code } });
+
+/** Masks a key the way OpenAI echoes it in "Incorrect API key provided: sk-ab***wxyz". */
+const maskKey = (key) => (key.length > 8 ? `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}` : key);
+
+/** @type {Wire} */
+const openai = {
+  name: 'openai',
+  requestIdHeader: 'x-request-id',
+
+  authorize(call, validKey) {
+    const key = call.entry.headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1];
+    if (!key) {
+      return {
+        status: 401,
+        body: openaiEnvelope('invalid_request_error', null, "You didn't provide an API key. You need to provide "
+          + 'your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).'),
+      };
+    }
+    if (key !== validKey) {
+      return {
+        status: 401,
+        body: openaiEnvelope('invalid_request_error', 'invalid_api_key', `Incorrect API key provided: ${maskKey(key)}. `
+          + 'You can find your API key at https://platform.openai.com/account/api-keys.'),
+      };
+    }
+    return null;
+  },
+
+  modelOf: (body) => String(body?.model ?? ''),
+  wantsStream: (call) => call.entry.body.stream === true,
+
+  validate: (body) => (Array.isArray(body.messages) ? null : "Missing required parameter: 'messages'."),
+
+  messages: (body) => body.messages.map((m) => ({ role: roleOf(m?.role), text: partsText(m?.content) })),
+
+  errorBody(status, call, message) {
+    if (status === 429 && call.behavior.quota) {
+      return openaiEnvelope('insufficient_quota', 'insufficient_quota',
+        'You exceeded your current quota, please check your plan and billing details.');
+    }
+    const [type, code, fallback] = OPENAI_ERRORS[status]
+      ?? [status >= 500 ? 'server_error' : 'invalid_request_error', null, STATUS_CODES[status] ?? 'Error'];
+    const modelMessage = status === 404 && call.model
+      ? `The model \`${call.model}\` does not exist or you do not have access to it.` : fallback;
+    return openaiEnvelope(type, code, message ?? modelMessage);
+  },
+
+  listModels: (ids) => ({
+    object: 'list',
+    data: ids.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'mock' })),
+  }),
+
+  complete: (call, text, usage) => ({
+    id: `chatcmpl-mock${call.seq}`,
+    object: 'chat.completion',
+    created: Math.floor(call.startedAt / 1000),
+    model: call.model,
+    choices: [{
+      index: 0,
+      message: { role: 'assistant', content: text, refusal: null },
+      finish_reason: 'stop',
+      logprobs: null,
+    }],
+    usage: {
+      ...openaiUsage(usage),
+      prompt_tokens_details: { cached_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0 },
+    },
+    system_fingerprint: 'fp_mock',
+    service_tier: 'default',
+  }),
+
+  streamWriter(call, usage) {
+    const eol = call.behavior.crlf ? '\r\n' : '\n';
+    const includeUsage = call.entry.body.stream_options?.include_usage === true;
+    const base = {
+      id: `chatcmpl-mock${call.seq}`,
+      object: 'chat.completion.chunk',
+      created: Math.floor(call.startedAt / 1000),
+      model: call.model,
+      system_fingerprint: 'fp_mock',
+    };
+    const data = (payload) => `data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}${eol}${eol}`;
+    const chunk = (delta, finishReason = null) => data({
+      ...base,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      ...(includeUsage ? { usage: null } : {}),
+    });
+    return {
+      contentType: 'text/event-stream; charset=utf-8',
+      open: () => chunk({ role: 'assistant', content: '', refusal: null }),
+      delta: (content) => chunk({ content }),
+      keepAlive: () => `: keep-alive${eol}${eol}`,
+      finish: () => chunk({}, 'stop')
+        + (includeUsage ? data({ ...base, choices: [], usage: openaiUsage(usage) }) : '')
+        + data('[DONE]'),
+      // OpenRouter style: top-level `error` plus finish_reason "error", then the stream ends.
+      fail: () => data({
+        ...base,
+        error: { code: 502, message: 'Provider disconnected unexpectedly' },
+        choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
+      }),
+    };
+  },
+};
+
+const openaiUsage = ({ input, output }) => ({
+  prompt_tokens: input,
+  completion_tokens: output,
+  total_tokens: input + output,
+});
+
+// --- Google Gemini ------------------------------------------------------------------------------
+
+const GEMINI_ERRORS = {
+  400: ['INVALID_ARGUMENT', 'Request contains an invalid argument.'],
+  401: ['UNAUTHENTICATED', 'Request had invalid authentication credentials.'],
+  403: ['PERMISSION_DENIED', 'The caller does not have permission'],
+  404: ['NOT_FOUND', 'Requested entity was not found.'],
+  429: ['RESOURCE_EXHAUSTED', 'You exceeded your current quota, please check your plan and billing details.'],
+  500: ['INTERNAL', 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting'],
+  503: ['UNAVAILABLE', 'The model is overloaded. Please try again later.'],
+  504: ['DEADLINE_EXCEEDED', 'Deadline expired before operation could complete.'],
+};
+
+const googleError = (code, status, message, details) => ({
+  error: { code, message, status, ...(details ? { details } : {}) },
+});
+
+/** @type {Wire} */
+const gemini = {
+  name: 'gemini',
+  requestIdHeader: null,
+
+  authorize(call, validKey) {
+    const key = call.entry.headers['x-goog-api-key'] ?? call.entry.query.key;
+    if (!key) {
+      return {
+        status: 403,
+        body: googleError(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers (callers without "
+          + 'established identity). Please use API Key or other form of API consumer identity to call this API.'),
+      };
+    }
+    if (key !== validKey) {
+      const message = 'API key not valid. Please pass a valid API key.';
+      return {
+        status: 400,
+        body: googleError(400, 'INVALID_ARGUMENT', message, [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'API_KEY_INVALID',
+            domain: 'googleapis.com',
+            metadata: { service: 'generativelanguage.googleapis.com' },
+          },
+          { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message },
+        ]),
+      };
+    }
+    return null;
+  },
+
+  modelOf: (_body, params) => decodeURIComponent(params[0] ?? ''),
+  wantsStream: (call) => call.entry.path.endsWith(':streamGenerateContent'),
+
+  validate: (body) => (Array.isArray(body.contents) ? null : '* GenerateContentRequest.contents: contents is not specified'),
+
+  messages(body) {
+    const system = body.systemInstruction ? [{ role: 'system', text: partsText(body.systemInstruction.parts) }] : [];
+    const turns = body.contents.map((c) => ({
+      role: c?.role === 'model' ? 'assistant' : 'user',
+      text: partsText(c?.parts),
+    }));
+    return [...system, ...turns];
+  },
+
+  errorBody(status, call, message) {
+    const [rpcStatus, fallback] = GEMINI_ERRORS[status]
+      ?? [status >= 500 ? 'UNKNOWN' : 'FAILED_PRECONDITION', STATUS_CODES[status] ?? 'Error'];
+    const modelMessage = status === 404 && call.model
+      ? `models/${call.model} is not found for API version v1beta, or is not supported for generateContent. `
+        + 'Call ListModels to see the list of available models and their supported methods.'
+      : fallback;
+    const details = status === 429
+      ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryAfterSeconds(call)}s` }]
+      : undefined;
+    return googleError(status, rpcStatus, message ?? modelMessage, details);
+  },
+
+  listModels: (ids) => ({
+    models: ids.map((id) => ({
+      name: `models/${id}`,
+      version: '001',
+      displayName: id,
+      description: `Mock model ${id}`,
+      inputTokenLimit: 1048576,
+      outputTokenLimit: 65536,
+      supportedGenerationMethods: ['generateContent', 'countTokens'],
+      temperature: 1,
+      maxTemperature: 2,
+      topP: 0.95,
+      topK: 64,
+    })),
+  }),
+
+  complete: (call, text, usage) => geminiResponse(call, text, usage, true),
+
+  /** `alt=sse` gives SSE with CRLF framing; without it, a JSON array written incrementally. */
+  streamWriter(call, usage) {
+    const sse = call.entry.query.alt === 'sse';
+    let framesSent = 0;
+    const frame = (payload) => (sse
+      ? `data: ${JSON.stringify(payload)}\r\n\r\n`
+      : `${framesSent++ ? ',\r\n' : '['}${JSON.stringify(payload)}`);
+    return {
+      contentType: sse ? 'text/event-stream' : 'application/json; charset=UTF-8',
+      open: () => '',
+      delta: (text, isLast) => frame(geminiResponse(call, text, usage, isLast)),
+      keepAlive: () => '',
+      finish: () => (sse ? '' : ']'),
+      fail: () => frame(googleError(503, 'UNAVAILABLE', GEMINI_ERRORS[503][1])),
+    };
+  },
+};
+
+function geminiResponse(call, text, usage, isLast) {
+  const usageMetadata = isLast
+    ? { promptTokenCount: usage.input, candidatesTokenCount: usage.output, totalTokenCount: usage.input + usage.output }
+    : { promptTokenCount: usage.input, totalTokenCount: usage.input };
+  return {
+    candidates: [{
+      content: { parts: [{ text }], role: 'model' },
+      ...(isLast ? { finishReason: 'STOP' } : {}),
+      index: 0,
+    }],
+    usageMetadata,
+    modelVersion: call.model,
+    responseId: `mock${call.seq}`,
+  };
+}
+
+/** Seconds from the behavior's `retry-after` header (if numeric), else 1. */
+function retryAfterSeconds(call) {
+  const header = Object.entries(call.behavior.headers ?? {})
+    .find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
+  return Number.isFinite(Number(header)) ? Number(header) : 1;
+}
+
+// --- Ollama native ------------------------------------------------------------------------------
+
+const OLLAMA_ERRORS = {
+  400: 'invalid request',
+  429: 'too many requests',
+  500: 'an error was encountered while running the model',
+  502: 'bad gateway',
+};
+
+/** @type {Wire} */
+const ollama = {
+  name: 'ollama',
+  requestIdHeader: null,
+  authorize: () => null,
+  modelOf: (body) => String(body?.model ?? ''),
+  wantsStream: (call) => call.entry.body.stream !== false,
+  validate: (body) => (body.model ? null : 'model is required'),
+  messages: (body) => (body.messages ?? []).map((m) => ({ role: roleOf(m?.role), text: partsText(m?.content) })),
+
+  /** 403 has an empty body, like Ollama's Origin check. */
+  errorBody(status, call, message) {
+    if (status === 403 && message === undefined) return '';
+    const fallback = status === 404 ? `model '${call.model}' not found` : OLLAMA_ERRORS[status] ?? STATUS_CODES[status];
+    return { error: message ?? fallback ?? 'error' };
+  },
+
+  listModels: (ids) => ({
+    models: ids.map((id) => {
+      const name = id.includes(':') ? id : `${id}:latest`;
+      return {
+        name,
+        model: name,
+        modified_at: '2025-10-01T00:00:00Z',
+        size: 2019393189,
+        digest: 'a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72',
+        details: { format: 'gguf', family: 'llama', parameter_size: '3.2B', quantization_level: 'Q4_K_M' },
+      };
+    }),
+  }),
+
+  complete: (call, text, usage) => ({ ...ollamaLine(call, text, true), ...ollamaCounters(call, usage) }),
+
+  streamWriter(call, usage) {
+    const line = (payload) => `${JSON.stringify(payload)}\n`;
+    return {
+      contentType: 'application/x-ndjson',
+      open: () => '',
+      delta: (text) => line(ollamaLine(call, text, false)),
+      keepAlive: () => '',
+      finish: () => line({ ...ollamaLine(call, '', true), ...ollamaCounters(call, usage) }),
+      fail: () => line({ error: 'an error was encountered while running the model: unexpected EOF' }),
+    };
+  },
+};
+
+const ollamaLine = (call, content, done) => ({
+  model: call.model,
+  created_at: new Date().toISOString(),
+  message: { role: 'assistant', content },
+  done,
+});
+
+function ollamaCounters(call, usage) {
+  const totalNs = Math.max(1, Date.now() - call.startedAt) * 1e6;
+  return {
+    done_reason: 'stop',
+    total_duration: totalNs,
+    load_duration: 1_200_000,
+    prompt_eval_count: usage.input,
+    prompt_eval_duration: Math.round(totalNs / 4),
+    eval_count: usage.output,
+    eval_duration: Math.round(totalNs / 2),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Routing
+// ------------------------------------------------------------------------------------------------
+
+/** `wire` is a Wire or a function of the request headers (for the shared /v1/models path). */
+const ROUTES = [
+  { method: 'POST', path: /^\/v1\/messages$/, wire: anthropic, action: 'generate' },
+  { method: 'POST', path: /^\/v1\/chat\/completions$/, wire: openai, action: 'generate' },
+  {
+    method: 'GET',
+    path: /^\/v1\/models$/,
+    wire: (headers) => (headers['x-api-key'] !== undefined ? anthropic : openai),
+    action: 'list',
+  },
+  {
+    method: 'POST',
+    path: /^\/v1beta\/models\/([^/:]+):(?:streamGenerateContent|generateContent)$/,
+    wire: gemini,
+    action: 'generate',
+  },
+  { method: 'GET', path: /^\/v1beta\/models$/, wire: gemini, action: 'list' },
+  { method: 'POST', path: /^\/api\/chat$/, wire: ollama, action: 'generate' },
+  { method: 'GET', path: /^\/api\/tags$/, wire: ollama, action: 'list' },
+  { method: 'GET', path: /^\/api\/version$/, wire: ollama, action: 'version' },
+];
+
+/** Finds the route; OPTIONS matches any method so preflights are attributed to a wire too. */
+function findRoute(method, pathname, headers) {
+  for (const route of ROUTES) {
+    const match = pathname.match(route.path);
+    if (!match || (method !== route.method && method !== 'OPTIONS')) continue;
+    const wire = typeof route.wire === 'function' ? route.wire(headers) : route.wire;
+    return { wire, action: route.action, params: match.slice(1) };
+  }
+  return null;
+}
+
+const unknownUrlBody = (method, path) => openaiEnvelope('invalid_request_error', 'unknown_url',
+  `Unknown request URL: ${method} ${path}. Please check the URL for typos, `
+  + 'or see the docs at https://platform.openai.com/docs/api-reference/.');
+
+// ------------------------------------------------------------------------------------------------
+// Response helpers
+// ------------------------------------------------------------------------------------------------
+
+/** Writes the status line and headers (request id, then `extra`, then the behavior's headers). */
+function begin(call, status, extra = {}) {
+  const idHeader = call.wire?.requestIdHeader;
+  call.entry.status = status;
+  call.res.writeHead(status, {
+    ...(idHeader ? { [idHeader]: call.requestId } : {}),
+    ...extra,
+    ...call.behavior.headers,
+  });
+}
+
+/** Sends a complete response; objects as JSON, strings as text/plain (empty string: no body). */
+function send(call, status, body, extra = {}) {
+  const isText = typeof body === 'string';
+  const contentType = isText ? (body ? 'text/plain; charset=utf-8' : null) : 'application/json';
+  begin(call, status, { ...(contentType ? { 'content-type': contentType } : {}), ...extra });
+  call.res.end(isText ? body : JSON.stringify(body));
+}
+
+/** Ends the response early without an end marker: a clean EOF ('end') or a reset ('destroy'). */
+function cut(call) {
+  call.cutByServer = true;
+  if (call.behavior.cutMode === 'destroy') call.res.destroy();
+  else call.res.end();
+}
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(raw) {
+  if (raw === '') return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// ------------------------------------------------------------------------------------------------
+// Generation
+// ------------------------------------------------------------------------------------------------
+
+/** Streams `text` in the wire's framing, honouring the chunk-level behaviors. */
+async function streamAnswer(call, text, usage) {
+  const { res, behavior } = call;
+  const writer = call.wire.streamWriter(call, usage);
+  const pieces = splitText(text, behavior.chunkSize);
+  const middle = Math.floor((pieces.length - 1) / 2);
+
+  begin(call, 200, { 'content-type': writer.contentType, 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  res.write(writer.open());
+  for (let sent = 0; ; sent++) {
+    if (call.closed) return;
+    if (sent === behavior.cutAfterChunks) return cut(call);
+    if (sent === behavior.errorEventAfterChunks) {
+      res.end(writer.fail());
+      return;
+    }
+    if (sent === behavior.hangAfterChunks) return call.whenClosed;
+    if (sent === pieces.length) break;
+    if (sent > 0) await sleep(behavior.chunkDelayMs);
+    if (call.closed) return;
+    res.write(writer.delta(pieces[sent], sent === pieces.length - 1));
+    if (sent === middle) res.write(writer.keepAlive());
+  }
+  res.end(writer.finish());
+  call.entry.completed = true;
+}
+
+/** Non-streaming answer: one JSON body. `hangAfterChunks`/`cutAfterChunks` hang or cut before it. */
+async function completeAnswer(call, text, usage) {
+  if (call.behavior.hangAfterChunks !== undefined) return call.whenClosed;
+  if (call.behavior.cutAfterChunks !== undefined) return cut(call);
+  send(call, 200, call.wire.complete(call, text, usage));
+  call.entry.completed = true;
+}
+
+/**
+ * Validates then answers a generation request: auth → JSON → body shape → model → behavior.
+ * A queued behavior is only consumed by a request that passes the first four checks.
+ */
+async function generate(server, call, params) {
+  const { wire, entry } = call;
+  const body = isObject(entry.body) ? entry.body : null;
+  call.model = wire.modelOf(body, params);
+  entry.model = call.model;
+  entry.completed = false;
+  entry.aborted = false;
+
+  const problem = body && wire.validate(body);
+  const analysis = analyzePrompt(body && !problem ? wire.messages(body) : []);
+  entry.kind = analysis.kind;
+
+  const denied = wire.authorize(call, server.validKey);
+  if (denied) return send(call, denied.status, denied.body);
+  if (!body) return send(call, 400, wire.errorBody(400, call, 'The request body is not valid JSON.'));
+  if (problem) return send(call, 400, wire.errorBody(400, call, problem));
+  if (!server.knowsModel(call.model)) return send(call, 404, wire.errorBody(404, call));
+
+  call.behavior = server.takeBehavior(entry);
+  entry.stream = wire.wantsStream(call);
+  if (call.behavior.firstByteDelayMs > 0) await sleep(call.behavior.firstByteDelayMs);
+  if (call.closed) return undefined;
+
+  const { status, body: fixedBody } = call.behavior;
+  if (status !== undefined) {
+    return send(call, status, fixedBody ?? (status >= 400 ? wire.errorBody(status, call) : ''));
+  }
+
+  const ctx = { kind: analysis.kind, blocks: analysis.blocks, lang: analysis.lang, wire: wire.name, body };
+  const base = call.behavior.text ?? deriveAnswer(analysis);
+  const text = call.behavior.transform ? call.behavior.transform(base, ctx) : base;
+  const usage = { input: estimateTokens(analysis.promptChars), output: estimateTokens(text.length) };
+  return entry.stream ? streamAnswer(call, text, usage) : completeAnswer(call, text, usage);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Server
+// ------------------------------------------------------------------------------------------------
+
+/**
+ * A behavior controls how the next matching generation request is answered. All fields optional.
+ * @typedef {object} Behavior
+ * @property {number} [status]            answer immediately with this status instead of generating
+ * @property {object|string} [body]       body for `status` (default: the provider's error body)
+ * @property {Record<string,string>} [headers]  extra response headers (any response)
+ * @property {boolean} [quota]            429 is a quota/billing error (OpenAI `insufficient_quota`,
+ *                                        Anthropic `enforced_spend_limit_reached`)
+ * @property {string} [text]              exact answer text
+ * @property {(text: string, ctx: {kind: string, blocks: Block[], lang: string, wire: string,
+ *            body: object}) => string} [transform]  rewrite the answer text
+ * @property {number} [firstByteDelayMs]  delay before the status line (default 0)
+ * @property {number} [chunkDelayMs]      delay between content chunks (default 15)
+ * @property {number} [chunkSize]         code points per content chunk (default 12)
+ * @property {boolean} [crlf]             CRLF line endings on the OpenAI wire (default false)
+ * @property {number} [cutAfterChunks]    end the stream after N content chunks, no end marker
+ * @property {'end'|'destroy'} [cutMode]  how to cut: clean EOF (default) or socket reset
+ * @property {number} [errorEventAfterChunks]  send the wire's in-stream error after N chunks, then end
+ * @property {number} [hangAfterChunks]   stop after N chunks and hold the connection until the client aborts
+ * @property {(entry: object) => boolean} [match]  only apply to requests it matches (queued behaviors)
+ */
+
+/**
+ * Starts the mock LLM server.
+ *
+ * Log entries are `{method, path, query, headers, body, at, wire, status}`; generation requests
+ * (POST to a messages/chat/generate route) also carry `kind`, `model`, `stream`, `completed` and
+ * `aborted` (the client closed the connection before the response finished).
+ *
+ * @param {object} [options]
+ * @param {number} [options.port=0]
+ * @param {string} [options.host='127.0.0.1']
+ * @param {string} [options.validKey='test-key']  the only accepted API key (Ollama has no auth)
+ * @param {string[] | null} [options.models]       known model ids; `null` accepts any model
+ * @returns {Promise<{url: string, port: number, log: object[], enqueue(b: Behavior): void,
+ *   setDefault(b: Behavior): void, reset(): void, close(): Promise<void>,
+ *   requests(filter?: (entry: object) => boolean): object[]}>}
+ */
+export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 'test-key', models = DEFAULT_MODELS } = {}) {
+  const log = [];
+  const queue = [];
+  let defaults = {};
+  let seq = 0;
+
+  const bareModel = (id) => id.replace(/:latest$/, '');
+  const context = {
+    validKey,
+    knowsModel: (id) => models === null || models.some((m) => bareModel(m) === bareModel(id)),
+    takeBehavior(entry) {
+      const index = queue.findIndex((b) => !b.match || b.match(entry));
+      const { match, ...queued } = index === -1 ? {} : queue.splice(index, 1)[0];
+      return { ...BUILTIN_BEHAVIOR, ...defaults, ...queued };
+    },
+  };
+
+  async function handle(req, res) {
+    const url = new URL(req.url, 'http://mock.invalid');
+    const entry = {
+      method: req.method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { ...req.headers },
+      body: parseBody(await readBody(req)),
+      at: Date.now(),
+      wire: null,
+    };
+    log.push(entry);
+    seq += 1;
+    const call = {
+      res, entry, wire: null, seq, requestId: `req_mock${seq}`, model: '', behavior: {},
+      startedAt: Date.now(), closed: false, cutByServer: false,
+    };
+    call.whenClosed = new Promise((resolve) => res.on('close', () => {
+      call.closed = true;
+      if (!res.writableFinished && !call.cutByServer && 'kind' in entry) entry.aborted = true;
+      resolve();
+    }));
+    res.setHeader('access-control-allow-origin', '*');
+
+    const route = findRoute(req.method, url.pathname, entry.headers);
+    call.wire = route?.wire ?? null;
+    entry.wire = call.wire?.name ?? null;
+    if (req.method === 'OPTIONS') {
+      entry.status = 204;
+      res.writeHead(204, CORS_PREFLIGHT_HEADERS).end();
+      return;
+    }
+    if (!route) return send(call, 404, unknownUrlBody(req.method, url.pathname));
+    if (route.action === 'generate') return generate(context, call, route.params);
+
+    const denied = call.wire.authorize(call, validKey);
+    if (denied) return send(call, denied.status, denied.body);
+    if (route.action === 'version') return send(call, 200, { version: OLLAMA_VERSION });
+    return send(call, 200, call.wire.listModels(models ?? DEFAULT_MODELS));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`mock-llm internal error: ${error?.stack ?? error}`);
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const actualPort = server.address().port;
+
+  return {
+    url: `http://localhost:${actualPort}`,
+    port: actualPort,
+    log,
+    enqueue: (behavior) => void queue.push(behavior),
+    setDefault: (behavior) => { defaults = { ...behavior }; },
+    reset() {
+      log.length = 0;
+      queue.length = 0;
+      defaults = {};
+    },
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+    requests: (filter) => log.filter((entry) => 'kind' in entry && (!filter || filter(entry))),
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const port = Number(process.argv[2] ?? 0);
+  const mock = await startMockLlm({ port });
+  console.log(`mock LLM listening on ${mock.url} (API key: test-key)`);
+}
