@@ -119,7 +119,7 @@
     row('metaDate', article.publishedTime);
     row('metaLanguage', article.lang);
     row('metaLength', msg('lengthValue', [String(article.wordCount), String(article.readingMinutes)]));
-    const text = el('div', { class: 'extracted', dir: article.dir || null, lang: article.lang }, article.blocks.map(renderBlock));
+    const text = el('div', { class: 'extracted', dir: article.dir || null, lang: article.lang }, article.blocks.map((block) => renderBlock(block)));
     const details = el('details', { class: 'sent' }, el('summary', {}, msg('extractedText', [String(article.blocks.length)])), text);
     original.content.replaceChildren(meta, details);
     original.status.textContent = '';

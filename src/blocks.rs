@@ -112,12 +112,12 @@ impl Builder {
             }
             "hr" => return,
             "p" if ctx.kind == BlockKind::Heading => {}
-            "p" | "div" | "section" | "article" | "main" | "figure" | "header" | "footer" => {
-                // A paragraph inside a list item or quote keeps that kind.
-                if !matches!(ctx.kind, BlockKind::ListItem | BlockKind::Quote | BlockKind::Caption) {
-                    inner.kind = BlockKind::Paragraph;
-                    inner.level = None;
-                }
+            // A paragraph inside a list item, quote or caption keeps that kind.
+            "p" | "div" | "section" | "article" | "main" | "figure" | "header" | "footer"
+                if !matches!(ctx.kind, BlockKind::ListItem | BlockKind::Quote | BlockKind::Caption) =>
+            {
+                inner.kind = BlockKind::Paragraph;
+                inner.level = None;
             }
             _ => {}
         }

@@ -46,6 +46,9 @@ pub enum GlossError {
     Misaligned(String),
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// The article is already in the language it would be translated into.
+    #[error("the article is already in {0}")]
+    SameLanguage(String),
 }
 
 impl GlossError {
@@ -70,6 +73,7 @@ impl GlossError {
             GlossError::BadResponse(_) => "bad_response",
             GlossError::Misaligned(_) => "misaligned",
             GlossError::Invalid(_) => "invalid",
+            GlossError::SameLanguage(_) => "same_language",
         }
     }
 
@@ -149,6 +153,7 @@ mod tests {
             GlossError::BadResponse(String::new()),
             GlossError::Misaligned(String::new()),
             GlossError::Invalid(String::new()),
+            GlossError::SameLanguage(String::new()),
         ];
         let mut codes: Vec<&str> = all.iter().map(GlossError::code).collect();
         assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));

@@ -20,8 +20,9 @@ pub fn any_http(href: &str) -> bool {
 fn parse_into(src: &str, style: &Span, allow_href: &dyn Fn(&str) -> bool, out: &mut Vec<Span>) {
     let mut plain = String::new();
     let mut rest = src;
+    let mut prev: Option<char> = None;
     while let Some(ch) = rest.chars().next() {
-        if let Some((consumed, inner, kind)) = delimited(rest) {
+        if let Some((consumed, inner, kind)) = delimited(rest, prev) {
             flush(&mut plain, style, out);
             let mut inner_style = style.clone();
             match kind {
@@ -30,11 +31,13 @@ fn parse_into(src: &str, style: &Span, allow_href: &dyn Fn(&str) -> bool, out: &
                 Mark::Code => {
                     inner_style.code = true;
                     push_span(out, Span { text: inner.to_string(), ..inner_style });
+                    prev = Some('`');
                     rest = &rest[consumed..];
                     continue;
                 }
             }
             parse_into(inner, &inner_style, allow_href, out);
+            prev = rest[..consumed].chars().next_back();
             rest = &rest[consumed..];
             continue;
         }
@@ -45,10 +48,12 @@ fn parse_into(src: &str, style: &Span, allow_href: &dyn Fn(&str) -> bool, out: &
                 link_style.href = Some(href.to_string());
             }
             parse_into(label, &link_style, allow_href, out);
+            prev = Some(')');
             rest = &rest[consumed..];
             continue;
         }
         plain.push(ch);
+        prev = Some(ch);
         rest = &rest[ch.len_utf8()..];
     }
     flush(&mut plain, style, out);
@@ -66,8 +71,9 @@ enum Mark {
     Code,
 }
 
-/// `**x**`, `__x__`, `*x*`, `_x_` or `` `x` `` at the start of `s`: (bytes consumed, inner, kind).
-fn delimited(s: &str) -> Option<(usize, &str, Mark)> {
+/// `**x**`, `__x__`, `*x*`, `_x_` or `` `x` `` at the start of `s`, where `prev` is the character
+/// before it: (bytes consumed, inner, kind).
+fn delimited(s: &str, prev: Option<char>) -> Option<(usize, &str, Mark)> {
     for (open, kind) in [("**", Mark::Bold), ("__", Mark::Bold), ("`", Mark::Code), ("*", Mark::Italic), ("_", Mark::Italic)] {
         if let Some(after) = s.strip_prefix(open) {
             // The opener must touch a non-space character, as in CommonMark.
@@ -79,9 +85,12 @@ fn delimited(s: &str) -> Option<(usize, &str, Mark)> {
             if inner.is_empty() || inner.ends_with(char::is_whitespace) || (open != "`" && inner.contains('\n')) {
                 continue;
             }
-            // `_` inside words (snake_case) is not emphasis.
-            if open.starts_with('_') && after[close + open.len()..].starts_with(char::is_alphanumeric) {
-                continue;
+            // `_` emphasis must stand outside words (snake_case, __dunder__ names are text).
+            if open.starts_with('_') {
+                let word_char = |c: char| c.is_alphanumeric() || c == '_';
+                if prev.is_some_and(word_char) || after[close + open.len()..].starts_with(word_char) || inner.ends_with('_') {
+                    continue;
+                }
             }
             return Some((open.len() * 2 + close, inner, kind));
         }
@@ -190,6 +199,14 @@ mod tests {
     fn snake_case_and_lone_stars_are_text() {
         assert_eq!(crate::text::spans_text(&parse_inline("snake_case_name and 2 * 3 * 4", &any_http)), "snake_case_name and 2 * 3 * 4");
         assert_eq!(parse_inline("snake_case_name", &any_http).len(), 1);
+    }
+
+    #[test]
+    fn underscores_next_to_words_are_text() {
+        let src = "a=__pwn()><b>__pwn() and x_y_z";
+        assert_eq!(crate::text::spans_text(&parse_inline(src, &any_http)), src);
+        let spans = parse_inline("an _emphasised_ word", &any_http);
+        assert!(spans.iter().any(|s| s.italic && s.text == "emphasised"));
     }
 
     #[test]

@@ -120,8 +120,7 @@ impl Session {
         };
         plan.provenance = Some(endpoint.provenance(&target));
         if only.is_none() && same_language(&self.article.lang, &target) {
-            plan.unavailable = Some(GlossError::Invalid(format!("the article is already in {}", crate::lang::name(&target))).info());
-            plan.unavailable.as_mut().map(|u| u.code = "same_language".into());
+            plan.unavailable = Some(GlossError::SameLanguage(crate::lang::name(&target).to_string()).info());
             return plan;
         }
         let blocks = self.article.blocks.iter().filter(|b| only.is_none_or(|ids| ids.contains(&b.id)));

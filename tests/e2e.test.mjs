@@ -84,8 +84,8 @@ describe('the panel', () => {
       const slots = [...root.querySelectorAll('section[data-section="translation"] [data-block]')];
       return slots.length > 0 && slots.every((s) => !s.classList.contains('pending') && !s.classList.contains('partial'));
     }, null, { timeout: 30_000 });
-    const source = await p.original.locator('[data-block]').allInnerTexts();
-    const translated = await blocks.allInnerTexts();
+    const source = await p.original.locator('[data-block]').allTextContents();
+    const translated = await blocks.allTextContents();
     assert.equal(translated.length, source.length);
     for (let i = 0; i < source.length; i++) {
       assert.equal(translated[i], `(ja) ${source[i]}`, `block ${i + 1} is in its place`);
