@@ -7,7 +7,7 @@ use crate::text::{collapse_whitespace, is_safe_href, push_span, spans_text, Span
 
 /// Elements whose content is skipped entirely.
 const SKIPPED: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "video",
+    "script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "video",
     "audio", "canvas", "button", "input", "select", "textarea", "form", "nav", "head", "title",
 ];
 
@@ -140,15 +140,8 @@ impl Builder {
                 self.text("\n", ctx, style);
                 return;
             }
-            "img" => {
-                // Alt text stands in for an image only inside running text.
-                if let Some(alt) = node.attr("alt") {
-                    if !self.spans.is_empty() {
-                        self.text(&alt, ctx, style);
-                    }
-                }
-                return;
-            }
+            // Images are not text: Readability.js's text leaves their alt out too.
+            "img" => return,
             _ => {}
         }
         self.walk_children(node, ctx, &inner);

@@ -130,6 +130,12 @@ pub fn network_failure(message: &str, attempt: u32) -> JsValue {
     to_js(&session::network_failure(message, attempt))
 }
 
+/// The core's token estimate for `text`, as used to budget requests.
+#[wasm_bindgen(js_name = estimateTokens)]
+pub fn estimate_tokens(text: &str) -> usize {
+    crate::tokens::estimate_tokens(text)
+}
+
 #[wasm_bindgen(js_name = defaultSettings)]
 pub fn default_settings() -> JsValue {
     to_js(&Settings::default())

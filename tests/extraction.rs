@@ -1,0 +1,275 @@
+//! Extraction fidelity against Mozilla Readability's own test pages: each page is its own test
+//! case, comparing Gloss's text (word-level F1 against `expected.html`) and metadata against
+//! `expected-metadata.json`.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::PathBuf;
+
+use gloss::extract;
+
+/// Word-level F1 each page must reach against Readability.js's expected text.
+const MIN_F1: f64 = 0.98;
+/// The URL Readability's own test harness gives every page.
+const PAGE_URL: &str = "http://fakehost/test/page.html";
+
+fn dir(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/readability").join(name)
+}
+
+/// Lower-cased words (letters and digits), each CJK character a word of its own.
+fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for ch in text.chars() {
+        if gloss::text::is_cjk(ch) {
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            out.push(ch.to_string());
+        } else if ch.is_alphanumeric() {
+            word.extend(ch.to_lowercase());
+        } else if !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// Pages where Gloss knowingly keeps more than Readability.js, with the reason. On these the
+/// recall bar (nothing of the article missing) still holds at `MIN_F1`; only precision is excused.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
+    "mercurial",
+    "dom_smoothie keeps about 470 more words of this documentation page than Readability.js's \
+     conditional cleaning does (4,466 against 3,996); every expected word is present",
+)];
+
+/// Word-level precision, recall and F1 of `got` against `want`, counting repeats.
+struct Score {
+    precision: f64,
+    recall: f64,
+    f1: f64,
+}
+
+fn score(got: &str, want: &str) -> Score {
+    let (got, want) = (words(got), words(want));
+    if got.is_empty() || want.is_empty() {
+        let same = if got.is_empty() && want.is_empty() { 1.0 } else { 0.0 };
+        return Score { precision: same, recall: same, f1: same };
+    }
+    let mut counts: HashMap<&str, i64> = HashMap::new();
+    for w in &want {
+        *counts.entry(w).or_default() += 1;
+    }
+    let mut overlap = 0usize;
+    for w in &got {
+        if let Some(c) = counts.get_mut(w.as_str()) {
+            if *c > 0 {
+                *c -= 1;
+                overlap += 1;
+            }
+        }
+    }
+    let precision = overlap as f64 / got.len() as f64;
+    let recall = overlap as f64 / want.len() as f64;
+    let f1 = if overlap == 0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+    Score { precision, recall, f1 }
+}
+
+fn check(name: &str) {
+    let path = dir(name);
+    let source = fs::read_to_string(path.join("source.html")).expect("source.html");
+    let expected_html = fs::read_to_string(path.join("expected.html")).expect("expected.html");
+    let meta: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(path.join("expected-metadata.json")).expect("metadata")).expect("json");
+
+    let article = extract(&source, Some(PAGE_URL)).unwrap_or_else(|e| panic!("{name}: extraction failed: {e}"));
+    let got: Vec<&str> = article.blocks.iter().map(|b| b.text.as_str()).collect();
+    let want = dom_query::Document::from(expected_html.as_str()).root().text().to_string();
+    let s = score(&got.join("\n"), &want);
+    match KNOWN_DIFFERENCES.iter().find(|(page, _)| *page == name) {
+        Some((_, why)) => {
+            assert!(s.recall >= MIN_F1, "{name}: word recall {:.4} < {MIN_F1}", s.recall);
+            println!("{name}: F1 {:.4}, precision {:.4}, known difference: {why}", s.f1, s.precision);
+        }
+        None => assert!(s.f1 >= MIN_F1, "{name}: word F1 {:.4} < {MIN_F1} (precision {:.4}, recall {:.4})", s.f1, s.precision, s.recall),
+    }
+    if let Some(title) = meta["title"].as_str() {
+        assert_eq!(article.title, gloss::text::collapse_whitespace(title), "{name}: title");
+    }
+}
+
+macro_rules! pages {
+    ($($test:ident => $name:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check($name);
+            }
+        )*
+    };
+}
+
+pages! {
+    page_001 => "001",
+    page_002 => "002",
+    page_003_metadata_preferred => "003-metadata-preferred",
+    page_004_metadata_space_separated_properties => "004-metadata-space-separated-properties",
+    page_005_unescape_html_entities => "005-unescape-html-entities",
+    aclu => "aclu",
+    aktualne => "aktualne",
+    archive_of_our_own => "archive-of-our-own",
+    ars_1 => "ars-1",
+    article_author_tag => "article-author-tag",
+    base_url => "base-url",
+    base_url_base_element => "base-url-base-element",
+    base_url_base_element_relative => "base-url-base-element-relative",
+    basic_tags_cleaning => "basic-tags-cleaning",
+    bbc_1 => "bbc-1",
+    blogger => "blogger",
+    breitbart => "breitbart",
+    bug_1255978 => "bug-1255978",
+    buzzfeed_1 => "buzzfeed-1",
+    citylab_1 => "citylab-1",
+    clean_links => "clean-links",
+    cnet => "cnet",
+    cnet_svg_classes => "cnet-svg-classes",
+    cnn => "cnn",
+    comment_inside_script_parsing => "comment-inside-script-parsing",
+    daringfireball_1 => "daringfireball-1",
+    data_url_image => "data-url-image",
+    dev418 => "dev418",
+    dropbox_blog => "dropbox-blog",
+    ebb_org => "ebb-org",
+    ehow_1 => "ehow-1",
+    ehow_2 => "ehow-2",
+    embedded_videos => "embedded-videos",
+    engadget => "engadget",
+    firefox_nightly_blog => "firefox-nightly-blog",
+    folha => "folha",
+    gitlab_blog => "gitlab-blog",
+    gmw => "gmw",
+    google_sre_book_1 => "google-sre-book-1",
+    guardian_1 => "guardian-1",
+    heise => "heise",
+    herald_sun_1 => "herald-sun-1",
+    hidden_nodes => "hidden-nodes",
+    hukumusume => "hukumusume",
+    iab_1 => "iab-1",
+    ietf_1 => "ietf-1",
+    invalid_attributes => "invalid-attributes",
+    js_link_replacement => "js-link-replacement",
+    keep_images => "keep-images",
+    keep_tabular_data => "keep-tabular-data",
+    la_nacion => "la-nacion",
+    lazy_image_1 => "lazy-image-1",
+    lazy_image_2 => "lazy-image-2",
+    lazy_image_3 => "lazy-image-3",
+    lemonde_1 => "lemonde-1",
+    liberation_1 => "liberation-1",
+    lifehacker_post_comment_load => "lifehacker-post-comment-load",
+    lifehacker_working => "lifehacker-working",
+    links_in_tables => "links-in-tables",
+    lwn_1 => "lwn-1",
+    mathjax => "mathjax",
+    medicalnewstoday => "medicalnewstoday",
+    medium_1 => "medium-1",
+    medium_2 => "medium-2",
+    medium_3 => "medium-3",
+    mercurial => "mercurial",
+    metadata_content_missing => "metadata-content-missing",
+    missing_paragraphs => "missing-paragraphs",
+    mozilla_1 => "mozilla-1",
+    mozilla_2 => "mozilla-2",
+    msn => "msn",
+    normalize_spaces => "normalize-spaces",
+    nytimes_1 => "nytimes-1",
+    nytimes_2 => "nytimes-2",
+    nytimes_3 => "nytimes-3",
+    nytimes_4 => "nytimes-4",
+    nytimes_5 => "nytimes-5",
+    ol => "ol",
+    parsely_metadata => "parsely-metadata",
+    pixnet => "pixnet",
+    qq => "qq",
+    quanta_1 => "quanta-1",
+    remove_aria_hidden => "remove-aria-hidden",
+    remove_extra_brs => "remove-extra-brs",
+    remove_extra_paragraphs => "remove-extra-paragraphs",
+    remove_script_tags => "remove-script-tags",
+    reordering_paragraphs => "reordering-paragraphs",
+    replace_brs => "replace-brs",
+    replace_font_tags => "replace-font-tags",
+    royal_road => "royal-road",
+    rtl_1 => "rtl-1",
+    rtl_2 => "rtl-2",
+    rtl_3 => "rtl-3",
+    rtl_4 => "rtl-4",
+    salon_1 => "salon-1",
+    schema_org_context_object => "schema-org-context-object",
+    seattletimes_1 => "seattletimes-1",
+    simplyfound_1 => "simplyfound-1",
+    social_buttons => "social-buttons",
+    spiceworks => "spiceworks",
+    style_tags_removal => "style-tags-removal",
+    svg_parsing => "svg-parsing",
+    table_style_attributes => "table-style-attributes",
+    telegraph => "telegraph",
+    theverge => "theverge",
+    title_and_h1_discrepancy => "title-and-h1-discrepancy",
+    title_en_dash => "title-en-dash",
+    tmz_1 => "tmz-1",
+    toc_missing => "toc-missing",
+    topicseed_1 => "topicseed-1",
+    tumblr => "tumblr",
+    v8_blog => "v8-blog",
+    videos_1 => "videos-1",
+    videos_2 => "videos-2",
+    visibility_hidden => "visibility-hidden",
+    wapo_1 => "wapo-1",
+    wapo_2 => "wapo-2",
+    webmd_1 => "webmd-1",
+    webmd_2 => "webmd-2",
+    wikia => "wikia",
+    wikipedia => "wikipedia",
+    wikipedia_2 => "wikipedia-2",
+    wikipedia_3 => "wikipedia-3",
+    wikipedia_4 => "wikipedia-4",
+    wordpress => "wordpress",
+    yahoo_1 => "yahoo-1",
+    yahoo_2 => "yahoo-2",
+    yahoo_3 => "yahoo-3",
+    yahoo_4 => "yahoo-4",
+    youth => "youth",
+}
+
+#[test]
+#[ignore = "diagnostic: GLOSS_PAGE=name cargo test --test extraction diff -- --ignored --nocapture"]
+fn diff() {
+    let name = std::env::var("GLOSS_PAGE").unwrap_or_else(|_| "aclu".into());
+    let path = dir(&name);
+    let source = fs::read_to_string(path.join("source.html")).expect("source.html");
+    let expected_html = fs::read_to_string(path.join("expected.html")).expect("expected.html");
+    let article = extract(&source, Some(PAGE_URL)).expect("extract");
+    let got: Vec<&str> = article.blocks.iter().map(|b| b.text.as_str()).collect();
+    let got = words(&got.join("\n"));
+    let want = words(&dom_query::Document::from(expected_html.as_str()).root().text());
+    let mut counts: HashMap<&str, i64> = HashMap::new();
+    for w in &got {
+        *counts.entry(w).or_default() += 1;
+    }
+    let missing: Vec<&str> = want.iter().filter(|w| {
+        let c = counts.entry(w.as_str()).or_default();
+        *c -= 1;
+        *c < 0
+    }).map(String::as_str).collect();
+    let mut r = dom_smoothie::Readability::new(source.as_str(), Some(PAGE_URL), None).expect("readability");
+    let raw = r.parse().expect("parse");
+    println!("dom_smoothie's own text: {} words", words(&raw.text_content).len());
+    let extra: Vec<&str> = counts.iter().filter(|(_, c)| **c > 0).map(|(w, _)| *w).collect();
+    println!("got {} words, want {}; missing {}: {}", got.len(), want.len(), missing.len(), missing.iter().take(80).cloned().collect::<Vec<_>>().join(" "));
+    println!("extra: {}", extra.iter().take(80).cloned().collect::<Vec<_>>().join(" "));
+}
