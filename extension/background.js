@@ -44,12 +44,14 @@ async function loadSettings() {
 
 /** Serves one panel: extraction, then the digest and the translation side by side. */
 function servePanel(port) {
-  const aborter = new AbortController();
+  let aborter = new AbortController();
   /** @type {{session: any, plan: any} | null} */
   let state = null;
-  const post = (frame) => { if (!aborter.signal.aborted) port.postMessage(frame); };
+  let connected = true;
+  const post = (frame) => { if (connected) port.postMessage(frame); };
 
   port.onDisconnect.addListener(() => {
+    connected = false;
     aborter.abort();
     state?.session.free();
     state = null;
@@ -59,8 +61,13 @@ function servePanel(port) {
     await ready;
     switch (msg.type) {
       case T.START: {
+        aborter.abort(); // a restart ("digest anyway") replaces whatever was running
+        aborter = new AbortController();
+        state?.session.free();
+        state = null;
         try {
-          const session = new core.Session(msg.html, msg.url, await loadSettings());
+          const options = { readerableGate: msg.readerableGate, selectionHtml: msg.selectionHtml ?? null };
+          const session = new core.Session(msg.html, msg.url, await loadSettings(), options);
           state = { session, plan: session.plan() };
         } catch (error) {
           post({ type: T.ERROR, section: SECTION.ORIGINAL, error: asErrorInfo(error) });

@@ -204,11 +204,30 @@
       case T.ERROR: return onError(frame);
     }
   });
-  port.postMessage({ type: T.START, html: document.documentElement.outerHTML, url: location.href });
+  /** A selection this long is what the reader wants read, rather than the whole page. */
+  const MIN_SELECTION_CHARS = 200;
+
+  function selectionHtml() {
+    const selection = getSelection();
+    if (!selection || selection.isCollapsed || selection.toString().trim().length < MIN_SELECTION_CHARS) return null;
+    const holder = document.createElement('div');
+    for (let i = 0; i < selection.rangeCount; i++) holder.append(selection.getRangeAt(i).cloneContents());
+    return holder.innerHTML;
+  }
+
+  function start(readerableGate) {
+    port?.postMessage({
+      type: T.START, html: document.documentElement.outerHTML, url: location.href, readerableGate, selectionHtml: selectionHtml(),
+    });
+  }
+  start(true);
 
   function onArticle({ article, plan }) {
     host.dataset.extractMs = (performance.now() - startedAt).toFixed(2);
+    digest.node.hidden = false;
+    translation.node.hidden = false;
     renderOriginal(article);
+    if (article.fromSelection) original.status.textContent = msg('fromSelection');
     original.label.textContent = [article.siteName, article.lang, msg('lengthShort', [String(article.wordCount)])].filter(Boolean).join(' · ');
     digest.label.textContent = provenanceText(plan.digest);
     digest.status.textContent = plan.digestMode === 'model' ? msg('statusWriting') : '';
@@ -248,7 +267,13 @@
 
   function onError({ section: which, error, blockIds }) {
     if (which === SECTION.ORIGINAL) {
-      showError(original, error);
+      const actions = error.code === 'not_readerable'
+        ? [el('button', { class: 'retry', type: 'button', onclick: () => {
+          original.status.textContent = msg('statusExtracting');
+          start(false);
+        } }, msg('digestAnyway'))]
+        : [];
+      showError(original, error, actions);
       original.content.replaceChildren();
       digest.node.hidden = true;
       translation.node.hidden = true;

@@ -5,7 +5,7 @@
 // Frames on the `gloss` Port, a discriminated union on `type`:
 //
 // content → worker
-//   {type: 'start', html: string, url: string}
+//   {type: 'start', html: string, url: string, readerableGate: boolean, selectionHtml?: string}
 //   {type: 'retry', section: 'digest'}
 //   {type: 'retry', section: 'translation', blockIds: string[]}
 //   {type: 'openOptions'}
@@ -25,7 +25,7 @@
 /** @typedef {{code: string, message: string, retryable: boolean, retryAfterMs?: number}} ErrorInfo */
 /** @typedef {{text: string, bold?: boolean, italic?: boolean, code?: boolean, href?: string}} Span */
 /** @typedef {{id: string, kind: 'heading'|'paragraph'|'listItem'|'quote'|'code'|'tableRow'|'caption', level?: number, text: string, spans: Span[]}} Block */
-/** @typedef {{title: string, byline: ?string, siteName: ?string, publishedTime: ?string, lang: string, dir: ?string, excerpt: ?string, url: ?string, wordCount: number, readingMinutes: number, blocks: Block[]}} Article */
+/** @typedef {{title: string, byline: ?string, siteName: ?string, publishedTime: ?string, lang: string, dir: ?string, excerpt: ?string, url: ?string, wordCount: number, readingMinutes: number, readerable: boolean, fromSelection: boolean, blocks: Block[]}} Article */
 /** @typedef {{keyPoints: Span[][], summary: Span[][], details: {label: string, text: Span[]}[]}} Digest */
 /** @typedef {{id: string, spans: Span[]}} TranslatedBlock */
 /** @typedef {{inputTokens: ?number, outputTokens: ?number}} Usage */

@@ -1,7 +1,7 @@
 //! The extracted article: metadata plus an ordered list of blocks with stable ids, built from
 //! dom_smoothie's cleaned content. Digest and translation both work from these blocks.
 
-use dom_smoothie::{Config, Readability, ReadabilityError};
+use dom_smoothie::{Config, Metadata, Readability, ReadabilityError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::GlossError;
@@ -50,7 +50,21 @@ pub struct Article {
     pub url: Option<String>,
     pub word_count: usize,
     pub reading_minutes: u32,
+    /// Whether the page passed the cheap "looks like an article" check.
+    pub readerable: bool,
+    /// The blocks are the reader's selection rather than the whole article.
+    pub from_selection: bool,
     pub blocks: Vec<Block>,
+}
+
+/// How to extract.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ExtractOptions {
+    /// Refuse pages that do not look like articles (`NotReaderable`) instead of parsing them.
+    pub readerable_gate: bool,
+    /// The reader's selection, as HTML: its blocks replace the article's.
+    pub selection_html: Option<String>,
 }
 
 /// Pages larger than this many bytes of HTML are refused with a clear message rather than
@@ -63,13 +77,20 @@ const WORDS_PER_MINUTE: usize = 230;
 /// Reading speed for CJK text, characters per minute.
 const CJK_CHARS_PER_MINUTE: usize = 500;
 
+/// Extracts the article from a page's serialised HTML, whatever it looks like.
+pub fn extract(html: &str, url: Option<&str>) -> Result<Article, GlossError> {
+    extract_with(html, url, &ExtractOptions::default())
+}
+
 /// Extracts the article from a page's serialised HTML.
 ///
 /// 1. Refuse oversized input.
-/// 2. Run dom_smoothie (Readability.js's algorithm) for the cleaned content and metadata.
-/// 3. Walk the cleaned content into ordered blocks (`blocks::from_html`).
-/// 4. Count words and settle the language (declared, else detected from the text).
-pub fn extract(html: &str, url: Option<&str>) -> Result<Article, GlossError> {
+/// 2. Parse once, and run the cheap readerable check on that parse (before the expensive grab).
+/// 3. With a selection: page metadata plus the selection's blocks. Otherwise run dom_smoothie
+///    (Readability.js's algorithm) for the cleaned content and metadata.
+/// 4. Walk the content into ordered blocks (`blocks::from_html`).
+/// 5. Count words and settle the language (declared, else detected from the text).
+pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> Result<Article, GlossError> {
     if html.len() > DEFAULT_MAX_HTML_BYTES {
         return Err(GlossError::TooLarge(format!(
             "{} MB of HTML (limit {} MB)",
@@ -77,17 +98,52 @@ pub fn extract(html: &str, url: Option<&str>) -> Result<Article, GlossError> {
             DEFAULT_MAX_HTML_BYTES / (1024 * 1024)
         )));
     }
+    if html.trim().is_empty() {
+        return Err(GlossError::NoArticle);
+    }
+    if !looks_like_html(html) {
+        return Err(GlossError::Invalid("this is not an HTML page: it has no tags".into()));
+    }
     let url = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
     let config = Config { max_elements_to_parse: DEFAULT_MAX_ELEMENTS, ..Config::default() };
     let mut readability = Readability::new(html, url, Some(config)).map_err(map_readability_error)?;
-    let parsed = readability.parse().map_err(map_readability_error)?;
+    let readerable = readability.is_probably_readable();
 
-    let blocks = blocks::from_html(&parsed.content);
+    let (metadata, blocks) = match options.selection_html.as_deref() {
+        Some(selection) => {
+            let mut meta = readability.get_article_metadata(readability.parse_json_ld());
+            if meta.title.trim().is_empty() {
+                meta.title = readability.get_article_title().to_string();
+            }
+            if meta.lang.is_none() {
+                meta.lang = readability.doc.select("html").attr("lang").map(|l| l.to_string());
+            }
+            (meta, blocks::from_html(selection))
+        }
+        None => {
+            if options.readerable_gate && !readerable {
+                return Err(GlossError::NotReaderable);
+            }
+            let parsed = readability.parse().map_err(map_readability_error)?;
+            let blocks = blocks::from_html(&parsed.content);
+            let meta = Metadata {
+                title: parsed.title,
+                byline: parsed.byline,
+                excerpt: parsed.excerpt,
+                site_name: parsed.site_name,
+                published_time: parsed.published_time,
+                lang: parsed.lang,
+                dir: parsed.dir,
+                ..Metadata::default()
+            };
+            (meta, blocks)
+        }
+    };
     if blocks.is_empty() {
         return Err(GlossError::NoArticle);
     }
     let counts = TextCounts::of(blocks.iter().map(|b| b.text.as_str()));
-    let lang = parsed
+    let lang = metadata
         .lang
         .as_deref()
         .map(str::trim)
@@ -96,18 +152,25 @@ pub fn extract(html: &str, url: Option<&str>) -> Result<Article, GlossError> {
         .unwrap_or_else(|| lang::detect(blocks.iter().map(|b| b.text.as_str())).to_string());
 
     Ok(Article {
-        title: clean(&parsed.title).unwrap_or_default(),
-        byline: parsed.byline.as_deref().and_then(clean),
-        site_name: parsed.site_name.as_deref().and_then(clean),
-        published_time: parsed.published_time.as_deref().and_then(clean),
+        title: clean(&metadata.title).unwrap_or_default(),
+        byline: metadata.byline.as_deref().and_then(clean),
+        site_name: metadata.site_name.as_deref().and_then(clean),
+        published_time: metadata.published_time.as_deref().and_then(clean),
         lang,
-        dir: parsed.dir.as_deref().and_then(clean),
-        excerpt: parsed.excerpt.as_deref().and_then(clean),
+        dir: metadata.dir.as_deref().and_then(clean),
+        excerpt: metadata.excerpt.as_deref().and_then(clean),
         url: url.map(str::to_string),
         word_count: counts.words + counts.cjk_chars,
         reading_minutes: counts.reading_minutes(),
+        readerable,
+        from_selection: options.selection_html.is_some(),
         blocks,
     })
+}
+
+/// Whether the text has at least one tag (`<` followed by a letter, `/` or `!`).
+fn looks_like_html(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
 }
 
 fn map_readability_error(e: ReadabilityError) -> GlossError {
@@ -161,6 +224,52 @@ impl TextCounts {
 }
 
 #[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "<html lang=de><head><title>Ein Titel</title><meta name=author content='A. Autor'></head>\
+        <body><nav><a href=/>Start</a></nav><article><h1>Ein Titel</h1>\
+        <p>Erster Absatz mit genug Text, damit die Seite wie ein Artikel aussieht, und noch ein wenig mehr Text dazu. Dieser Satz verlängert den Absatz deutlich, damit er über die Schwelle der Lesbarkeitsprüfung kommt.</p>\
+        <p>Zweiter Absatz mit genug Text, damit die Seite wie ein Artikel aussieht, und noch ein wenig mehr Text. Dieser Satz verlängert den Absatz deutlich, damit er über die Schwelle der Lesbarkeitsprüfung kommt.</p>\
+        <p>Dritter Absatz, der ebenfalls lang genug ist, um als Inhalt zu zählen, und der den Artikel abschließt. Dieser Satz verlängert den Absatz deutlich, damit er über die Schwelle der Prüfung kommt.</p>\
+        </article></body></html>";
+
+    #[test]
+    fn selection_replaces_the_blocks_and_keeps_page_metadata() {
+        let options = ExtractOptions { selection_html: Some("<p>Only <b>this</b> part.</p>".into()), ..ExtractOptions::default() };
+        let article = extract_with(PAGE, Some("https://example.com/a"), &options).unwrap();
+        assert!(article.from_selection);
+        assert_eq!(article.blocks.len(), 1);
+        assert_eq!(article.blocks[0].text, "Only this part.");
+        assert_eq!(article.title, "Ein Titel");
+        assert_eq!(article.lang, "de");
+    }
+
+    #[test]
+    fn readerable_gate_refuses_non_articles_only_when_asked() {
+        let feed = "<html><body><ul><li><a href=/1>One</a></li><li><a href=/2>Two</a></li></ul><p>Short.</p></body></html>";
+        let gated = ExtractOptions { readerable_gate: true, ..ExtractOptions::default() };
+        assert_eq!(extract_with(feed, None, &gated).err(), Some(GlossError::NotReaderable));
+        assert!(extract_with(PAGE, None, &gated).is_ok_and(|a| a.readerable));
+    }
+
+    #[test]
+    fn oversized_and_empty_pages_are_refused() {
+        let huge = "x".repeat(DEFAULT_MAX_HTML_BYTES + 1);
+        assert!(matches!(extract(&huge, None), Err(GlossError::TooLarge(_))));
+        assert_eq!(extract("", None).err(), Some(GlossError::NoArticle));
+        assert!(matches!(extract("just words, 2 < 3", None), Err(GlossError::Invalid(_))));
+    }
+
+    #[test]
+    fn reading_time_counts_cjk_characters() {
+        let counts = TextCounts::of(["日本語の文章です", "two words"].into_iter());
+        assert_eq!(counts, TextCounts { words: 2, cjk_chars: 8 });
+        assert_eq!(counts.reading_minutes(), 2);
+    }
+}
+
+#[cfg(test)]
 pub(crate) mod tests_support {
     use super::*;
 
@@ -181,6 +290,8 @@ pub(crate) mod tests_support {
             url: Some("https://example.com/a".into()),
             word_count: 20,
             reading_minutes: 1,
+            readerable: true,
+            from_selection: false,
             blocks: crate::blocks::from_html(html),
         }
     }

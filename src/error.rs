@@ -10,6 +10,9 @@ use thiserror::Error;
 pub enum GlossError {
     #[error("no article found on this page")]
     NoArticle,
+    /// The cheap readerable check says this is not an article (search results, feeds, apps).
+    #[error("this page does not look like an article")]
+    NotReaderable,
     #[error("page too large: {0}")]
     TooLarge(String),
     #[error("this provider needs an API key")]
@@ -56,6 +59,7 @@ impl GlossError {
     pub fn code(&self) -> &'static str {
         match self {
             GlossError::NoArticle => "no_article",
+            GlossError::NotReaderable => "not_readerable",
             GlossError::TooLarge(_) => "too_large",
             GlossError::MissingKey => "missing_key",
             GlossError::BadKey(_) => "bad_key",
@@ -136,6 +140,7 @@ mod tests {
     fn codes_are_distinct_and_snake_case() {
         let all = [
             GlossError::NoArticle,
+            GlossError::NotReaderable,
             GlossError::TooLarge(String::new()),
             GlossError::MissingKey,
             GlossError::BadKey(String::new()),

@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod blocks;
+pub mod charset;
 pub mod digest;
 pub mod error;
 pub mod extractive;
@@ -18,7 +19,7 @@ pub mod text;
 pub mod tokens;
 pub mod translate;
 
-pub use article::{extract, Article, Block, BlockKind};
+pub use article::{extract, extract_with, Article, Block, BlockKind, ExtractOptions};
 pub use error::{ErrorInfo, GlossError};
 pub use text::Span;
 

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::article::ExtractOptions;
 use crate::error::{ErrorInfo, GlossError};
 use crate::provider::{parse_models, Endpoint, Settings, PRESETS};
 use crate::session::{self, Call, DigestReader, Session, TranslationReader};
@@ -19,6 +20,11 @@ fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue
     serde_wasm_bindgen::from_value(value).map_err(|e| err(&GlossError::Invalid(format!("{what}: {e}"))))
 }
 
+/// `undefined` and `null` mean the defaults.
+fn optional<T: DeserializeOwned + Default>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    if value.is_undefined() || value.is_null() { Ok(T::default()) } else { from_js(value, what) }
+}
+
 fn err(e: &GlossError) -> JsValue {
     to_js(&e.info())
 }
@@ -29,11 +35,13 @@ pub struct JsSession(Session);
 
 #[wasm_bindgen(js_class = Session)]
 impl JsSession {
-    /// Extracts the article from the page's HTML. Throws `{code, message, retryable}`.
+    /// Extracts the article from the page's HTML (`options`: `{readerableGate, selectionHtml}`).
+    /// Throws `{code, message, retryable}`.
     #[wasm_bindgen(constructor)]
-    pub fn new(html: &str, url: Option<String>, settings: JsValue) -> Result<JsSession, JsValue> {
-        let settings: Settings = if settings.is_undefined() || settings.is_null() { Settings::default() } else { from_js(settings, "settings")? };
-        let article = crate::article::extract(html, url.as_deref()).map_err(|e| err(&e))?;
+    pub fn new(html: &str, url: Option<String>, settings: JsValue, options: JsValue) -> Result<JsSession, JsValue> {
+        let settings: Settings = optional(settings, "settings")?;
+        let options: ExtractOptions = optional(options, "options")?;
+        let article = crate::article::extract_with(html, url.as_deref(), &options).map_err(|e| err(&e))?;
         Ok(JsSession(Session::new(article, settings)))
     }
 

@@ -13,6 +13,7 @@ let gloss, mock, site;
 
 const SAMPLE = '/www/samples/lighthouse-keepers.html';
 const HOSTILE = '/fixtures/pages/hostile.html';
+const SEARCH = '/fixtures/pages/search-results.html';
 
 const openai = () => ({ provider: 'openai', apiKey: 'test-key', model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`, digestLang: 'ja', translateLang: 'ja' });
 const anthropic = () => ({ provider: 'anthropic', apiKey: 'test-key', model: 'claude-haiku-4-5', baseUrl: mock.url, digestLang: 'ja', translateLang: 'ja' });
@@ -34,10 +35,18 @@ beforeEach(async () => {
   await setSettings(gloss, null);
 });
 
+let visits = 0;
+
+/** A URL no other tab has had, so the action click finds this tab and no closed one. */
+function unique(path) {
+  visits += 1;
+  return `${site.url}${path}${path.includes('?') ? '&' : '?'}visit=${visits}`;
+}
+
 /** Opens `path`, clicks Gloss, and returns the page with the panel's locators. */
 async function openWithGloss(path) {
   const page = await gloss.context.newPage();
-  await page.goto(site.url + path);
+  await page.goto(unique(path));
   await clickAction(gloss, page);
   const p = panel(page);
   await p.aside.waitFor({ state: 'visible' });
@@ -115,7 +124,7 @@ describe('the panel', () => {
 
   test('does not move or restyle the page', T, async () => {
     const page = await gloss.context.newPage();
-    await page.goto(site.url + SAMPLE);
+    await page.goto(unique(SAMPLE));
     const before = await page.evaluate(() => {
       const h1 = document.querySelector('h1');
       return { box: JSON.stringify(h1.getBoundingClientRect()), font: getComputedStyle(h1).fontFamily, scroll: document.documentElement.scrollHeight };
@@ -140,6 +149,44 @@ describe('the panel', () => {
     // Styled from the extension's stylesheet despite the page's style-src.
     const position = await p.aside.evaluate((node) => getComputedStyle(node).position);
     assert.equal(position, 'fixed');
+    await page.close();
+  });
+});
+
+describe('what the reader asked for', () => {
+  test('a substantial selection is digested instead of the whole page, and the panel says so', T, async () => {
+    await setSettings(gloss, anthropic());
+    const page = await gloss.context.newPage();
+    await page.goto(unique(SAMPLE));
+    await page.evaluate(() => {
+      const paragraphs = document.querySelectorAll('article p');
+      const range = document.createRange();
+      range.setStartBefore(paragraphs[3]);
+      range.setEndAfter(paragraphs[4]);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+    });
+    await clickAction(gloss, page);
+    const p = panel(page);
+    await p.digest.locator('ul.key-points li').first().waitFor();
+    assert.match(await p.original.locator('.status').innerText(), /your selection/);
+    assert.equal(await p.original.locator('[data-block]').count(), 2);
+    const sent = digestRequests()[0].body.messages[0].content;
+    assert.match(sent, /Satellite navigation has made most coastal lights redundant/);
+    assert.ok(!sent.includes('eleven miles off the coast'), 'the rest of the article is not sent');
+    await page.close();
+  });
+
+  test('a page that is not an article says so and can be digested anyway', T, async () => {
+    const { page, p } = await openWithGloss(SEARCH);
+    const error = p.original.locator('.error');
+    await error.waitFor();
+    assert.equal(await error.getAttribute('data-code'), 'not_readerable');
+    assert.equal(await p.digest.isVisible(), false);
+    await error.locator('button.retry', { hasText: 'Digest anyway' }).click();
+    await p.original.locator('dl.meta').waitFor();
+    assert.match(await p.original.locator('dl.meta').innerText(), /Search results/);
+    assert.equal(await p.digest.isVisible(), true);
     await page.close();
   });
 });

@@ -1,0 +1,137 @@
+// The playground: what Gloss's core extracts from a pasted page or a sample, run by the same
+// WASM as the extension. Like the panel, it builds everything as DOM nodes with textContent:
+// page text never becomes HTML.
+import init, * as core from './pkg/gloss.js';
+
+/** Sample pages, relative to this page. */
+const SAMPLES = ['samples/lighthouse-keepers.html'];
+
+const $ = (id) => document.getElementById(id);
+const form = $('input');
+const sample = $('sample');
+const html = $('html');
+const url = $('url');
+const status = $('status');
+
+/** Creates an element with attributes and children (strings become text nodes). */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value == null) continue;
+    if (key === 'class') node.className = value;
+    else node.setAttribute(key, String(value));
+  }
+  node.append(...children.flat().filter((c) => c != null));
+  return node;
+}
+
+/** Renders spans as the panel does: plain text with inline styles; links are http(s) only. */
+function renderSpans(spans) {
+  return (spans ?? []).map((span) => {
+    let node = document.createTextNode(span.text);
+    if (span.code) node = el('code', {}, node);
+    if (span.italic) node = el('em', {}, node);
+    if (span.bold) node = el('strong', {}, node);
+    if (span.href && /^https?:\/\//i.test(span.href)) {
+      node = el('a', { href: span.href, target: '_blank', rel: 'noopener noreferrer' }, node);
+    }
+    return node;
+  });
+}
+
+/** Renders a block as the panel does, labelled with its id, kind and level. */
+function renderBlock(block) {
+  const kinds = { heading: 'h' + Math.min(Math.max(block.level ?? 3, 3), 6), listItem: 'li', quote: 'blockquote', code: 'pre', tableRow: 'p', caption: 'figcaption' };
+  const node = el(kinds[block.kind] ?? 'p', { class: `block ${block.kind}`, 'data-block': block.id, 'data-kind': block.kind }, renderSpans(block.spans));
+  if (block.kind === 'listItem') node.style.marginInlineStart = `${(block.level ?? 1) - 1}em`;
+  const label = [block.id, block.kind, block.level].filter((v) => v != null).join(' · ');
+  return el('div', { class: 'row' }, el('span', { class: 'tag' }, label), node);
+}
+
+/** The article's metadata as a definition list; missing values show as a dash. */
+function renderMeta(article) {
+  const rows = [
+    ['Title', article.title], ['Byline', article.byline], ['Site', article.siteName],
+    ['Published', article.publishedTime], ['Language', article.lang], ['Direction', article.dir],
+    ['Words', article.wordCount], ['Reading time', `${article.readingMinutes} min`],
+  ];
+  return rows.flatMap(([key, value]) => [el('dt', {}, key), el('dd', {}, value == null || value === '' ? '—' : String(value))]);
+}
+
+/** The offline digest: key points, then the summary. */
+function renderDigest(digest) {
+  return [
+    el('ul', { class: 'key-points' }, digest.keyPoints.map((p) => el('li', {}, renderSpans(p)))),
+    ...digest.summary.map((p) => el('p', { class: 'summary' }, renderSpans(p))),
+  ];
+}
+
+/** Shows an extracted article, the text a digest request would carry, and the offline digest. */
+function showResult(article, { provenance, digest }) {
+  const sent = article.blocks.map((b) => b.text).join('\n\n');
+  $('meta').replaceChildren(...renderMeta(article));
+  $('block-count').textContent = String(article.blocks.length);
+  $('blocks').replaceChildren(...article.blocks.map(renderBlock));
+  $('blocks').lang = article.lang;
+  $('blocks').dir = article.dir ?? '';
+  $('sent').textContent = sent;
+  $('tokens').textContent = String(core.estimateTokens(sent));
+  $('provenance').textContent = [provenance.provider, provenance.lang, provenance.model].join(' · ');
+  $('digest').replaceChildren(...renderDigest(digest));
+  $('error').replaceChildren();
+  $('result').hidden = false;
+}
+
+/** Shows an error: a `{code, message}` from the core, or anything else that was thrown. */
+function showError(error) {
+  const code = error?.code ?? 'internal';
+  const message = error?.message ?? String(error);
+  $('error').replaceChildren(el('div', { class: 'error', 'data-code': code },
+    el('p', {}, el('strong', {}, 'Could not extract an article'), ' ', el('code', {}, code)),
+    el('p', { class: 'detail' }, message)));
+  $('result').hidden = true;
+  status.textContent = '';
+}
+
+/** Runs the core's extraction on the form's HTML and URL, timing it. */
+function extract() {
+  const started = performance.now();
+  let session;
+  try {
+    session = new core.Session(html.value, url.value.trim() || undefined, core.defaultSettings());
+    const article = session.article();
+    showResult(article, session.plan().digest);
+    status.textContent = `${article.blocks.length} blocks in ${(performance.now() - started).toFixed(1)} ms`;
+  } catch (error) {
+    showError(error);
+  } finally {
+    session?.free();
+  }
+}
+
+/** Fetches a sample into the form, with its own address as the page URL, and extracts it. */
+async function loadSample(path) {
+  try {
+    const response = await fetch(path);
+    if (!response.ok) throw { code: 'network', message: `${path}: HTTP ${response.status}` };
+    html.value = await response.text();
+    url.value = response.url;
+    extract();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+sample.append(...SAMPLES.map((path) => el('option', { value: path }, path)));
+sample.addEventListener('change', () => { if (sample.value) loadSample(sample.value); });
+html.addEventListener('input', () => { sample.value = ''; });
+form.addEventListener('submit', (event) => { event.preventDefault(); extract(); });
+
+try {
+  await init();
+  sample.disabled = false;
+  $('extract').disabled = false;
+  status.textContent = 'Ready';
+} catch (error) {
+  showError({ code: 'internal', message: `The WASM core did not load: ${error?.message ?? error}` });
+}
