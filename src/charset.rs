@@ -36,7 +36,7 @@ fn declared(bytes: &[u8]) -> Option<&'static Encoding> {
     let at = head.find("charset=")?;
     let value = head[at + "charset=".len()..].trim_start_matches(['"', '\'', ' ']);
     let end = value.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':' || c == '.'))?;
-    Encoding::for_label(value[..end].as_bytes())
+    Encoding::for_label(&value.as_bytes()[..end])
 }
 
 #[cfg(test)]

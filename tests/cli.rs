@@ -1,6 +1,8 @@
 //! The `gloss` command line: extract and digest on a fixture page, and clear failures on empty
 //! and non-HTML input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed read is a failed test
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

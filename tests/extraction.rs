@@ -2,6 +2,8 @@
 //! case, comparing Gloss's text (word-level F1 against `expected.html`) and metadata against
 //! `expected-metadata.json`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed read is a failed test
+
 use std::collections::HashMap;
 use std::fs;
 use std::path::PathBuf;
