@@ -9,6 +9,9 @@ const { PORT_NAME, T, SECTION, CODE } = globalThis.GlossProtocol;
 // MV3 workers may not use top-level await: one memoised promise, awaited by every handler.
 const ready = init({ module_or_path: chrome.runtime.getURL('pkg/gloss_bg.wasm') });
 
+// Settings hold the API key: keep chrome.storage.local out of content scripts' reach.
+chrome.storage.local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => {});
+
 // Listeners are registered synchronously so that a worker woken by an event receives it.
 chrome.action.onClicked.addListener((tab) => { openPanel(tab); });
 chrome.runtime.onConnect.addListener((port) => { if (port.name === PORT_NAME) servePanel(port); });
@@ -16,6 +19,10 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (sender.id !== chrome.runtime.id) return false;
   if (message?.type === T.TEST_CONNECTION) {
     testConnection(message.settings).then(sendResponse);
+    return true;
+  }
+  if (message?.type === T.CLEAR_CACHE) {
+    ready.then(evictAll).then(() => sendResponse({ ok: true }));
     return true;
   }
   return false;
@@ -45,6 +52,8 @@ async function loadSettings() {
 /** Serves one panel: extraction, then the digest and the translation side by side. */
 function servePanel(port) {
   let aborter = new AbortController();
+  /** The translation's own controller, so Cancel stops it and leaves the digest alone. */
+  let translationAborter = new AbortController();
   /** @type {{session: any, plan: any} | null} */
   let state = null;
   let connected = true;
@@ -53,9 +62,16 @@ function servePanel(port) {
   port.onDisconnect.addListener(() => {
     connected = false;
     aborter.abort();
+    translationAborter.abort();
     state?.session.free();
     state = null;
   });
+
+  const translate = (only) => {
+    translationAborter = new AbortController();
+    const signal = AbortSignal.any([aborter.signal, translationAborter.signal]);
+    runTranslation(state.session, only, post, signal);
+  };
 
   port.onMessage.addListener(async (msg) => {
     await ready;
@@ -65,23 +81,43 @@ function servePanel(port) {
         aborter = new AbortController();
         state?.session.free();
         state = null;
+        let session;
+        const settings = await loadSettings();
+        // The panel may ask for another target language for this page only.
+        if (msg.translateLang) settings.translateLang = msg.translateLang;
         try {
           const options = { readerableGate: msg.readerableGate, selectionHtml: msg.selectionHtml ?? null };
-          const session = new core.Session(msg.html, msg.url, await loadSettings(), options);
-          state = { session, plan: session.plan() };
+          session = new core.Session(msg.html, msg.url, settings, options);
+          session.applyCache(await cacheLookup(session.cacheKeys()));
         } catch (error) {
+          session?.free();
           post({ type: T.ERROR, section: SECTION.ORIGINAL, error: asErrorInfo(error) });
           return;
         }
-        post({ type: T.ARTICLE, article: state.session.article(), plan: summarise(state.plan) });
-        runDigest(state.plan.digest, post, aborter.signal);
-        runTranslation(state.session, state.plan.translation, post, aborter.signal);
+        state = { session, plan: session.plan() };
+        const { digest, translation } = state.plan;
+        post({ type: T.ARTICLE, article: session.article(), plan: summarise(state.plan), bilingual: Boolean(settings.bilingual) });
+        runDigest(session, digest, post, aborter.signal);
+        if (translation.cached.length) post({ type: T.DELTA, section: SECTION.TRANSLATION, blocks: translation.cached, partial: null });
+        if (translation.unavailable) break;
+        if (translation.needsConfirmation) post({ type: T.CONFIRM, section: SECTION.TRANSLATION, estimate: translation.estimate });
+        else translate(null);
         break;
       }
+      case T.CONFIRM:
+        if (state) translate(null);
+        break;
+      case T.CANCEL:
+        state?.session.cancel();
+        translationAborter.abort();
+        break;
       case T.RETRY:
         if (!state) return;
-        if (msg.section === SECTION.DIGEST) runDigest(state.plan.digest, post, aborter.signal);
-        else runTranslation(state.session, state.session.retryPlan(msg.blockIds), post, aborter.signal);
+        if (msg.section === SECTION.DIGEST) runDigest(state.session, state.plan.digest, post, aborter.signal);
+        else translate(msg.blockIds);
+        break;
+      case T.PREFERENCE:
+        await savePreference(msg.name, msg.value);
         break;
       case T.OPEN_OPTIONS:
         chrome.runtime.openOptionsPage();
@@ -102,12 +138,13 @@ function summarise(plan) {
     sourceLang: t.sourceLang,
     targetLang: t.targetLang,
     translationUnavailable: t.unavailable,
+    total: t.cached.length + t.pending.length,
   };
 }
 
-async function runDigest(plan, post, signal) {
-  if (plan.mode === 'offline') {
-    post({ type: T.DONE, section: SECTION.DIGEST, digest: plan.digest, usage: {} });
+async function runDigest(session, plan, post, signal) {
+  if (plan.mode !== 'model') {
+    post({ type: T.DONE, section: SECTION.DIGEST, digest: plan.digest, usage: {}, cached: plan.mode === 'cached' });
     return;
   }
   const reader = new core.DigestReader(plan.call.wire);
@@ -118,6 +155,7 @@ async function runDigest(plan, post, signal) {
     });
     const end = reader.finish();
     post({ type: T.DONE, section: SECTION.DIGEST, digest: end.digest, usage: end.usage });
+    cacheStore([session.digestEntry(end.digest)].filter(Boolean));
   } catch (error) {
     if (signal.aborted) return;
     // Whatever arrived stays on screen; the error says what happened and offers a retry.
@@ -128,22 +166,49 @@ async function runDigest(plan, post, signal) {
   }
 }
 
-async function runTranslation(session, plan, post, signal) {
-  if (plan.unavailable) return; // the panel explains it from the plan summary
-  const failed = [];
-  const queue = [...plan.chunks];
-  const worker = async () => {
-    for (let item = queue.shift(); item && !signal.aborted; item = queue.shift()) {
-      failed.push(...await translateChunk(session, item, post, signal));
+/**
+ * Runs the core's scheduler: it says which chunk to request and when (concurrency, rate
+ * limits, backoff, splitting, hard stops); this loop only sends, waits and reports back.
+ */
+async function runTranslation(session, only, post, signal) {
+  session.startTranslation(only);
+  const running = new Set();
+  const progress = () => post({ type: T.PROGRESS, section: SECTION.TRANSLATION, progress: session.progress() });
+  let wake = null;
+  const nudge = () => { wake?.(); };
+  progress();
+  for (;;) {
+    if (signal.aborted) { session.cancel(); break; }
+    const step = session.nextStep(Date.now());
+    if (step.type === 'start') {
+      const job = translateChunk(session, step, post, signal).then((end) => {
+        session.report(step.job, end, Date.now());
+        running.delete(job);
+        progress();
+        nudge();
+      });
+      running.add(job);
+      continue;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(plan.concurrency, queue.length) }, worker));
-  if (!signal.aborted) post({ type: T.DONE, section: SECTION.TRANSLATION, failedBlockIds: failed });
+    if (step.type === 'finished' || step.type === 'stopped') {
+      if (!signal.aborted) {
+        post({ type: T.DONE, section: SECTION.TRANSLATION, failedBlockIds: step.failed, error: step.type === 'stopped' ? step.error : null });
+      }
+      break;
+    }
+    // 'wait' or 'idle': until the time passes, a running job ends, or the reader cancels.
+    await new Promise((resolve) => {
+      wake = resolve;
+      const timer = step.type === 'wait' ? setTimeout(resolve, step.ms) : null;
+      signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
+  }
+  await Promise.allSettled(running);
 }
 
-/** Streams one chunk; returns the ids of blocks that failed. */
-async function translateChunk(session, { chunk, call }, post, signal) {
-  const reader = session.translationReader(call.wire, chunk.blockIds);
+/** Streams one chunk; resolves to the core's account of how it ended (never rejects). */
+async function translateChunk(session, { blockIds, call }, post, signal) {
+  const reader = session.translationReader(call.wire, blockIds);
   let streamError = null;
   try {
     await streamCall(call, signal, (bytes) => {
@@ -151,40 +216,43 @@ async function translateChunk(session, { chunk, call }, post, signal) {
       if (update.completed.length || update.partial) {
         post({ type: T.DELTA, section: SECTION.TRANSLATION, blocks: update.completed, partial: update.partial });
       }
-    });
+    }, { retry: false });
   } catch (error) {
-    if (signal.aborted) { reader.free(); return []; }
-    streamError = asErrorInfo(error);
+    streamError = signal.aborted ? { code: 'cancelled', message: '', retryable: false } : asErrorInfo(error);
   }
   const end = reader.finish(streamError);
   reader.free();
+  if (signal.aborted) return end;
   post({ type: T.DELTA, section: SECTION.TRANSLATION, blocks: end.outcome.translated, partial: null });
-  if (end.error) {
-    post({ type: T.ERROR, section: SECTION.TRANSLATION, error: end.error, blockIds: end.outcome.failed });
+  cacheStore(session.blockEntries(end.outcome.translated));
+  if (end.error && end.outcome.failed.length) {
+    post({ type: T.ERROR, section: SECTION.TRANSLATION, error: end.error, blockIds: end.outcome.failed, transient: end.error.retryable });
   }
-  return end.outcome.failed;
+  return end;
 }
 
 /**
  * Sends a call built by the core and feeds the body's bytes to `onBytes`. Failures before the
  * body are judged by the core, which says whether (and when) to try again.
  */
-async function streamCall(call, signal, onBytes) {
+async function streamCall(call, signal, onBytes, { retry = true } = {}) {
   const { url, method, headers, body } = call.request;
-  for (let attempt = 1; ; attempt++) {
+  // Without `retry` the first failure is thrown, for a caller with its own retry policy.
+  const attemptsFrom = retry ? 1 : Number.MAX_SAFE_INTEGER;
+  for (let attempt = attemptsFrom; ; attempt++) {
     let response;
     try {
       response = await fetch(url, { method, headers, body, signal, credentials: 'omit' });
     } catch (err) {
       if (signal.aborted) throw err;
-      const failure = core.networkFailure(String(err?.message ?? err), attempt);
+      const failure = core.networkFailure(String(err?.message ?? err), Math.min(attempt, 1000));
       if (failure.retryInMs == null) throw failure.error;
       await sleep(failure.retryInMs, signal);
       continue;
     }
     if (!response.ok) {
       const text = await response.text().catch(() => '');
-      const failure = core.httpFailure(call, response.status, [...response.headers], text, attempt);
+      const failure = core.httpFailure(call, response.status, [...response.headers], text, Math.min(attempt, 1000));
       if (failure.retryInMs == null) throw failure.error;
       await sleep(failure.retryInMs, signal);
       continue;
@@ -215,6 +283,62 @@ function sleep(ms, signal) {
 function asErrorInfo(error) {
   if (error && typeof error.code === 'string' && 'retryable' in error) return error;
   return { code: CODE.INTERNAL, message: String(error?.message ?? error), retryable: false };
+}
+
+// ---- the cache: chrome.storage.local entries under keys the core makes, with an LRU index ----
+
+const CACHE_INDEX = 'gloss-cache-index';
+
+/** Reads whatever the cache holds for these keys, in the shape `Session.applyCache` takes. */
+async function cacheLookup(keys) {
+  const wanted = [keys.digest, ...keys.blocks.map(([, key]) => key)].filter(Boolean);
+  if (!wanted.length) return {};
+  const found = await chrome.storage.local.get(wanted);
+  const blocks = {};
+  for (const [, key] of keys.blocks) if (found[key]) blocks[key] = found[key];
+  const hits = Object.keys(found);
+  if (hits.length) touchIndex(hits.map((key) => ({ key, bytes: JSON.stringify(found[key]).length })));
+  return { digest: keys.digest ? found[keys.digest] ?? null : null, blocks };
+}
+
+/** Stores entries; when storage is full, evicts old entries instead of failing the reader. */
+async function cacheStore(entries) {
+  if (!entries.length) return;
+  const items = Object.fromEntries(entries.map((e) => [e.key, e.value]));
+  try {
+    await chrome.storage.local.set(items);
+  } catch {
+    await evictAll();
+    await chrome.storage.local.set(items).catch(() => {});
+  }
+  await touchIndex(entries.map((e) => ({ key: e.key, bytes: JSON.stringify(e.value).length })));
+}
+
+/** Index updates are serialised: concurrent chunks would otherwise overwrite each other's. */
+let indexQueue = Promise.resolve();
+function touchIndex(used) {
+  indexQueue = indexQueue.then(async () => {
+    const { [CACHE_INDEX]: index = {} } = await chrome.storage.local.get(CACHE_INDEX);
+    const now = Date.now();
+    for (const { key, bytes } of used) index[key] = { bytes, usedAt: now };
+    const evict = core.cacheEvictions(Object.entries(index).map(([key, e]) => ({ key, bytes: e.bytes, usedAt: e.usedAt })));
+    for (const key of evict) delete index[key];
+    if (evict.length) await chrome.storage.local.remove(evict);
+    await chrome.storage.local.set({ [CACHE_INDEX]: index });
+  }).catch((err) => console.warn('Gloss: cache index', err));
+  return indexQueue;
+}
+
+async function evictAll() {
+  const { [CACHE_INDEX]: index = {} } = await chrome.storage.local.get(CACHE_INDEX);
+  await chrome.storage.local.remove([...Object.keys(index), CACHE_INDEX]);
+}
+
+/** Panel preferences (the bilingual view) live in the settings, written here only. */
+async function savePreference(name, value) {
+  if (name !== 'bilingual') return;
+  const settings = await loadSettings();
+  await chrome.storage.local.set({ settings: { ...settings, bilingual: Boolean(value) } });
 }
 
 /** Test connection from the options page: the cheapest authenticated call, the model list. */

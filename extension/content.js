@@ -148,18 +148,36 @@
   /** @type {Map<string, HTMLElement>} one slot per source block, in document order */
   const slots = new Map();
   let articleBlocks = [];
-  let failedIds = new Set();
+  const failedIds = new Set();
+  /** The progress line and its buttons, above the blocks. */
+  const progressLine = el('div', { class: 'progress', role: 'status', 'aria-live': 'polite' });
+  const bilingualToggle = el('button', {
+    class: 'link', type: 'button', 'aria-pressed': 'false',
+    onclick: () => setBilingual(bilingualToggle.getAttribute('aria-pressed') !== 'true', true),
+  }, msg('showOriginal'));
+  let list = null;
 
-  function prepareTranslation(article) {
+  function prepareTranslation(article, bilingual) {
     articleBlocks = article.blocks;
-    const list = el('div', { class: 'translated' });
+    list = el('div', { class: 'translated' });
     for (const block of article.blocks) {
       const slot = renderBlock(block, []);
       slot.classList.add('pending');
       slots.set(block.id, slot);
-      list.append(slot);
+      // Bilingual view: the original block sits above its translation, shown on demand.
+      const source = renderBlock(block);
+      source.classList.add('source');
+      source.removeAttribute('data-block');
+      list.append(el('div', { class: 'pair' }, source, slot));
     }
-    translation.content.replaceChildren(list);
+    setBilingual(bilingual, false);
+    translation.content.replaceChildren(el('div', { class: 'tools' }, progressLine, bilingualToggle), list);
+  }
+
+  function setBilingual(on, remember) {
+    bilingualToggle.setAttribute('aria-pressed', String(on));
+    list?.classList.toggle('bilingual', on);
+    if (remember) port?.postMessage({ type: T.PREFERENCE, name: 'bilingual', value: on });
   }
 
   function fillBlock(tb, partial = false) {
@@ -187,8 +205,34 @@
     const ids = [...failedIds];
     if (!ids.length) return;
     for (const id of ids) slots.get(id)?.classList.replace('failed', 'pending');
+    failedIds.clear();
     translation.status.textContent = msg('statusTranslating');
     port?.postMessage({ type: T.RETRY, section: SECTION.TRANSLATION, blockIds: ids });
+  }
+
+  const button = (label, onclick, cls = 'retry') => el('button', { class: cls, type: 'button', onclick }, label);
+
+  /** "18 / 42 sections, 1 failed", with Cancel while running and Retry once settled. */
+  function showProgress({ total, done, failed }, running) {
+    const text = failed
+      ? msg('progressFailed', [String(done), String(total), String(failed)])
+      : msg('progress', [String(done), String(total)]);
+    const actions = running
+      ? [button(msg('cancel'), () => port?.postMessage({ type: T.CANCEL, section: SECTION.TRANSLATION }), 'link')]
+      : failedIds.size ? [button(msg('retry'), retryTranslation)] : [];
+    progressLine.replaceChildren(el('span', {}, text), ...actions);
+  }
+
+  /** A long article: show what translating it will cost and wait for the reader. */
+  function askToConfirm(estimate) {
+    const tokens = msg('estimateTokens', [estimate.inputTokens.toLocaleString(), estimate.outputTokens.toLocaleString()]);
+    const cost = estimate.costUsd != null ? ` · ${msg('estimateCost', [estimate.costUsd.toFixed(estimate.costUsd < 0.1 ? 3 : 2)])}` : '';
+    translation.status.replaceChildren(el('div', { class: 'confirm' },
+      el('p', {}, msg('confirmTranslate'), ' ', el('span', { class: 'estimate' }, tokens + cost)),
+      button(msg('translate'), () => {
+        translation.status.textContent = msg('statusTranslating');
+        port?.postMessage({ type: T.CONFIRM, section: SECTION.TRANSLATION });
+      })));
   }
 
   // ---- the Port to the worker ----
@@ -202,6 +246,8 @@
       case T.DELTA: return onDelta(frame);
       case T.DONE: return onDone(frame);
       case T.ERROR: return onError(frame);
+      case T.CONFIRM: return askToConfirm(frame.estimate);
+      case T.PROGRESS: return showProgress(frame.progress, true);
     }
   });
   /** A selection this long is what the reader wants read, rather than the whole page. */
@@ -215,14 +261,25 @@
     return holder.innerHTML;
   }
 
-  function start(readerableGate) {
+  function start(readerableGate, translateLang = null) {
     port?.postMessage({
-      type: T.START, html: document.documentElement.outerHTML, url: location.href, readerableGate, selectionHtml: selectionHtml(),
+      type: T.START, html: document.documentElement.outerHTML, url: location.href, readerableGate, selectionHtml: selectionHtml(), translateLang,
     });
   }
+
+  /** Same language as the target: offer another target instead of spending tokens. */
+  function otherTargetPicker() {
+    const select = el('select', { 'aria-label': msg('otherTarget') },
+      OTHER_TARGETS.map((code) => el('option', { value: code }, code)));
+    return el('span', { class: 'picker' }, select, button(msg('translate'), () => {
+      translation.status.textContent = msg('statusTranslating');
+      start(false, select.value);
+    }));
+  }
+  const OTHER_TARGETS = ['en', 'ja', 'zh-CN', 'es', 'fr', 'de', 'ko', 'pt', 'it', 'ru'];
   start(true);
 
-  function onArticle({ article, plan }) {
+  function onArticle({ article, plan, bilingual }) {
     host.dataset.extractMs = (performance.now() - startedAt).toFixed(2);
     digest.node.hidden = false;
     translation.node.hidden = false;
@@ -232,13 +289,16 @@
     digest.label.textContent = provenanceText(plan.digest);
     digest.status.textContent = plan.digestMode === 'model' ? msg('statusWriting') : '';
     if (plan.digestNotice) showError(digest, plan.digestNotice, [optionsLink()]);
-    if (plan.translationUnavailable) {
+    const unavailable = plan.translationUnavailable;
+    if (unavailable) {
       translation.label.textContent = plan.translation ? provenanceText(plan.translation) : '';
-      showError(translation, plan.translationUnavailable, [optionsLink()]);
+      showError(translation, unavailable, [unavailable.code === 'same_language' ? otherTargetPicker() : optionsLink()]);
+      translation.content.replaceChildren();
     } else {
       translation.label.textContent = `${plan.sourceLang} → ${provenanceText(plan.translation)}`;
-      translation.status.textContent = msg('statusTranslating');
-      prepareTranslation(article);
+      translation.status.textContent = '';
+      prepareTranslation(article, bilingual);
+      showProgress({ total: plan.total, done: 0, failed: 0 }, false);
     }
   }
 
@@ -256,16 +316,23 @@
       renderDigest(frame.digest);
       if (!digest.status.querySelector('.error')) digest.status.textContent = '';
     } else if (frame.section === SECTION.TRANSLATION) {
-      if (frame.failedBlockIds.length) {
+      markFailed(frame.failedBlockIds);
+      showProgress({ total: articleBlocks.length, done: articleBlocks.length - failedIds.size - countPending(), failed: failedIds.size }, false);
+      if (frame.error && frame.error.code !== 'cancelled') {
+        const actions = needsOptions(frame.error.code) ? [optionsLink()] : [];
+        showError(translation, frame.error, actions);
+      } else if (frame.failedBlockIds.length) {
         showError(translation, { code: 'misaligned', message: msg('blocksFailed', [String(frame.failedBlockIds.length)]) },
-          [el('button', { class: 'retry', type: 'button', onclick: retryTranslation }, msg('retry'))]);
+          [button(msg('retry'), retryTranslation)]);
       } else {
         translation.status.textContent = '';
       }
     }
   }
 
-  function onError({ section: which, error, blockIds }) {
+  const countPending = () => [...slots.values()].filter((s) => s.classList.contains('pending')).length;
+
+  function onError({ section: which, error }) {
     if (which === SECTION.ORIGINAL) {
       const actions = error.code === 'not_readerable'
         ? [el('button', { class: 'retry', type: 'button', onclick: () => {
@@ -291,9 +358,9 @@
       showError(digest, error, actions);
       return;
     }
-    markFailed(blockIds ?? []);
-    const actions = [el('button', { class: 'retry', type: 'button', onclick: retryTranslation }, msg('retry'))];
-    if (needsOptions(error.code)) actions.push(optionsLink());
-    showError(translation, error, actions);
+    // A chunk failed; the scheduler may still retry it, so this is news, not the verdict (that
+    // comes with `done`).
+    const note = el('p', { class: 'note' }, msg(`error_${error.code}`) !== `error_${error.code}` ? msg(`error_${error.code}`) : error.message);
+    translation.status.replaceChildren(note);
   }
 })();

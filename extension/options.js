@@ -27,25 +27,41 @@ function uiLanguage() {
   return LANGS.includes(ui) ? ui : (LANGS.find((l) => l === ui.split('-')[0]) ?? 'en');
 }
 
+const TEXT_FIELDS = ['provider', 'model', 'baseUrl', 'digestLang', 'translateLang'];
+const NUMBER_FIELDS = ['concurrency', 'requestsPerMinute', 'confirmAboveWords', 'pageBudgetTokens'];
+/** Keys by provider, edited in place as the provider changes (each provider keeps its own). */
+let apiKeys = {};
+/** The provider whose key the key field shows. */
+let shownProvider = null;
+
 async function load() {
   const { settings } = await chrome.storage.local.get('settings');
   const s = core.migrateSettings(settings ?? { ...core.defaultSettings(), digestLang: uiLanguage(), translateLang: uiLanguage() });
-  for (const name of ['provider', 'apiKey', 'model', 'baseUrl', 'digestLang', 'translateLang']) form.elements[name].value = s[name];
+  apiKeys = { ...s.apiKeys };
+  for (const name of [...TEXT_FIELDS, ...NUMBER_FIELDS]) form.elements[name].value = s[name];
+  form.elements.bilingual.checked = s.bilingual;
   showPreset();
 }
 
 /** Placeholders show the preset's defaults; fields that do not apply are disabled. */
 function showPreset() {
-  const preset = presets.find((p) => p.id === form.elements.provider.value);
+  const provider = form.elements.provider.value;
+  shownProvider = provider;
+  const preset = presets.find((p) => p.id === provider);
   for (const name of ['apiKey', 'model', 'baseUrl']) form.elements[name].disabled = !preset;
+  form.elements.apiKey.value = apiKeys[provider] ?? '';
   form.elements.model.placeholder = preset?.model ?? '';
   form.elements.baseUrl.placeholder = preset?.baseUrl ?? '';
-  form.elements.apiKey.placeholder = preset && !preset.needsKey ? '(optional)' : '';
+  form.elements.apiKey.placeholder = preset && !preset.needsKey ? msg('optionsOptional') : '';
 }
 
 function read() {
-  const data = Object.fromEntries(new FormData(form));
-  return core.migrateSettings({ ...core.defaultSettings(), ...data, provider: form.elements.provider.value });
+  const provider = form.elements.provider.value;
+  apiKeys[provider] = form.elements.apiKey.value.trim();
+  const settings = { ...core.defaultSettings(), apiKeys: { ...apiKeys }, bilingual: form.elements.bilingual.checked };
+  for (const name of TEXT_FIELDS) settings[name] = form.elements[name].value;
+  for (const name of NUMBER_FIELDS) settings[name] = Number(form.elements[name].value) || 0;
+  return core.migrateSettings(settings);
 }
 
 function say(text, kind = '') {
@@ -69,7 +85,16 @@ async function ensureHostPermission(settings) {
   return chrome.permissions.request({ origins: [origin] }).catch(() => false);
 }
 
-form.elements.provider.addEventListener('change', showPreset);
+// Keep what was typed for the provider being left, then show the new one's key.
+form.elements.provider.addEventListener('change', () => {
+  if (shownProvider) apiKeys[shownProvider] = form.elements.apiKey.value.trim();
+  showPreset();
+});
+
+$('clearCache').addEventListener('click', async () => {
+  await chrome.runtime.sendMessage({ type: T.CLEAR_CACHE });
+  say(msg('optionsCacheCleared'), 'ok');
+});
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();

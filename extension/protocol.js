@@ -8,18 +8,25 @@
 //   {type: 'start', html: string, url: string, readerableGate: boolean, selectionHtml?: string}
 //   {type: 'retry', section: 'digest'}
 //   {type: 'retry', section: 'translation', blockIds: string[]}
+//   {type: 'confirm', section: 'translation'}            go ahead after seeing the estimate
+//   {type: 'cancel', section: 'translation'}
+//   {type: 'preference', name: 'bilingual', value: boolean}
 //   {type: 'openOptions'}
 //
 // worker → content
-//   {type: 'article', article: Article, plan: PlanSummary}
+//   {type: 'article', article: Article, plan: PlanSummary, bilingual: boolean}
+//   {type: 'confirm', section: 'translation', estimate: Estimate}   long article: wait for a click
+//   {type: 'progress', section: 'translation', progress: {total, done, failed}}
 //   {type: 'delta', section: 'digest', digest: Digest}
 //   {type: 'delta', section: 'translation', blocks: TranslatedBlock[], partial: TranslatedBlock | null}
 //   {type: 'done', section: 'digest', digest: Digest, usage: Usage}
-//   {type: 'done', section: 'translation', failedBlockIds: string[]}
-//   {type: 'error', section: 'original' | 'digest' | 'translation', error: ErrorInfo, blockIds?: string[]}
+//   {type: 'done', section: 'digest', …, cached?: boolean}
+//   {type: 'done', section: 'translation', failedBlockIds: string[], error: ?ErrorInfo}   error: stopped early
+//   {type: 'error', section: 'original' | 'digest' | 'translation', error: ErrorInfo, blockIds?: string[], transient?: boolean}
 //
 // One-off messages (chrome.runtime.sendMessage), options page → worker
 //   {type: 'testConnection', settings: Settings} → {ok: true, report: ConnectionReport} | {ok: false, error: ErrorInfo}
+//   {type: 'clearCache'} → {ok: true}
 //
 // Shapes (serde structs in src/, all camelCase):
 /** @typedef {{code: string, message: string, retryable: boolean, retryAfterMs?: number}} ErrorInfo */
@@ -30,9 +37,12 @@
 /** @typedef {{id: string, spans: Span[]}} TranslatedBlock */
 /** @typedef {{inputTokens: ?number, outputTokens: ?number}} Usage */
 /** @typedef {{provider: string, lang: string, model: string}} Provenance */
-/** @typedef {{digest: Provenance, digestMode: 'model'|'offline', digestNotice: ?ErrorInfo,
- *   translation: ?Provenance, sourceLang: string, targetLang: string, translationUnavailable: ?ErrorInfo}} PlanSummary */
-/** @typedef {{schemaVersion: number, provider: string, apiKey: string, model: string, baseUrl: string, digestLang: string, translateLang: string}} Settings */
+/** @typedef {{digest: Provenance, digestMode: 'model'|'cached'|'offline', digestNotice: ?ErrorInfo,
+ *   translation: ?Provenance, sourceLang: string, targetLang: string, translationUnavailable: ?ErrorInfo, total: number}} PlanSummary */
+/** @typedef {{inputTokens: number, outputTokens: number, costUsd: ?number}} Estimate */
+/** @typedef {{schemaVersion: number, provider: string, apiKeys: Object<string, string>, model: string, baseUrl: string,
+ *   digestLang: string, translateLang: string, concurrency: number, requestsPerMinute: number, chunkTokens: number,
+ *   confirmAboveWords: number, pageBudgetTokens: number, bilingual: boolean}} Settings */
 /** @typedef {{modelCount: number, modelFound: boolean, model: string, models: string[]}} ConnectionReport */
 
 globalThis.GlossProtocol = Object.freeze({
@@ -42,6 +52,11 @@ globalThis.GlossProtocol = Object.freeze({
     START: 'start',
     RETRY: 'retry',
     OPEN_OPTIONS: 'openOptions',
+    CONFIRM: 'confirm',
+    CANCEL: 'cancel',
+    PREFERENCE: 'preference',
+    PROGRESS: 'progress',
+    CLEAR_CACHE: 'clearCache',
     ARTICLE: 'article',
     DELTA: 'delta',
     DONE: 'done',

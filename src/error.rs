@@ -49,6 +49,12 @@ pub enum GlossError {
     Misaligned(String),
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// The page's token budget (in settings) is spent.
+    #[error("the page's budget is spent ({0} tokens)")]
+    BudgetReached(u64),
+    /// The reader cancelled the translation.
+    #[error("cancelled")]
+    Cancelled,
     /// The article is already in the language it would be translated into.
     #[error("the article is already in {0}")]
     SameLanguage(String),
@@ -78,6 +84,8 @@ impl GlossError {
             GlossError::Misaligned(_) => "misaligned",
             GlossError::Invalid(_) => "invalid",
             GlossError::SameLanguage(_) => "same_language",
+            GlossError::Cancelled => "cancelled",
+            GlossError::BudgetReached(_) => "budget_reached",
         }
     }
 
@@ -159,6 +167,8 @@ mod tests {
             GlossError::Misaligned(String::new()),
             GlossError::Invalid(String::new()),
             GlossError::SameLanguage(String::new()),
+            GlossError::Cancelled,
+            GlossError::BudgetReached(0),
         ];
         let mut codes: Vec<&str> = all.iter().map(GlossError::code).collect();
         assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));

@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod blocks;
+pub mod cache;
 pub mod charset;
 pub mod digest;
 pub mod error;
@@ -10,9 +11,11 @@ pub mod extractive;
 pub mod http_error;
 pub mod lang;
 pub mod markdown;
+pub mod pricing;
 pub mod prompt;
 pub mod provider;
 pub mod reasoning;
+pub mod schedule;
 pub mod session;
 pub mod stream;
 pub mod text;

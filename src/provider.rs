@@ -1,6 +1,8 @@
 //! Providers: the presets a user picks from, their settings, and the HTTP requests Gloss sends
 //! them (chat streams and model lists), built here so the extension only has to `fetch` them.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -9,7 +11,11 @@ use crate::prompt::Prompt;
 use crate::stream::Wire;
 
 /// The settings schema this build writes; older ones are migrated by `Settings::migrate`.
-pub const SETTINGS_SCHEMA_VERSION: u32 = 1;
+///
+/// - 0: no `schemaVersion` field; otherwise as 1.
+/// - 1: one `apiKey` for the chosen provider.
+/// - 2: `apiKeys` per provider; translation tunables; bilingual view.
+pub const SETTINGS_SCHEMA_VERSION: u32 = 2;
 /// Anthropic's API version header: still the only one its SDK sends.
 const ANTHROPIC_VERSION: &str = "2023-06-01";
 
@@ -79,6 +85,10 @@ pub fn preset(id: &str) -> Option<&'static Preset> {
 pub struct Settings {
     pub schema_version: u32,
     pub provider: String,
+    /// Keys by provider id, so switching providers keeps each one's key.
+    pub api_keys: BTreeMap<String, String>,
+    /// Schema 1's single key; moved into `api_keys` by `migrate`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub api_key: String,
     /// Empty means the preset's default.
     pub model: String,
@@ -86,6 +96,18 @@ pub struct Settings {
     pub base_url: String,
     pub digest_lang: String,
     pub translate_lang: String,
+    /// Translation chunks streaming at once (1–8).
+    pub concurrency: usize,
+    /// Requests started per minute; 0 for no cap.
+    pub requests_per_minute: u32,
+    /// Source tokens per translation chunk.
+    pub chunk_tokens: usize,
+    /// Articles longer than this many words show their estimated cost and wait for a click.
+    pub confirm_above_words: usize,
+    /// Tokens one page may spend on translation; 0 for no limit.
+    pub page_budget_tokens: u64,
+    /// Show the original under each translated block.
+    pub bilingual: bool,
 }
 
 impl Default for Settings {
@@ -93,30 +115,55 @@ impl Default for Settings {
         Settings {
             schema_version: SETTINGS_SCHEMA_VERSION,
             provider: BUILTIN.to_string(),
+            api_keys: BTreeMap::new(),
             api_key: String::new(),
             model: String::new(),
             base_url: String::new(),
             digest_lang: "en".to_string(),
             translate_lang: "en".to_string(),
+            concurrency: crate::translate::DEFAULT_CONCURRENCY,
+            requests_per_minute: 0,
+            chunk_tokens: crate::translate::DEFAULT_CHUNK_TOKENS,
+            confirm_above_words: crate::translate::DEFAULT_CONFIRM_ABOVE_WORDS,
+            page_budget_tokens: 0,
+            bilingual: false,
         }
     }
 }
 
 impl Settings {
-    /// Brings stored settings of any known schema to the current one; unknown providers fall
-    /// back to the built-in default rather than failing.
+    /// Brings stored settings of any known schema to the current one. Unknown providers and
+    /// out-of-range numbers fall back to defaults rather than failing.
     pub fn migrate(mut self) -> Self {
-        if self.schema_version == 0 {
-            // Version 0 had no schema field; nothing else changed.
-            self.schema_version = 1;
-        }
+        let defaults = Settings::default();
         if self.provider != BUILTIN && preset(&self.provider).is_none() {
             self.provider = BUILTIN.to_string();
         }
-        self.api_key = self.api_key.trim().to_string();
+        // Schemas 0 and 1 kept one key, for the provider chosen at the time.
+        let single = std::mem::take(&mut self.api_key);
+        if !single.trim().is_empty() && self.provider != BUILTIN {
+            self.api_keys.insert(self.provider.clone(), single);
+        }
+        self.api_keys = std::mem::take(&mut self.api_keys)
+            .into_iter()
+            .map(|(k, v)| (k, v.trim().to_string()))
+            .filter(|(k, v)| !v.is_empty() && preset(k).is_some())
+            .collect();
         self.base_url = self.base_url.trim().trim_end_matches('/').to_string();
         self.model = self.model.trim().to_string();
+        if !(1..=8).contains(&self.concurrency) {
+            self.concurrency = defaults.concurrency;
+        }
+        if !(100..=16_000).contains(&self.chunk_tokens) {
+            self.chunk_tokens = defaults.chunk_tokens;
+        }
+        self.schema_version = SETTINGS_SCHEMA_VERSION;
         self
+    }
+
+    /// The key for the chosen provider (empty when none).
+    pub fn key(&self) -> &str {
+        self.api_keys.get(&self.provider).map_or("", String::as_str)
     }
 }
 
@@ -144,10 +191,10 @@ impl Endpoint {
         if model.is_empty() {
             return Err(GlossError::Invalid("choose a model in Options".into()));
         }
-        if preset.needs_key && settings.api_key.trim().is_empty() {
+        if preset.needs_key && settings.key().is_empty() {
             return Err(GlossError::MissingKey);
         }
-        Ok(Some(Endpoint { preset, base_url, model, api_key: settings.api_key.trim().to_string() }))
+        Ok(Some(Endpoint { preset, base_url, model, api_key: settings.key().to_string() }))
     }
 
     /// Whether the endpoint is on this machine (local Ollama, LM Studio, llama.cpp).
@@ -292,7 +339,7 @@ mod tests {
     use super::*;
 
     fn settings(provider: &str, key: &str) -> Settings {
-        Settings { provider: provider.into(), api_key: key.into(), ..Settings::default() }
+        Settings { provider: provider.into(), api_key: key.into(), ..Settings::default() }.migrate()
     }
 
     fn endpoint(provider: &str, key: &str) -> Endpoint {
@@ -367,6 +414,7 @@ mod tests {
     #[test]
     fn base_url_and_model_overrides() {
         let s = Settings { base_url: "http://localhost:9999/v1/".into(), model: "m1".into(), ..settings("openai", "k") }.migrate();
+        assert_eq!(s.key(), "k");
         let e = Endpoint::from_settings(&s).ok().flatten();
         let e = e.as_ref();
         assert_eq!(e.map(|e| e.base_url.as_str()), Some("http://localhost:9999/v1"));
@@ -374,15 +422,47 @@ mod tests {
         assert_eq!(e.map(|e| e.models_request().url), Some("http://localhost:9999/v1/models".to_string()));
     }
 
+    fn migrated(json: &str) -> Settings {
+        serde_json::from_str::<Settings>(json).unwrap_or_default().migrate()
+    }
+
     #[test]
-    fn migration_from_schema_0_and_unknown_provider() {
-        let old: Settings = serde_json::from_str(r#"{"provider":"anthropic","apiKey":" k ","digestLang":"ja"}"#).unwrap_or_default();
-        assert_eq!(old.schema_version, SETTINGS_SCHEMA_VERSION, "defaults fill missing fields");
-        let v0: Settings = serde_json::from_str(r#"{"schemaVersion":0,"provider":"nope"}"#).unwrap_or_default();
-        let m = v0.migrate();
-        assert_eq!(m.schema_version, 1);
-        assert_eq!(m.provider, BUILTIN);
-        assert_eq!(old.migrate().api_key, "k");
+    fn migration_from_schema_0() {
+        let s = migrated(r#"{"provider":"anthropic","apiKey":" k ","digestLang":"ja"}"#);
+        assert_eq!(s.schema_version, SETTINGS_SCHEMA_VERSION);
+        assert_eq!(s.key(), "k");
+        assert_eq!(s.digest_lang, "ja");
+        assert_eq!(s.concurrency, 3, "new fields get their defaults");
+    }
+
+    #[test]
+    fn migration_from_schema_1() {
+        let s = migrated(r#"{"schemaVersion":1,"provider":"openai","apiKey":"sk-1","model":"gpt-4o","baseUrl":"https://x.example/v1/","digestLang":"fr","translateLang":"de"}"#);
+        assert_eq!(s.api_keys.get("openai").map(String::as_str), Some("sk-1"));
+        assert!(s.api_key.is_empty(), "the old field is not written back");
+        assert_eq!(s.base_url, "https://x.example/v1");
+        assert_eq!((s.model.as_str(), s.translate_lang.as_str()), ("gpt-4o", "de"));
+        assert!(!serde_json::to_string(&s).unwrap_or_default().contains("\"apiKey\""));
+    }
+
+    #[test]
+    fn schema_2_round_trips_and_keeps_keys_per_provider() {
+        let s = migrated(r#"{"schemaVersion":2,"provider":"groq","apiKeys":{"groq":"g","anthropic":"a","nope":"x"},"concurrency":5,"bilingual":true}"#);
+        assert_eq!(s.key(), "g");
+        assert_eq!(s.api_keys.len(), 2, "keys of unknown providers are dropped");
+        assert_eq!(s.concurrency, 5);
+        assert!(s.bilingual);
+        let again = migrated(&serde_json::to_string(&s).unwrap_or_default());
+        assert_eq!(again, s);
+    }
+
+    #[test]
+    fn corrupt_values_fall_back_to_defaults() {
+        let s = migrated(r#"{"schemaVersion":2,"provider":"nope","concurrency":99,"chunkTokens":1}"#);
+        assert_eq!(s.provider, BUILTIN);
+        assert_eq!(s.concurrency, 3);
+        assert_eq!(s.chunk_tokens, crate::translate::DEFAULT_CHUNK_TOKENS);
+        assert_eq!(migrated("[1,2]"), Settings::default(), "not an object at all");
     }
 
     #[test]

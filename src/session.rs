@@ -4,13 +4,20 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+
 use crate::article::{Article, Block};
+use crate::cache;
 use crate::digest::{self, Digest};
 use crate::error::{ErrorInfo, GlossError};
 use crate::http_error::{map_http_error, retry_delay_ms, HttpFailure};
 use crate::provider::{Endpoint, HttpRequest, Provenance, Settings};
+use crate::pricing::Estimate;
+use crate::schedule::{Action, Progress, ScheduleConfig, Scheduler};
 use crate::stream::{StreamDecoder, StreamEvent, Wire};
-use crate::translate::{self, Chunk, ChunkOutcome, TranslatedBlock, TranslationParser};
+use crate::text::Span;
+use crate::tokens::estimate_tokens;
+use crate::translate::{self, ChunkOutcome, TranslatedBlock, TranslationParser};
 
 /// Automatic retries of one request after a retryable HTTP failure.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -29,16 +36,10 @@ pub struct Call {
 #[serde(tag = "mode", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum DigestPlan {
     Model { provenance: Provenance, call: Call },
+    /// Made earlier with the same article, model, language and prompt: nothing to send.
+    Cached { provenance: Provenance, digest: Digest },
     /// No model configured (or it cannot be used): the extractive digest, ready now.
     Offline { provenance: Provenance, digest: Digest, notice: Option<ErrorInfo> },
-}
-
-/// One chunk of the translation and its request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PlannedChunk {
-    pub chunk: Chunk,
-    pub call: Call,
 }
 
 /// How the Full Translation will be made.
@@ -48,8 +49,14 @@ pub struct TranslationPlan {
     pub provenance: Option<Provenance>,
     pub source_lang: String,
     pub target_lang: String,
-    pub concurrency: usize,
-    pub chunks: Vec<PlannedChunk>,
+    /// Blocks translated earlier, shown at once.
+    pub cached: Vec<TranslatedBlock>,
+    /// Blocks still to translate, in the order they will be requested.
+    pub pending: Vec<String>,
+    /// What the pending blocks are expected to cost.
+    pub estimate: Option<Estimate>,
+    /// The article is long: show the estimate and wait for the reader's go-ahead.
+    pub needs_confirmation: bool,
     /// Why there is nothing to request (no model, or the article is already in the target language).
     pub unavailable: Option<ErrorInfo>,
 }
@@ -61,18 +68,62 @@ pub struct Plan {
     pub translation: TranslationPlan,
 }
 
-/// An article with the settings it is to be read with.
+/// The storage keys under which earlier results for this article may be cached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheKeys {
+    pub digest: Option<String>,
+    /// `(block id, key)` for every block.
+    pub blocks: Vec<(String, String)>,
+}
+
+/// What was found under those keys.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CacheHits {
+    pub digest: Option<Digest>,
+    /// Translated spans by storage key.
+    pub blocks: HashMap<String, Vec<Span>>,
+}
+
+/// One value to store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheEntry {
+    pub key: String,
+    pub value: serde_json::Value,
+}
+
+/// What the extension should do next for the translation; `Start` carries the request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Step {
+    Start { job: usize, block_ids: Vec<String>, call: Call },
+    Wait { ms: u64 },
+    Idle,
+    Finished { failed: Vec<String> },
+    Stopped { error: ErrorInfo, failed: Vec<String> },
+}
+
+/// An article with the settings it is to be read with, and what is known of it so far.
 pub struct Session {
     pub article: Article,
     settings: Settings,
     endpoint: Result<Option<Endpoint>, GlossError>,
+    cached_digest: Option<Digest>,
+    cached_blocks: HashMap<String, Vec<Span>>,
+    scheduler: Option<Scheduler>,
 }
 
 impl Session {
     pub fn new(article: Article, settings: Settings) -> Self {
         let settings = settings.migrate();
         let endpoint = Endpoint::from_settings(&settings);
-        Session { article, settings, endpoint }
+        Session { article, settings, endpoint, cached_digest: None, cached_blocks: HashMap::new(), scheduler: None }
+    }
+
+    fn model_endpoint(&self) -> Option<&Endpoint> {
+        self.endpoint.as_ref().ok().and_then(Option::as_ref)
     }
 
     pub fn plan(&self) -> Plan {
@@ -83,9 +134,13 @@ impl Session {
         match &self.endpoint {
             Ok(Some(endpoint)) => {
                 let lang = &self.settings.digest_lang;
-                DigestPlan::Model {
-                    provenance: endpoint.provenance(lang),
-                    call: call(endpoint, endpoint.chat_request(&digest::prompt(&self.article, lang))),
+                let provenance = endpoint.provenance(lang);
+                match &self.cached_digest {
+                    Some(digest) => DigestPlan::Cached { provenance, digest: digest.clone() },
+                    None => DigestPlan::Model {
+                        provenance,
+                        call: call(endpoint, endpoint.chat_request(&digest::prompt(&self.article, lang))),
+                    },
                 }
             }
             other => DigestPlan::Offline {
@@ -103,8 +158,10 @@ impl Session {
             provenance: None,
             source_lang: self.article.lang.clone(),
             target_lang: target.clone(),
-            concurrency: translate::DEFAULT_CONCURRENCY,
-            chunks: Vec::new(),
+            cached: Vec::new(),
+            pending: Vec::new(),
+            estimate: None,
+            needs_confirmation: false,
             unavailable: None,
         };
         let endpoint = match &self.endpoint {
@@ -123,13 +180,30 @@ impl Session {
             plan.unavailable = Some(GlossError::SameLanguage(crate::lang::name(&target).to_string()).info());
             return plan;
         }
-        let blocks = self.article.blocks.iter().filter(|b| only.is_none_or(|ids| ids.contains(&b.id)));
-        for chunk in translate::plan_chunks(blocks, translate::DEFAULT_CHUNK_TOKENS) {
-            let blocks = self.blocks(&chunk.block_ids);
-            let request = endpoint.chat_request(&translate::prompt(&blocks, &target));
-            plan.chunks.push(PlannedChunk { chunk, call: call(endpoint, request) });
+        let keys: HashMap<String, String> = self.block_keys(endpoint).into_iter().collect();
+        let mut pending_tokens = 0;
+        for block in self.article.blocks.iter().filter(|b| only.is_none_or(|ids| ids.contains(&b.id))) {
+            match keys.get(&block.id).and_then(|k| self.cached_blocks.get(k)) {
+                Some(spans) if only.is_none() => plan.cached.push(TranslatedBlock { id: block.id.clone(), spans: spans.clone() }),
+                _ => {
+                    pending_tokens += translate::block_tokens(block);
+                    plan.pending.push(block.id.clone());
+                }
+            }
+        }
+        if !plan.pending.is_empty() {
+            let chunks = self.chunks(&plan.pending).len();
+            let prompt_overhead = chunks * estimate_tokens(translate::SYSTEM);
+            let input = (pending_tokens + prompt_overhead) as u64;
+            plan.estimate = Some(Estimate::new(&endpoint.model, input, (pending_tokens as u64).saturating_mul(13) / 10));
+            plan.needs_confirmation = only.is_none() && self.article.word_count > self.settings.confirm_above_words;
         }
         plan
+    }
+
+    fn chunks(&self, ids: &[String]) -> Vec<translate::Chunk> {
+        let blocks = self.article.blocks.iter().filter(|b| ids.contains(&b.id));
+        translate::plan_chunks(blocks, translate::FIRST_CHUNK_TOKENS, self.settings.chunk_tokens)
     }
 
     fn blocks(&self, ids: &[String]) -> Vec<&Block> {
@@ -138,7 +212,117 @@ impl Session {
 
     /// A reader for the answer to one translation chunk.
     pub fn translation_reader(&self, wire: Wire, block_ids: &[String]) -> TranslationReader {
-        TranslationReader { decoder: StreamDecoder::new(wire), parser: TranslationParser::new(&self.blocks(block_ids)), usage: Usage::default() }
+        let languages_differ = !same_language(&self.article.lang, &self.settings.translate_lang);
+        TranslationReader {
+            decoder: StreamDecoder::new(wire),
+            parser: TranslationParser::new(&self.blocks(block_ids), languages_differ),
+            usage: Usage::default(),
+        }
+    }
+
+    // ---- cache ----
+
+    fn digest_key(&self, endpoint: &Endpoint) -> String {
+        let text: Vec<&str> = self.article.blocks.iter().map(|b| b.text.as_str()).collect();
+        cache::key(
+            "digest",
+            &[&digest::PROMPT_VERSION.to_string(), endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.digest_lang, &cache::normalise(&text.join("\n"))],
+        )
+    }
+
+    fn block_keys(&self, endpoint: &Endpoint) -> Vec<(String, String)> {
+        let version = translate::PROMPT_VERSION.to_string();
+        self.article
+            .blocks
+            .iter()
+            .map(|b| {
+                let kind = serde_json::to_string(&b.kind).unwrap_or_default();
+                let text = crate::markdown::to_markdown(&b.spans);
+                let fields = [version.as_str(), endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.translate_lang, &kind, &cache::normalise(&text)];
+                (b.id.clone(), cache::key("translation", &fields))
+            })
+            .collect()
+    }
+
+    /// Where earlier results for this article would be (nothing without a model).
+    pub fn cache_keys(&self) -> CacheKeys {
+        match self.model_endpoint() {
+            Some(e) => CacheKeys { digest: Some(self.digest_key(e)), blocks: self.block_keys(e) },
+            None => CacheKeys { digest: None, blocks: Vec::new() },
+        }
+    }
+
+    /// Takes what the cache held; the next plan uses it instead of asking again.
+    pub fn apply_cache(&mut self, hits: CacheHits) {
+        self.cached_digest = hits.digest;
+        self.cached_blocks = hits.blocks;
+    }
+
+    /// What to store for a finished digest.
+    pub fn digest_entry(&self, digest: &Digest) -> Option<CacheEntry> {
+        let key = self.digest_key(self.model_endpoint()?);
+        Some(CacheEntry { key, value: serde_json::to_value(digest).ok()? })
+    }
+
+    /// What to store for translated blocks.
+    pub fn block_entries(&self, translated: &[TranslatedBlock]) -> Vec<CacheEntry> {
+        let Some(endpoint) = self.model_endpoint() else { return Vec::new() };
+        let keys: HashMap<String, String> = self.block_keys(endpoint).into_iter().collect();
+        translated
+            .iter()
+            .filter_map(|b| Some(CacheEntry { key: keys.get(&b.id)?.clone(), value: serde_json::to_value(&b.spans).ok()? }))
+            .collect()
+    }
+
+    // ---- scheduling ----
+
+    /// Starts scheduling the translation of the pending blocks (or `only` these, for a retry).
+    pub fn start_translation(&mut self, only: Option<&[String]>) {
+        let pending = self.translation_plan(only).pending;
+        let chunks = self.chunks(&pending).into_iter().map(|c| c.block_ids).collect();
+        let config = ScheduleConfig {
+            concurrency: self.settings.concurrency,
+            requests_per_minute: self.settings.requests_per_minute,
+            budget_tokens: self.settings.page_budget_tokens,
+            ..ScheduleConfig::default()
+        };
+        self.scheduler = Some(Scheduler::new(chunks, config));
+    }
+
+    /// The next step at `now` (milliseconds).
+    pub fn next_step(&mut self, now: u64) -> Step {
+        let Some(scheduler) = self.scheduler.as_mut() else { return Step::Finished { failed: Vec::new() } };
+        match scheduler.next(now) {
+            Action::Start { job, block_ids } => match self.model_endpoint() {
+                Some(endpoint) => {
+                    let prompt = translate::prompt(&self.blocks(&block_ids), &self.settings.translate_lang);
+                    let call = call(endpoint, endpoint.chat_request(&prompt));
+                    Step::Start { job, block_ids, call }
+                }
+                None => Step::Stopped { error: GlossError::MissingKey.info(), failed: block_ids },
+            },
+            Action::Wait { ms } => Step::Wait { ms },
+            Action::Idle => Step::Idle,
+            Action::Finished { failed } => Step::Finished { failed },
+            Action::Stopped { error, failed } => Step::Stopped { error, failed },
+        }
+    }
+
+    /// How a started chunk ended.
+    pub fn report(&mut self, job: usize, end: &ChunkEnd, now: u64) {
+        if let Some(s) = self.scheduler.as_mut() {
+            s.report(job, end, now);
+        }
+    }
+
+    pub fn progress(&self) -> Option<Progress> {
+        self.scheduler.as_ref().map(Scheduler::progress)
+    }
+
+    pub fn cancel(&mut self) {
+        if let Some(s) = self.scheduler.as_mut() {
+            s.cancel();
+        }
     }
 }
 
@@ -266,23 +450,22 @@ impl TranslationReader {
         update
     }
 
-    /// The stream ended (`error` is set when it failed): check alignment and settle every block.
-    pub fn finish(&mut self, error: Option<GlossError>) -> ChunkEnd {
-        let error = match error {
-            Some(e) => Some(e),
-            None => match self.decoder.finish() {
-                Ok(events) => {
-                    self.absorb(&events);
-                    None
-                }
-                Err(e) => Some(e),
-            },
-        };
+    /// The stream ended (`error` is set when it failed before its end, as the extension
+    /// received it): check alignment and settle every block.
+    pub fn finish(&mut self, error: Option<ErrorInfo>) -> ChunkEnd {
+        let error = error.or_else(|| match self.decoder.finish() {
+            Ok(events) => {
+                self.absorb(&events);
+                None
+            }
+            Err(e) => Some(e.info()),
+        });
         let outcome = self.parser.finish(error.is_none());
         let error = error.or_else(|| {
-            (!outcome.failed.is_empty()).then(|| GlossError::Misaligned(format!("{} of the blocks did not come back in place", outcome.failed.len())))
+            (!outcome.failed.is_empty())
+                .then(|| GlossError::Misaligned(format!("{} of the blocks did not come back in place", outcome.failed.len())).info())
         });
-        ChunkEnd { outcome, usage: self.usage, error: error.as_ref().map(GlossError::info) }
+        ChunkEnd { outcome, usage: self.usage, error }
     }
 }
 
@@ -335,7 +518,7 @@ mod tests {
             DigestPlan::Offline { provenance, .. } => assert_eq!(provenance, Provenance::builtin("en")),
             other => panic!("expected offline, got {other:?}"),
         }
-        assert!(plan.translation.chunks.is_empty());
+        assert!(plan.translation.pending.is_empty());
         assert_eq!(plan.translation.unavailable.map(|u| u.code), Some("missing_key".to_string()));
     }
 
@@ -350,9 +533,10 @@ mod tests {
             }
             other => panic!("expected model, got {other:?}"),
         }
-        let ids: Vec<String> = plan.translation.chunks.iter().flat_map(|c| c.chunk.block_ids.clone()).collect();
         let all: Vec<String> = sample_article().blocks.iter().map(|b| b.id.clone()).collect();
-        assert_eq!(ids, all);
+        assert_eq!(plan.translation.pending, all);
+        assert!(plan.translation.estimate.is_some_and(|e| e.input_tokens > 0 && e.cost_usd.is_some()));
+        assert!(!plan.translation.needs_confirmation, "a short article starts at once");
         assert_eq!(plan.translation.provenance.map(|p| p.lang), Some("ja".to_string()));
     }
 
@@ -361,11 +545,79 @@ mod tests {
         let s = Settings { translate_lang: "en-US".into(), ..settings("openai") };
         let session = Session::new(sample_article(), s);
         let plan = session.translation_plan(None);
-        assert!(plan.chunks.is_empty());
+        assert!(plan.pending.is_empty());
         assert_eq!(plan.unavailable.map(|u| u.code), Some("same_language".to_string()));
         let retry = session.translation_plan(Some(&["b2".to_string()]));
-        assert_eq!(retry.chunks.len(), 1);
-        assert_eq!(retry.chunks[0].chunk.block_ids, ["b2"]);
+        assert_eq!(retry.pending, ["b2"]);
+    }
+
+    #[test]
+    fn long_articles_wait_for_a_go_ahead() {
+        let mut article = sample_article();
+        article.word_count = 5_000;
+        let plan = Session::new(article, settings("openai")).translation_plan(None);
+        assert!(plan.needs_confirmation);
+    }
+
+    #[test]
+    fn cached_results_are_used_instead_of_requests() {
+        let mut session = Session::new(sample_article(), settings("openai"));
+        let keys = session.cache_keys();
+        assert!(keys.digest.is_some());
+        let digest = crate::digest::parse("## Key points\n- cached\n");
+        let (first_id, first_key) = keys.blocks[0].clone();
+        let hits = CacheHits { digest: Some(digest.clone()), blocks: HashMap::from([(first_key, vec![Span::plain("déjà")])]) };
+        session.apply_cache(hits);
+        let plan = session.plan();
+        assert_eq!(plan.digest, DigestPlan::Cached { provenance: Provenance { provider: "openai".into(), lang: "ja".into(), model: "gpt-4o-mini".into() }, digest });
+        assert_eq!(plan.translation.cached.len(), 1);
+        assert_eq!(plan.translation.cached[0].id, first_id);
+        assert!(!plan.translation.pending.contains(&first_id));
+        assert_eq!(plan.translation.pending.len(), session.article.blocks.len() - 1);
+    }
+
+    #[test]
+    fn cache_keys_change_with_model_language_and_text() {
+        let base = Session::new(sample_article(), settings("openai")).cache_keys();
+        let other_model = Session::new(sample_article(), Settings { model: "gpt-4o".into(), ..settings("openai") }).cache_keys();
+        let other_lang = Session::new(sample_article(), Settings { translate_lang: "fr".into(), ..settings("openai") }).cache_keys();
+        assert_ne!(base.blocks[0].1, other_model.blocks[0].1);
+        assert_ne!(base.blocks[0].1, other_lang.blocks[0].1);
+        assert_eq!(base.digest, other_lang.digest, "the digest does not depend on the translation language");
+        assert_ne!(base.blocks[0].1, base.blocks[1].1);
+        let session = Session::new(sample_article(), settings("openai"));
+        let entries = session.block_entries(&[TranslatedBlock { id: "b1".into(), spans: vec![Span::plain("x")] }]);
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].key, base.blocks[0].1);
+        assert!(Session::new(sample_article(), Settings::default()).cache_keys().digest.is_none());
+    }
+
+    #[test]
+    fn scheduled_steps_carry_requests_for_their_blocks() {
+        let mut session = Session::new(sample_article(), settings("anthropic"));
+        session.start_translation(None);
+        let Step::Start { job, block_ids, call } = session.next_step(0) else { panic!("no start") };
+        assert_eq!(block_ids[0], "b1");
+        assert!(call.request.body.as_deref().is_some_and(|b| b.contains("[[1]] Heading one")));
+        let mut reader = session.translation_reader(call.wire, &block_ids);
+        let answer: String = (1..=block_ids.len()).map(|n| format!("[[{n}]] T{n} traduit ici\n")).collect();
+        assert!(reader.push(anthropic_stream(&[&answer], true).as_bytes()).is_ok());
+        let end = reader.finish(None);
+        session.report(job, &end, 1);
+        loop {
+            match session.next_step(1) {
+                Step::Start { job, block_ids, .. } => {
+                    let blocks = block_ids.iter().map(|id| TranslatedBlock { id: id.clone(), spans: vec![] }).collect();
+                    session.report(job, &ChunkEnd { outcome: ChunkOutcome { translated: blocks, failed: vec![] }, usage: Usage::default(), error: None }, 2);
+                }
+                Step::Finished { failed } => {
+                    assert!(failed.is_empty());
+                    break;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(session.progress().map(|p| (p.done, p.total)), Some((session.article.blocks.len(), session.article.blocks.len())));
     }
 
     fn anthropic_stream(text_pieces: &[&str], end: bool) -> String {

@@ -6,9 +6,11 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::article::ExtractOptions;
+use crate::cache::{evict, IndexEntry, DEFAULT_CACHE_BYTES};
 use crate::error::{ErrorInfo, GlossError};
 use crate::provider::{parse_models, Endpoint, Settings, PRESETS};
-use crate::session::{self, Call, DigestReader, Session, TranslationReader};
+use crate::session::{self, Call, ChunkEnd, DigestReader, Session, TranslationReader};
+use crate::translate::TranslatedBlock;
 use crate::stream::Wire;
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
@@ -53,11 +55,59 @@ impl JsSession {
         to_js(&self.0.plan())
     }
 
-    /// A translation plan for just these blocks (the reader pressed Retry).
-    #[wasm_bindgen(js_name = retryPlan)]
-    pub fn retry_plan(&self, block_ids: JsValue) -> Result<JsValue, JsValue> {
-        let ids: Vec<String> = from_js(block_ids, "block ids")?;
-        Ok(to_js(&self.0.translation_plan(Some(&ids))))
+    /// Where earlier results for this article may be cached: `{digest, blocks: [[id, key]]}`.
+    #[wasm_bindgen(js_name = cacheKeys)]
+    pub fn cache_keys(&self) -> JsValue {
+        to_js(&self.0.cache_keys())
+    }
+
+    /// Takes what the cache held (`{digest, blocks: {key: spans}}`); later plans use it.
+    #[wasm_bindgen(js_name = applyCache)]
+    pub fn apply_cache(&mut self, hits: JsValue) -> Result<(), JsValue> {
+        self.0.apply_cache(from_js(hits, "cache hits")?);
+        Ok(())
+    }
+
+    /// `{key, value}` to store for a finished digest, or `null`.
+    #[wasm_bindgen(js_name = digestEntry)]
+    pub fn digest_entry(&self, digest: JsValue) -> Result<JsValue, JsValue> {
+        Ok(to_js(&self.0.digest_entry(&from_js(digest, "digest")?)))
+    }
+
+    /// `[{key, value}]` to store for translated blocks.
+    #[wasm_bindgen(js_name = blockEntries)]
+    pub fn block_entries(&self, blocks: JsValue) -> Result<JsValue, JsValue> {
+        let blocks: Vec<TranslatedBlock> = from_js(blocks, "blocks")?;
+        Ok(to_js(&self.0.block_entries(&blocks)))
+    }
+
+    /// Starts scheduling the translation: everything pending, or just `blockIds` (a retry).
+    #[wasm_bindgen(js_name = startTranslation)]
+    pub fn start_translation(&mut self, block_ids: JsValue) -> Result<(), JsValue> {
+        let only: Option<Vec<String>> = optional(block_ids, "block ids")?;
+        self.0.start_translation(only.as_deref());
+        Ok(())
+    }
+
+    /// The next step at `now` (ms): `{type: 'start' | 'wait' | 'idle' | 'finished' | 'stopped', …}`.
+    #[wasm_bindgen(js_name = nextStep)]
+    pub fn next_step(&mut self, now: f64) -> JsValue {
+        to_js(&self.0.next_step(millis(now)))
+    }
+
+    /// How a started job ended: the `ChunkEnd` its reader's `finish` returned.
+    pub fn report(&mut self, job: usize, end: JsValue, now: f64) -> Result<(), JsValue> {
+        let end: ChunkEnd = from_js(end, "chunk end")?;
+        self.0.report(job, &end, millis(now));
+        Ok(())
+    }
+
+    pub fn progress(&self) -> JsValue {
+        to_js(&self.0.progress())
+    }
+
+    pub fn cancel(&mut self) {
+        self.0.cancel();
     }
 
     #[wasm_bindgen(js_name = translationReader)]
@@ -103,25 +153,23 @@ impl JsTranslationReader {
         self.0.push(bytes).map(|u| to_js(&u)).map_err(|e| err(&e))
     }
 
-    /// Settles the chunk; `error` is the `{code, message}` that ended the stream, if any.
-    pub fn finish(&mut self, error: JsValue) -> JsValue {
-        let error = if error.is_undefined() || error.is_null() {
-            None
-        } else {
-            let info: Option<ErrorInfo> = serde_wasm_bindgen::from_value(error).ok();
-            Some(info.map_or(GlossError::StreamCut, |i| error_from_info(&i)))
-        };
-        to_js(&self.0.finish(error))
+    /// Settles the chunk; `error` is the `{code, message, retryable}` that ended the stream, if any.
+    pub fn finish(&mut self, error: JsValue) -> Result<JsValue, JsValue> {
+        let error: Option<ErrorInfo> = optional(error, "error")?;
+        Ok(to_js(&self.0.finish(error)))
     }
 }
 
-/// Errors that come back from JS were made here first; this keeps their code.
-fn error_from_info(info: &ErrorInfo) -> GlossError {
-    match info.code.as_str() {
-        "network" => GlossError::Network(info.message.clone()),
-        "stream_cut" => GlossError::StreamCut,
-        _ => GlossError::BadResponse(info.message.clone()),
-    }
+/// `Date.now()` as whole milliseconds.
+fn millis(now: f64) -> u64 {
+    if now.is_finite() && now > 0.0 { now as u64 } else { 0 }
+}
+
+/// Storage keys to delete so the cache fits its bound: `index` is `[{key, bytes, usedAt}]`.
+#[wasm_bindgen(js_name = cacheEvictions)]
+pub fn cache_evictions(index: JsValue) -> Result<JsValue, JsValue> {
+    let index: Vec<IndexEntry> = from_js(index, "cache index")?;
+    Ok(to_js(&evict(&index, DEFAULT_CACHE_BYTES)))
 }
 
 /// What a non-2xx response means, and whether to try again after `retryInMs`.

@@ -49,11 +49,31 @@ async function openWithGloss(path) {
   await page.goto(unique(path));
   await clickAction(gloss, page);
   const p = panel(page);
-  await p.aside.waitFor({ state: 'visible' });
+  try {
+    await p.aside.waitFor({ state: 'visible', timeout: 15_000 });
+  } catch (err) {
+    const state = await page.evaluate(() => {
+      const host = document.getElementById('gloss-extension-root');
+      const aside = host?.shadowRoot?.querySelector('aside');
+      return { host: Boolean(host), aside: Boolean(aside), hidden: aside?.hidden, link: host?.shadowRoot?.querySelector('link')?.sheet != null };
+    });
+    throw new Error(`panel not visible: ${JSON.stringify(state)}; worker log: ${gloss.logs.slice(-8).join(' | ')}`, { cause: err });
+  }
   return { page, p };
 }
 
 const digestRequests = () => mock.requests((e) => e.kind === 'digest');
+/** The `[[n]]` numbers a translation request asked for. */
+const blockNumbersOf = (entry) => (entry.body.messages.at(-1).content.match(/^\[\[\d+\]\]/gm) ?? []);
+
+/** Resolves once no translation slot is pending or still streaming. */
+async function waitForTranslation(page, timeout = 30_000) {
+  await page.waitForFunction(() => {
+    const root = document.querySelector('#gloss-extension-root')?.shadowRoot;
+    const slots = root ? [...root.querySelectorAll('section[data-section="translation"] [data-block]')] : [];
+    return slots.length > 0 && slots.every((s) => !s.classList.contains('pending') && !s.classList.contains('partial'));
+  }, null, { timeout });
+}
 const translateRequests = () => mock.requests((e) => e.kind === 'translate');
 
 describe('the panel', () => {
@@ -224,7 +244,7 @@ describe('the options page', () => {
     await page.locator('#status.ok').waitFor();
     const stored = await gloss.worker.evaluate(() => chrome.storage.local.get('settings'));
     assert.equal(stored.settings.provider, 'anthropic');
-    assert.equal(stored.settings.apiKey, 'test-key');
+    assert.equal(stored.settings.apiKeys.anthropic, 'test-key');
     assert.equal(stored.settings.digestLang, 'fr');
     await page.close();
   });
@@ -290,20 +310,46 @@ describe('provider failures', () => {
     await page.close();
   });
 
-  test('a translation chunk cut mid-way keeps finished blocks and retries the rest', T, async () => {
+  test('a translation chunk cut mid-way keeps finished blocks and asks again only for the rest', T, async () => {
     await setSettings(gloss, openai());
     mock.enqueue({ cutAfterChunks: 8, match: (e) => e.kind === 'translate' });
     const { page, p } = await openWithGloss(SAMPLE);
-    const error = p.translation.locator('.error');
-    await error.waitFor({ timeout: 20_000 });
-    const failed = await p.translation.locator('.failed').count();
-    assert.ok(failed > 0, 'blocks that did not arrive are marked');
-    await page.waitForFunction(() => !document.querySelector('#gloss-extension-root').shadowRoot.querySelector('section[data-section="translation"] .pending'));
-    await p.translation.locator('button.retry').click();
-    await page.waitForFunction(() => !document.querySelector('#gloss-extension-root').shadowRoot.querySelector('section[data-section="translation"] .failed, section[data-section="translation"] .pending'), null, { timeout: 20_000 });
-    const retried = translateRequests().at(-1);
-    const blocks = (retried.body.messages.at(-1).content.match(/^\[\[\d+\]\]/gm) ?? []).length;
-    assert.equal(blocks, failed, 'the retry asked only for the failed blocks');
+    await waitForTranslation(page);
+    const requests = translateRequests();
+    const cut = requests.find((e) => e.completed === false);
+    assert.ok(cut, 'one chunk was cut');
+    const cutBlocks = blockNumbersOf(cut);
+    const retry = requests.filter((e) => e.at > cut.at && e.completed).find((e) => blockNumbersOf(e).length < cutBlocks.length);
+    assert.ok(retry, 'the rest of the cut chunk was asked for again, and only the rest');
+    assert.equal(await p.translation.locator('.failed, .pending').count(), 0, 'every block ends translated');
+    await page.close();
+  });
+
+  test('blocks that stay misaligned are shown as failed with a retry, never pasted', T, async () => {
+    await setSettings(gloss, openai());
+    // The model always drops one paragraph, including when it is asked for it alone.
+    const dropped = 'Satellite navigation has made';
+    mock.setDefault({
+      transform: (text, ctx) => {
+        const block = ctx.blocks?.find((b) => b.text.includes(dropped));
+        return block ? text.replace(new RegExp(`^\\[\\[${block.n}\\]\\][^\\n]*\\n?`, 'm'), '') : text;
+      },
+    });
+    const { page, p } = await openWithGloss(SAMPLE);
+    await p.translation.locator('.error[data-code="misaligned"]').waitFor({ timeout: 30_000 });
+    const failed = p.translation.locator('[data-block].failed');
+    assert.equal(await failed.count(), 1);
+    assert.match(await failed.textContent(), new RegExp(`^Not translated: ${dropped}`));
+    const source = await p.original.locator('[data-block]').allTextContents();
+    const slots = await p.translation.locator('[data-block]').allTextContents();
+    slots.forEach((text, i) => {
+      if (!text.startsWith('Not translated:')) assert.equal(text, `(ja) ${source[i]}`, `block ${i + 1} holds its own translation`);
+    });
+    assert.match(await p.translation.locator('.progress').innerText(), /failed/);
+    mock.setDefault({});
+    await p.translation.locator('.error button.retry').click();
+    await waitForTranslation(page);
+    assert.equal(await failed.count(), 0, 'the retry filled them in');
     await page.close();
   });
 });

@@ -25,10 +25,15 @@ export async function launch({ headless = true, extension = EXTENSION } = {}) {
     args: [`--disable-extensions-except=${extension}`, `--load-extension=${extension}`, ...QUIET],
   });
   const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
+  /** The worker's console, for diagnosing a failed test. */
+  const logs = [];
+  const listen = (w) => w.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  listen(worker);
+  context.on('serviceworker', listen);
   const extensionId = new URL(worker.url()).host;
   const cdp = await context.browser().newBrowserCDPSession();
   return {
-    context, worker, extensionId, cdp,
+    context, worker, extensionId, cdp, logs,
     async close() {
       await context.close().catch(() => {});
       rmSync(profile, { recursive: true, force: true });

@@ -1,0 +1,53 @@
+//! Token estimates turned into money, for models with a known list price.
+
+use serde::{Deserialize, Serialize};
+
+/// US dollars per million tokens, input and output, as the providers list them.
+const PRICES: &[(&str, f64, f64)] = &[
+    ("claude-haiku-4-5", 1.0, 5.0),
+    ("claude-sonnet-4-5", 3.0, 15.0),
+    ("claude-opus-4-1", 15.0, 75.0),
+    ("gpt-4o-mini", 0.15, 0.60),
+    ("gpt-4o", 2.50, 10.0),
+    ("gpt-4.1-mini", 0.40, 1.60),
+    ("gpt-4.1", 2.0, 8.0),
+    ("deepseek-chat", 0.27, 1.10),
+    ("gemini-2.5-flash", 0.30, 2.50),
+    ("llama-3.3-70b-versatile", 0.59, 0.79),
+];
+
+/// What a request is expected to cost before it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Estimate {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// Absent for models whose price is not known (local models cost nothing here anyway).
+    pub cost_usd: Option<f64>,
+}
+
+impl Estimate {
+    pub fn new(model: &str, input_tokens: u64, output_tokens: u64) -> Self {
+        Estimate { input_tokens, output_tokens, cost_usd: cost(model, input_tokens, output_tokens) }
+    }
+}
+
+/// The list price of a call, when the model (or its provider-prefixed name) is in the table.
+pub fn cost(model: &str, input_tokens: u64, output_tokens: u64) -> Option<f64> {
+    let name = model.rsplit('/').next().unwrap_or(model);
+    let (_, input, output) = PRICES.iter().find(|(m, _, _)| *m == name)?;
+    Some((input_tokens as f64 * input + output_tokens as f64 * output) / 1_000_000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_models_have_a_cost_others_do_not() {
+        assert_eq!(cost("claude-haiku-4-5", 1_000_000, 1_000_000), Some(6.0));
+        assert_eq!(cost("openai/gpt-4o-mini", 2_000_000, 0), Some(0.3));
+        assert_eq!(cost("llama3.2", 1_000, 1_000), None);
+        assert_eq!(Estimate::new("gpt-4o", 1000, 1000).cost_usd.map(|c| (c * 1e6).round()), Some(12_500.0));
+    }
+}

@@ -1,0 +1,425 @@
+//! The translation scheduler: which chunk to request next and when, given bounded concurrency,
+//! a requests-per-minute cap, backoff after rate limits and failures, splitting misaligned
+//! chunks, and a hard stop when going on cannot help. Time is passed in, so tests use a fake clock.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorInfo;
+use crate::session::ChunkEnd;
+
+/// Tunables of the scheduler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ScheduleConfig {
+    /// Chunks streaming at once (1–8).
+    pub concurrency: usize,
+    /// Requests started in any 60 seconds; 0 for no cap.
+    pub requests_per_minute: u32,
+    /// Attempts per chunk for failures that may pass (server errors, cut streams).
+    pub max_attempts: u32,
+    /// Rate limits in a row after which the whole page stops.
+    pub max_rate_limits: u32,
+    /// Tokens (in and out, as reported) the page may spend; 0 for no limit.
+    pub budget_tokens: u64,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig { concurrency: 3, requests_per_minute: 0, max_attempts: 3, max_rate_limits: 4, budget_tokens: 0 }
+    }
+}
+
+/// What the extension should do next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Action {
+    /// Send the request for these blocks and report how it ended.
+    Start { job: usize, block_ids: Vec<String> },
+    /// Nothing may start for this long (a running job may still end sooner).
+    Wait { ms: u64 },
+    /// Wait for a running job to end.
+    Idle,
+    /// Every block is translated or has failed for good.
+    Finished { failed: Vec<String> },
+    /// Going on cannot help (quota, key, repeated rate limits): nothing more is sent.
+    Stopped { error: ErrorInfo, failed: Vec<String> },
+}
+
+/// Counts for the progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    pub total: usize,
+    pub done: usize,
+    pub failed: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Job {
+    id: usize,
+    block_ids: Vec<String>,
+    attempts: u32,
+    /// Split jobs are not split again: their failures are final.
+    split: bool,
+    not_before: u64,
+}
+
+/// Error codes after which every other chunk would fail the same way.
+const FATAL: &[&str] = &["quota", "bad_key", "forbidden", "model_not_found", "missing_key", "ollama_origin", "invalid"];
+/// Longest wait after a rate limit when the provider did not say how long.
+const MAX_BACKOFF_MS: u64 = 30_000;
+
+pub struct Scheduler {
+    config: ScheduleConfig,
+    queue: VecDeque<Job>,
+    running: Vec<Job>,
+    next_id: usize,
+    /// Concurrency in force: lowered after rate limits, raised back by successes.
+    concurrency: usize,
+    paused_until: u64,
+    started_at: VecDeque<u64>,
+    rate_limits_in_a_row: u32,
+    spent_tokens: u64,
+    total: usize,
+    done: usize,
+    failed: Vec<String>,
+    stopped: Option<ErrorInfo>,
+}
+
+impl Scheduler {
+    /// Schedules `chunks` (block ids per chunk) in the order given.
+    pub fn new(chunks: Vec<Vec<String>>, config: ScheduleConfig) -> Self {
+        let config = ScheduleConfig { concurrency: config.concurrency.clamp(1, 8), ..config };
+        let total = chunks.iter().map(Vec::len).sum();
+        let mut s = Scheduler {
+            config,
+            queue: VecDeque::new(),
+            running: Vec::new(),
+            next_id: 0,
+            concurrency: config.concurrency,
+            paused_until: 0,
+            started_at: VecDeque::new(),
+            rate_limits_in_a_row: 0,
+            spent_tokens: 0,
+            total,
+            done: 0,
+            failed: Vec::new(),
+            stopped: None,
+        };
+        for ids in chunks.into_iter().filter(|c| !c.is_empty()) {
+            let job = s.job(ids, false, 0);
+            s.queue.push_back(job);
+        }
+        s
+    }
+
+    fn job(&mut self, block_ids: Vec<String>, split: bool, not_before: u64) -> Job {
+        self.next_id += 1;
+        Job { id: self.next_id, block_ids, attempts: 0, split, not_before }
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress { total: self.total, done: self.done, failed: self.failed.len() }
+    }
+
+    pub fn next(&mut self, now: u64) -> Action {
+        if let Some(error) = &self.stopped {
+            return Action::Stopped { error: error.clone(), failed: self.failed.clone() };
+        }
+        if self.queue.is_empty() {
+            return if self.running.is_empty() { Action::Finished { failed: self.failed.clone() } } else { Action::Idle };
+        }
+        if self.running.len() >= self.concurrency {
+            return Action::Idle;
+        }
+        let mut ready_at = self.paused_until.max(self.queue.front().map_or(0, |j| j.not_before));
+        if self.config.requests_per_minute > 0 {
+            while self.started_at.front().is_some_and(|t| now.saturating_sub(*t) >= 60_000) {
+                self.started_at.pop_front();
+            }
+            if self.started_at.len() >= self.config.requests_per_minute as usize {
+                ready_at = ready_at.max(self.started_at.front().map_or(now, |t| t + 60_000));
+            }
+        }
+        if ready_at > now {
+            return Action::Wait { ms: ready_at - now };
+        }
+        let Some(job) = self.queue.pop_front() else { return Action::Idle };
+        self.started_at.push_back(now);
+        let action = Action::Start { job: job.id, block_ids: job.block_ids.clone() };
+        self.running.push(job);
+        action
+    }
+
+    /// How a started job ended.
+    pub fn report(&mut self, job_id: usize, end: &ChunkEnd, now: u64) {
+        let Some(pos) = self.running.iter().position(|j| j.id == job_id) else { return };
+        let mut job = self.running.swap_remove(pos);
+        self.done += end.outcome.translated.len();
+        self.spent_tokens += end.usage.input_tokens.unwrap_or(0) + end.usage.output_tokens.unwrap_or(0);
+        let failed = end.outcome.failed.clone();
+        if self.config.budget_tokens > 0 && self.spent_tokens >= self.config.budget_tokens && end.error.is_none() {
+            let spent = self.spent_tokens;
+            self.stop(crate::error::GlossError::BudgetReached(spent).info(), failed);
+            return;
+        }
+        match &end.error {
+            None => {
+                self.rate_limits_in_a_row = 0;
+                self.concurrency = (self.concurrency + 1).min(self.config.concurrency);
+            }
+            Some(error) if error.code == "misaligned" => self.split_or_fail(&job, failed, now),
+            Some(error) if FATAL.contains(&error.code.as_str()) => self.stop(error.clone(), failed),
+            Some(error) if error.code == "rate_limited" => {
+                self.rate_limits_in_a_row += 1;
+                if self.rate_limits_in_a_row >= self.config.max_rate_limits {
+                    self.stop(error.clone(), failed);
+                    return;
+                }
+                let backoff = 1_000u64.saturating_mul(1 << self.rate_limits_in_a_row.min(5)).min(MAX_BACKOFF_MS);
+                self.paused_until = now + error.retry_after_ms.unwrap_or(backoff);
+                self.concurrency = (self.concurrency / 2).max(1);
+                job.block_ids = failed;
+                self.queue.push_front(job);
+            }
+            Some(error) if error.code == "context_too_long" => self.split_or_fail(&job, failed, now),
+            Some(error) if error.retryable => {
+                job.attempts += 1;
+                if job.attempts >= self.config.max_attempts || failed.is_empty() {
+                    self.failed.extend(failed);
+                    return;
+                }
+                let backoff = 500u64.saturating_mul(1 << job.attempts.min(4));
+                job.not_before = now + error.retry_after_ms.unwrap_or(backoff);
+                job.block_ids = failed;
+                self.queue.push_front(job);
+            }
+            Some(_) => self.failed.extend(failed),
+        }
+    }
+
+    /// A chunk that came back misaligned (or too long) is tried again once, in two halves (a
+    /// single block on its own); what fails after that fails for good.
+    fn split_or_fail(&mut self, job: &Job, failed: Vec<String>, now: u64) {
+        if job.split || failed.is_empty() {
+            self.failed.extend(failed);
+            return;
+        }
+        let (a, b) = failed.split_at(failed.len().div_ceil(2));
+        for half in [b, a] {
+            if !half.is_empty() {
+                let retry = self.job(half.to_vec(), true, now);
+                self.queue.push_front(retry);
+            }
+        }
+    }
+
+    fn stop(&mut self, error: ErrorInfo, failed: Vec<String>) {
+        self.failed.extend(failed);
+        for job in self.queue.drain(..) {
+            self.failed.extend(job.block_ids);
+        }
+        self.stopped = Some(error);
+    }
+
+    /// The reader cancelled: nothing more starts; running jobs are being aborted.
+    pub fn cancel(&mut self) {
+        let cancelled = crate::error::GlossError::Cancelled.info();
+        let running: Vec<String> = self.running.drain(..).flat_map(|j| j.block_ids).collect();
+        self.stop(cancelled, running);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::GlossError;
+    use crate::translate::{ChunkOutcome, TranslatedBlock};
+
+    fn ids(range: std::ops::RangeInclusive<usize>) -> Vec<String> {
+        range.map(|i| format!("b{i}")).collect()
+    }
+
+    fn ok(block_ids: &[String]) -> ChunkEnd {
+        ChunkEnd {
+            outcome: ChunkOutcome {
+                translated: block_ids.iter().map(|id| TranslatedBlock { id: id.clone(), spans: vec![] }).collect(),
+                failed: vec![],
+            },
+            usage: Default::default(),
+            error: None,
+        }
+    }
+
+    fn failed(block_ids: &[String], error: GlossError) -> ChunkEnd {
+        ChunkEnd { outcome: ChunkOutcome { translated: vec![], failed: block_ids.to_vec() }, usage: Default::default(), error: Some(error.info()) }
+    }
+
+    fn start(s: &mut Scheduler, now: u64) -> (usize, Vec<String>) {
+        match s.next(now) {
+            Action::Start { job, block_ids } => (job, block_ids),
+            other => panic!("expected a start at {now}, got {other:?}"),
+        }
+    }
+
+    fn rate_limited(retry_after_ms: Option<u64>) -> GlossError {
+        GlossError::RateLimited { detail: "slow down".into(), retry_after_ms }
+    }
+
+    #[test]
+    fn runs_in_order_within_the_concurrency_bound() {
+        let mut s = Scheduler::new(vec![ids(1..=2), ids(3..=4), ids(5..=6)], ScheduleConfig { concurrency: 2, ..Default::default() });
+        let (a, first) = start(&mut s, 0);
+        assert_eq!(first, ids(1..=2));
+        let (b, _) = start(&mut s, 0);
+        assert_eq!(s.next(0), Action::Idle);
+        s.report(a, &ok(&ids(1..=2)), 10);
+        let (c, third) = start(&mut s, 10);
+        assert_eq!(third, ids(5..=6));
+        s.report(b, &ok(&ids(3..=4)), 20);
+        s.report(c, &ok(&ids(5..=6)), 30);
+        assert_eq!(s.next(30), Action::Finished { failed: vec![] });
+        assert_eq!(s.progress(), Progress { total: 6, done: 6, failed: 0 });
+    }
+
+    #[test]
+    fn rate_limit_waits_as_asked_and_lowers_concurrency() {
+        let mut s = Scheduler::new(vec![ids(1..=1), ids(2..=2), ids(3..=3), ids(4..=4)], ScheduleConfig { concurrency: 4, ..Default::default() });
+        let (a, _) = start(&mut s, 0);
+        let (b, _) = start(&mut s, 0);
+        s.report(a, &failed(&ids(1..=1), rate_limited(Some(5_000))), 100);
+        assert_eq!(s.next(100), Action::Wait { ms: 5_000 });
+        assert_eq!(s.next(5_099), Action::Wait { ms: 1 });
+        let (_, retried) = start(&mut s, 5_100);
+        assert_eq!(retried, ids(1..=1), "the limited chunk goes first");
+        // Concurrency is now 2: b and the retry are running.
+        assert_eq!(s.next(5_100), Action::Idle);
+        s.report(b, &ok(&ids(2..=2)), 5_200);
+        assert!(matches!(s.next(5_200), Action::Start { .. }));
+    }
+
+    #[test]
+    fn repeated_rate_limits_stop_the_page_and_nothing_more_starts() {
+        let mut s = Scheduler::new((1..=10).map(|i| ids(i..=i)).collect(), ScheduleConfig { concurrency: 1, max_rate_limits: 3, ..Default::default() });
+        let mut now = 0;
+        let mut starts = 0;
+        loop {
+            match s.next(now) {
+                Action::Start { job, block_ids } => {
+                    starts += 1;
+                    s.report(job, &failed(&block_ids, rate_limited(None)), now);
+                }
+                Action::Wait { ms } => now += ms,
+                Action::Stopped { error, failed } => {
+                    assert_eq!(error.code, "rate_limited");
+                    assert_eq!(failed.len(), 10, "every block is accounted for");
+                    break;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(starts, 3);
+        assert!(matches!(s.next(now + 600_000), Action::Stopped { .. }), "stays stopped");
+    }
+
+    #[test]
+    fn backoff_without_retry_after_grows() {
+        let mut s = Scheduler::new(vec![ids(1..=1)], ScheduleConfig { concurrency: 1, max_rate_limits: 9, ..Default::default() });
+        let mut waits = Vec::new();
+        let mut now = 0;
+        for _ in 0..3 {
+            let (job, block_ids) = start(&mut s, now);
+            s.report(job, &failed(&block_ids, rate_limited(None)), now);
+            if let Action::Wait { ms } = s.next(now) {
+                waits.push(ms);
+                now += ms;
+            }
+        }
+        assert_eq!(waits, [2_000, 4_000, 8_000]);
+    }
+
+    #[test]
+    fn quota_stops_at_once() {
+        let mut s = Scheduler::new(vec![ids(1..=2), ids(3..=4)], ScheduleConfig::default());
+        let (a, _) = start(&mut s, 0);
+        let (b, _) = start(&mut s, 0);
+        s.report(a, &failed(&ids(1..=2), GlossError::Quota("insufficient_quota".into())), 5);
+        assert!(matches!(s.next(5), Action::Stopped { ref error, .. } if error.code == "quota"));
+        s.report(b, &ok(&ids(3..=4)), 6);
+        assert!(matches!(s.next(6), Action::Stopped { .. }));
+    }
+
+    #[test]
+    fn misaligned_chunks_are_split_once_then_fail() {
+        let mut s = Scheduler::new(vec![ids(1..=4)], ScheduleConfig { concurrency: 1, ..Default::default() });
+        let (job, _) = start(&mut s, 0);
+        let mut end = failed(&ids(1..=4), GlossError::Misaligned("2 blocks".into()));
+        end.outcome.failed = ids(2..=4);
+        end.outcome.translated = vec![TranslatedBlock { id: "b1".into(), spans: vec![] }];
+        s.report(job, &end, 0);
+        let (first_half, a) = start(&mut s, 0);
+        assert_eq!(a, ids(2..=3));
+        s.report(first_half, &failed(&a, GlossError::Misaligned("again".into())), 1);
+        let (second_half, b) = start(&mut s, 1);
+        assert_eq!(b, ids(4..=4));
+        s.report(second_half, &ok(&b), 2);
+        assert_eq!(s.next(2), Action::Finished { failed: ids(2..=3) });
+        assert_eq!(s.progress(), Progress { total: 4, done: 2, failed: 2 });
+    }
+
+    #[test]
+    fn server_errors_are_retried_then_fail_for_good() {
+        let mut s = Scheduler::new(vec![ids(1..=1)], ScheduleConfig { concurrency: 1, max_attempts: 2, ..Default::default() });
+        let err = || GlossError::Server { status: 500, detail: "boom".into(), retry_after_ms: None };
+        let (job, b) = start(&mut s, 0);
+        s.report(job, &failed(&b, err()), 0);
+        assert_eq!(s.next(0), Action::Wait { ms: 1_000 });
+        let (job, b) = start(&mut s, 1_000);
+        s.report(job, &failed(&b, err()), 1_000);
+        assert_eq!(s.next(1_000), Action::Finished { failed: ids(1..=1) });
+    }
+
+    #[test]
+    fn requests_per_minute_cap() {
+        let mut s = Scheduler::new((1..=3).map(|i| ids(i..=i)).collect(), ScheduleConfig { concurrency: 8, requests_per_minute: 2, ..Default::default() });
+        start(&mut s, 0);
+        start(&mut s, 10);
+        assert_eq!(s.next(20), Action::Wait { ms: 59_980 });
+        start(&mut s, 60_000);
+    }
+
+    #[test]
+    fn the_page_budget_stops_cleanly() {
+        let mut s = Scheduler::new(vec![ids(1..=1), ids(2..=2), ids(3..=3)], ScheduleConfig { concurrency: 1, budget_tokens: 150, ..Default::default() });
+        let (job, b) = start(&mut s, 0);
+        let mut end = ok(&b);
+        end.usage = crate::session::Usage { input_tokens: Some(60), output_tokens: Some(40) };
+        s.report(job, &end, 0);
+        let (job, b) = start(&mut s, 0);
+        s.report(job, &ChunkEnd { usage: end.usage, ..ok(&b) }, 0);
+        match s.next(0) {
+            Action::Stopped { error, failed } => {
+                assert_eq!(error.code, "budget_reached");
+                assert_eq!(failed, ids(3..=3), "the blocks not reached are not lost: they can be retried");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s.progress().done, 2);
+    }
+
+    #[test]
+    fn cancel_stops_everything() {
+        let mut s = Scheduler::new(vec![ids(1..=1), ids(2..=2)], ScheduleConfig { concurrency: 1, ..Default::default() });
+        start(&mut s, 0);
+        s.cancel();
+        match s.next(1) {
+            Action::Stopped { error, failed } => {
+                assert_eq!(error.code, "cancelled");
+                assert_eq!(failed, ids(1..=2));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
