@@ -226,7 +226,7 @@
   /** A long article: show what translating it will cost and wait for the reader. */
   function askToConfirm(estimate) {
     const tokens = msg('estimateTokens', [estimate.inputTokens.toLocaleString(), estimate.outputTokens.toLocaleString()]);
-    const cost = estimate.costUsd != null ? ` · ${msg('estimateCost', [estimate.costUsd.toFixed(estimate.costUsd < 0.1 ? 3 : 2)])}` : '';
+    const cost = estimate.costUsd != null ? ` · ${msg('estimateCost', [`$${estimate.costUsd.toFixed(estimate.costUsd < 0.1 ? 3 : 2)}`])}` : '';
     translation.status.replaceChildren(el('div', { class: 'confirm' },
       el('p', {}, msg('confirmTranslate'), ' ', el('span', { class: 'estimate' }, tokens + cost)),
       button(msg('translate'), () => {

@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, clickAction, launch, panel, setSettings } from './harness.mjs';
+import { ROOT, clickAction, inExtension, launch, openWithGloss as open, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
 import { startMockLlm } from './mock-llm.mjs';
 import { startServer } from './server.mjs';
 
@@ -35,46 +35,13 @@ beforeEach(async () => {
   await setSettings(gloss, null);
 });
 
-let visits = 0;
-
-/** A URL no other tab has had, so the action click finds this tab and no closed one. */
-function unique(path) {
-  visits += 1;
-  return `${site.url}${path}${path.includes('?') ? '&' : '?'}visit=${visits}`;
-}
-
-/** Opens `path`, clicks Gloss, and returns the page with the panel's locators. */
-async function openWithGloss(path) {
-  const page = await gloss.context.newPage();
-  await page.goto(unique(path));
-  await clickAction(gloss, page);
-  const p = panel(page);
-  try {
-    await p.aside.waitFor({ state: 'visible', timeout: 15_000 });
-  } catch (err) {
-    const state = await page.evaluate(() => {
-      const host = document.getElementById('gloss-extension-root');
-      const aside = host?.shadowRoot?.querySelector('aside');
-      return { host: Boolean(host), aside: Boolean(aside), hidden: aside?.hidden, link: host?.shadowRoot?.querySelector('link')?.sheet != null };
-    });
-    throw new Error(`panel not visible: ${JSON.stringify(state)}; worker log: ${gloss.logs.slice(-8).join(' | ')}`, { cause: err });
-  }
-  return { page, p };
-}
+const openWithGloss = (path) => open(gloss, site.url + path);
+const unique = (path) => uniqueUrl(site.url + path);
 
 const digestRequests = () => mock.requests((e) => e.kind === 'digest');
+const translateRequests = () => mock.requests((e) => e.kind === 'translate');
 /** The `[[n]]` numbers a translation request asked for. */
 const blockNumbersOf = (entry) => (entry.body.messages.at(-1).content.match(/^\[\[\d+\]\]/gm) ?? []);
-
-/** Resolves once no translation slot is pending or still streaming. */
-async function waitForTranslation(page, timeout = 30_000) {
-  await page.waitForFunction(() => {
-    const root = document.querySelector('#gloss-extension-root')?.shadowRoot;
-    const slots = root ? [...root.querySelectorAll('section[data-section="translation"] [data-block]')] : [];
-    return slots.length > 0 && slots.every((s) => !s.classList.contains('pending') && !s.classList.contains('partial'));
-  }, null, { timeout });
-}
-const translateRequests = () => mock.requests((e) => e.kind === 'translate');
 
 describe('the panel', () => {
   test('appears with three sections labelled with what produced them', T, async () => {
@@ -138,7 +105,7 @@ describe('the panel', () => {
     await p.root.locator('button[aria-label="Close Gloss"]').click();
     assert.equal(await page.locator('#gloss-extension-root').count(), 0);
     await clickAction(gloss, page);
-    await panel(page).aside.waitFor({ state: 'visible' });
+    await waitForPanel(gloss, page);
     await page.close();
   });
 
@@ -150,7 +117,7 @@ describe('the panel', () => {
       return { box: JSON.stringify(h1.getBoundingClientRect()), font: getComputedStyle(h1).fontFamily, scroll: document.documentElement.scrollHeight };
     });
     await clickAction(gloss, page);
-    await panel(page).aside.waitFor({ state: 'visible' });
+    await waitForPanel(gloss, page);
     const after = await page.evaluate(() => {
       const h1 = document.querySelector('h1');
       return { box: JSON.stringify(h1.getBoundingClientRect()), font: getComputedStyle(h1).fontFamily, scroll: document.documentElement.scrollHeight };
@@ -187,7 +154,7 @@ describe('what the reader asked for', () => {
       getSelection().addRange(range);
     });
     await clickAction(gloss, page);
-    const p = panel(page);
+    const p = await waitForPanel(gloss, page);
     await p.digest.locator('ul.key-points li').first().waitFor();
     assert.match(await p.original.locator('.status').innerText(), /your selection/);
     assert.equal(await p.original.locator('[data-block]').count(), 2);
@@ -242,7 +209,7 @@ describe('the options page', () => {
     await page.selectOption('#digestLang', 'fr');
     await page.click('#save');
     await page.locator('#status.ok').waitFor();
-    const stored = await gloss.worker.evaluate(() => chrome.storage.local.get('settings'));
+    const stored = await inExtension(gloss, () => chrome.storage.local.get('settings'));
     assert.equal(stored.settings.provider, 'anthropic');
     assert.equal(stored.settings.apiKeys.anthropic, 'test-key');
     assert.equal(stored.settings.digestLang, 'fr');

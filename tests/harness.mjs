@@ -41,9 +41,29 @@ export async function launch({ headless = true, extension = EXTENSION } = {}) {
   };
 }
 
-/** Stores settings as the options page would. */
+/**
+ * Runs `fn(arg)` with the extension's privileges: in its service worker, or, when the browser
+ * has stopped the worker, in one of its pages.
+ */
+export async function inExtension(gloss, fn, arg) {
+  const worker = gloss.context.serviceWorkers().filter((w) => w.url().includes(gloss.extensionId)).at(-1);
+  try {
+    if (worker) return await worker.evaluate(fn, arg);
+  } catch {
+    // That worker was stopped: use a page instead.
+  }
+  const page = await gloss.context.newPage();
+  try {
+    await page.goto(`chrome-extension://${gloss.extensionId}/options.html`);
+    return await page.evaluate(fn, arg);
+  } finally {
+    await page.close();
+  }
+}
+
+/** Stores settings as the options page would (or clears all storage when `settings` is null). */
 export async function setSettings(gloss, settings) {
-  await gloss.worker.evaluate(async (s) => {
+  await inExtension(gloss, async (s) => {
     if (s) await chrome.storage.local.set({ settings: s });
     else await chrome.storage.local.clear();
   }, settings);
@@ -51,6 +71,8 @@ export async function setSettings(gloss, settings) {
 
 /** Clicks the Gloss toolbar button for the tab showing `page`. */
 export async function clickAction(gloss, page) {
+  // A reader clicks the toolbar of the tab in front; activeTab is granted to that tab.
+  await page.bringToFront();
   const { targetInfos } = await gloss.cdp.send('Target.getTargets', { filter: [{ type: 'tab' }] });
   const url = page.url();
   const tab = targetInfos.find((t) => t.url === url);
@@ -70,4 +92,57 @@ export function panel(page) {
     digest: section('digest'),
     translation: section('translation'),
   };
+}
+
+let visits = 0;
+
+/** A URL no other tab has had, so an action click finds this tab and no closed one. */
+export function uniqueUrl(url) {
+  visits += 1;
+  return `${url}${url.includes('?') ? '&' : '?'}visit=${visits}`;
+}
+
+/** Opens `url` in a new tab, clicks Gloss, and returns the page with the panel's locators. */
+export async function openWithGloss(gloss, url) {
+  const page = await gloss.context.newPage();
+  await page.goto(uniqueUrl(url));
+  await clickAction(gloss, page);
+  return { page, p: await waitForPanel(gloss, page) };
+}
+
+/**
+ * Waits for the panel to show; if it does not, says what state the page and worker are in.
+ *
+ * Under heavy load the CDP-driven click is occasionally not granted activeTab for the page
+ * (the worker logs "Cannot access contents of the page"); a reader would click again, and so
+ * does this, once, saying so on the console.
+ */
+export async function waitForPanel(gloss, page) {
+  const p = panel(page);
+  try {
+    await p.root.waitFor({ state: 'attached', timeout: 5_000 }).catch(async () => {
+      console.warn(`# Gloss panel did not open on the first click (${gloss.logs.at(-1) ?? 'no worker log'}); clicking again`);
+      await clickAction(gloss, page);
+    });
+    await p.aside.waitFor({ state: 'visible', timeout: 15_000 });
+  } catch (err) {
+    const state = await page.evaluate(() => {
+      const host = document.getElementById('gloss-extension-root');
+      const aside = host?.shadowRoot?.querySelector('aside');
+      return { url: location.href, host: Boolean(host), aside: Boolean(aside), hidden: aside?.hidden };
+    });
+    const { targetInfos } = await gloss.cdp.send('Target.getTargets');
+    const targets = targetInfos.map((t) => `${t.type}:${t.url.slice(0, 60)}`).join(', ');
+    throw new Error(`panel not visible: ${JSON.stringify(state)}; targets: ${targets}; worker log: ${gloss.logs.slice(-8).join(' | ')}`, { cause: err });
+  }
+  return p;
+}
+
+/** Resolves once no translation slot is pending or still streaming. */
+export async function waitForTranslation(page, timeout = 30_000) {
+  await page.waitForFunction(() => {
+    const root = document.querySelector('#gloss-extension-root')?.shadowRoot;
+    const slots = root ? [...root.querySelectorAll('section[data-section="translation"] [data-block]')] : [];
+    return slots.length > 0 && slots.every((s) => !s.classList.contains('pending') && !s.classList.contains('partial'));
+  }, null, { timeout });
 }

@@ -1,0 +1,151 @@
+// Full Translation at scale, end to end: long articles, rate limits, closing, caching and a
+// service worker that dies mid-way. The mock's request log is the witness of what was sent.
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, clickAction, launch, openWithGloss, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
+import { longArticle } from './long-article.mjs';
+import { startMockLlm } from './mock-llm.mjs';
+import { startServer } from './server.mjs';
+
+const T = { timeout: 120_000 };
+const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
+let gloss, mock, site;
+
+const settings = (extra = {}) => ({
+  provider: 'openai', apiKey: 'test-key', model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`, digestLang: 'ja', translateLang: 'ja', ...extra,
+});
+const translations = () => mock.requests((e) => e.kind === 'translate');
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(join(ARTIFACTS, 'long-article.html'), longArticle(10_000));
+  writeFileSync(join(ARTIFACTS, 'medium-article.html'), longArticle(2_000, 11));
+  mock = await startMockLlm();
+  site = await startServer({ '/www/': join(ROOT, 'www'), '/artifacts/': ARTIFACTS });
+  gloss = await launch();
+});
+
+after(async () => {
+  await gloss?.close();
+  await site?.close();
+  await mock?.close();
+});
+
+beforeEach(async () => {
+  mock.reset();
+  await setSettings(gloss, null);
+});
+
+const LONG = () => `${site.url}/artifacts/long-article.html`;
+const MEDIUM = () => `${site.url}/artifacts/medium-article.html`;
+
+describe('long articles', () => {
+  test('a 10,000-word article shows its cost, waits, then translates completely and in order without long tasks', T, async () => {
+    await setSettings(gloss, settings({ concurrency: 4 }));
+    mock.setDefault({ chunkDelayMs: 2, chunkSize: 40 });
+    const page = await gloss.context.newPage();
+    await page.goto(uniqueUrl(LONG()));
+    // Long tasks on the page's main thread, where the content script runs.
+    await page.evaluate(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+    });
+    await clickAction(gloss, page);
+    const p = await waitForPanel(gloss, page);
+    const confirm = p.translation.locator('.confirm');
+    await confirm.waitFor();
+    assert.match(await confirm.innerText(), /tokens in, ≈ [\d,]+ out · ≈ \$\d+\.\d+/);
+    assert.equal(translations().length, 0, 'nothing is sent before the go-ahead');
+    await page.evaluate(() => { window.__longTasks.length = 0; });
+    await confirm.locator('button').click();
+    await waitForTranslation(page, 90_000);
+    const source = await p.original.locator('[data-block]').allTextContents();
+    const translated = await p.translation.locator('[data-block]').allTextContents();
+    assert.ok(source.length > 80, `${source.length} blocks`);
+    assert.deepEqual(translated, source.map((text) => `(ja) ${text}`));
+    assert.match(await p.translation.locator('.progress').innerText(), new RegExp(`^${source.length} / ${source.length} sections`));
+    const longTasks = await page.evaluate(() => window.__longTasks);
+    assert.deepEqual(longTasks.filter((d) => d > 50), [], `long tasks: ${longTasks.join(', ')}`);
+    await page.close();
+  });
+});
+
+describe('rate limits and stopping', () => {
+  test('a provider that answers 429 forever is given up on, and nothing fires afterwards', T, async () => {
+    await setSettings(gloss, settings({ concurrency: 2 }));
+    mock.setDefault({ match: (e) => e.kind === 'translate', status: 429, headers: { 'retry-after': '0.2' } });
+    const { page, p } = await openWithGloss(gloss, MEDIUM());
+    const error = p.translation.locator('.error[data-code="rate_limited"]');
+    await error.waitFor({ timeout: 60_000 });
+    const sent = translations().length;
+    assert.ok(sent >= 4 && sent <= 6, `${sent} requests before stopping (4 rate limits in a row, 2 at once)`);
+    await sleep(3_000);
+    assert.equal(translations().length, sent, 'no request after the stop');
+    assert.ok(await p.translation.locator('[data-block].failed').count() > 0, 'the untranslated blocks are marked, not lost');
+    await page.close();
+  });
+
+  test('closing the panel aborts the requests in flight and sends no more', T, async () => {
+    await setSettings(gloss, settings({ concurrency: 2 }));
+    mock.setDefault({ match: (e) => e.kind === 'translate', chunkDelayMs: 200 });
+    const { page, p } = await openWithGloss(gloss, MEDIUM());
+    await p.translation.locator('[data-block]:not(.pending)').first().waitFor({ timeout: 30_000 });
+    await p.root.locator('button[aria-label="Close Gloss"]').click();
+    await sleep(1_000);
+    const sent = translations().length;
+    assert.ok(translations().some((e) => e.aborted), 'a streaming request was aborted');
+    await sleep(2_000);
+    assert.equal(translations().length, sent, 'no request after closing');
+    await page.close();
+  });
+});
+
+describe('cache and resume', () => {
+  test('re-opening a translated page shows everything from the cache with zero requests', T, async () => {
+    await setSettings(gloss, settings());
+    const url = MEDIUM();
+    const first = await openWithGloss(gloss, url);
+    await waitForTranslation(first.page);
+    await first.p.digest.locator('ul.details li').nth(3).waitFor();
+    const translated = await first.p.translation.locator('[data-block]').allTextContents();
+    await first.page.close();
+    mock.reset();
+    const again = await openWithGloss(gloss, url);
+    await waitForTranslation(again.page);
+    await again.p.digest.locator('ul.details li').nth(3).waitFor();
+    assert.deepEqual(await again.p.translation.locator('[data-block]').allTextContents(), translated);
+    assert.equal(mock.log.length, 0, 'nothing was requested');
+    await again.page.close();
+  });
+
+  test('a service worker stopped mid-way: re-opening requests only the missing chunks', T, async () => {
+    await setSettings(gloss, settings({ concurrency: 1 }));
+    mock.setDefault({ match: (e) => e.kind === 'translate', chunkDelayMs: 30, chunkSize: 60 });
+    const url = LONG();
+    const { page, p } = await openWithGloss(gloss, url);
+    await p.translation.locator('.confirm button').click();
+    // Let a few chunks finish, then stop the worker as the browser does when it is idle.
+    await p.translation.locator('[data-block]:not(.pending)').nth(15).waitFor({ timeout: 60_000 });
+    const { targetInfos } = await gloss.cdp.send('Target.getTargets');
+    const worker = targetInfos.find((t) => t.type === 'service_worker' && t.url.includes(gloss.extensionId));
+    await gloss.cdp.send('Target.closeTarget', { targetId: worker.targetId });
+    await sleep(500);
+    const blockLines = (e) => e.body.messages.at(-1).content.match(/^\[\[\d+\]\] .*$/gm).map((l) => l.replace(/^\[\[\d+\]\] /, ''));
+    const finished = translations().filter((e) => e.completed).flatMap(blockLines);
+    assert.ok(finished.length > 0, 'some chunks had finished');
+    await page.close();
+    mock.reset();
+    mock.setDefault({ chunkDelayMs: 1, chunkSize: 400 });
+    const again = await openWithGloss(gloss, url);
+    await again.p.translation.locator('.confirm button').click();
+    await waitForTranslation(again.page, 90_000);
+    const resent = translations().flatMap(blockLines);
+    for (const text of finished) assert.ok(!resent.includes(text), 'a finished block was not asked for again');
+    const blocks = await again.p.translation.locator('[data-block]').count();
+    assert.equal(resent.length + finished.length, blocks, 'everything else was');
+    await again.page.close();
+  });
+});
