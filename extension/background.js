@@ -14,6 +14,14 @@ chrome.storage.local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch
 
 // Listeners are registered synchronously so that a worker woken by an event receives it.
 chrome.action.onClicked.addListener((tab) => { openPanel(tab); });
+// The context menu grants activeTab like the toolbar button; with a selection, the panel reads it.
+chrome.runtime.onInstalled.addListener(() => {
+  chrome.contextMenus.create({ id: 'gloss-page', title: chrome.i18n.getMessage('menuDigestPage'), contexts: ['page'] });
+  chrome.contextMenus.create({ id: 'gloss-selection', title: chrome.i18n.getMessage('menuTranslateSelection'), contexts: ['selection'] });
+});
+chrome.contextMenus.onClicked.addListener((info, tab) => {
+  if (tab) openPanel(tab, info.menuItemId === 'gloss-selection' ? 'selection' : 'page');
+});
 chrome.runtime.onConnect.addListener((port) => { if (port.name === PORT_NAME) servePanel(port); });
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (sender.id !== chrome.runtime.id) return false;
@@ -28,10 +36,15 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return false;
 });
 
-/** Injects the panel into the active tab (the click granted activeTab). */
-async function openPanel(tab) {
+/**
+ * Injects the panel into the active tab (the click granted activeTab). `intent` 'selection'
+ * (the context menu's "Translate selection") makes any selection, however short, what is read.
+ */
+async function openPanel(tab, intent = 'page') {
   try {
-    await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: ['protocol.js', 'content.js'] });
+    const target = { tabId: tab.id };
+    await chrome.scripting.executeScript({ target, func: (i) => { globalThis.__glossIntent = i; }, args: [intent] });
+    await chrome.scripting.executeScript({ target, files: ['protocol.js', 'content.js'] });
     await chrome.action.setBadgeText({ tabId: tab.id, text: '' });
   } catch (err) {
     // Browser pages, the web store and other extensions' pages cannot be scripted.
@@ -81,22 +94,32 @@ function servePanel(port) {
         aborter = new AbortController();
         state?.session.free();
         state = null;
+        // Settings and the cache are read while the article is extracted, and the Original
+        // section is sent before either is needed.
+        const settingsRead = loadSettings();
         let session;
-        const settings = await loadSettings();
+        try {
+          const options = { readerableGate: msg.readerableGate, selectionHtml: msg.selectionHtml ?? null };
+          session = new core.Session(msg.html, msg.url, options);
+        } catch (error) {
+          post({ type: T.ERROR, section: SECTION.ORIGINAL, error: asErrorInfo(error) });
+          return;
+        }
+        post({ type: T.ARTICLE, article: session.article() });
+        const settings = await settingsRead;
         // The panel may ask for another target language for this page only.
         if (msg.translateLang) settings.translateLang = msg.translateLang;
         try {
-          const options = { readerableGate: msg.readerableGate, selectionHtml: msg.selectionHtml ?? null };
-          session = new core.Session(msg.html, msg.url, settings, options);
+          session.configure(settings);
           session.applyCache(await cacheLookup(session.cacheKeys()));
         } catch (error) {
-          session?.free();
-          post({ type: T.ERROR, section: SECTION.ORIGINAL, error: asErrorInfo(error) });
+          session.free();
+          post({ type: T.ERROR, section: SECTION.DIGEST, error: asErrorInfo(error) });
           return;
         }
         state = { session, plan: session.plan() };
         const { digest, translation } = state.plan;
-        post({ type: T.ARTICLE, article: session.article(), plan: summarise(state.plan), bilingual: Boolean(settings.bilingual) });
+        post({ type: T.PLAN, plan: summarise(state.plan), bilingual: Boolean(settings.bilingual) });
         runDigest(session, digest, post, aborter.signal);
         if (translation.cached.length) post({ type: T.DELTA, section: SECTION.TRANSLATION, blocks: translation.cached, partial: null });
         if (translation.unavailable) break;
@@ -147,14 +170,15 @@ async function runDigest(session, plan, post, signal) {
     post({ type: T.DONE, section: SECTION.DIGEST, digest: plan.digest, usage: {}, cached: plan.mode === 'cached' });
     return;
   }
-  const reader = new core.DigestReader(plan.call.wire);
+  const reader = session.digestReader();
+  const startedAt = Date.now();
   try {
     await streamCall(plan.call, signal, (bytes) => {
       const update = reader.push(bytes);
       if (update) post({ type: T.DELTA, section: SECTION.DIGEST, digest: update.digest });
     });
     const end = reader.finish();
-    post({ type: T.DONE, section: SECTION.DIGEST, digest: end.digest, usage: end.usage });
+    post({ type: T.DONE, section: SECTION.DIGEST, digest: end.digest, usage: end.usage, spend: end.spend, elapsedMs: Date.now() - startedAt });
     cacheStore([session.digestEntry(end.digest)].filter(Boolean));
   } catch (error) {
     if (signal.aborted) return;
@@ -172,6 +196,7 @@ async function runDigest(session, plan, post, signal) {
  */
 async function runTranslation(session, only, post, signal) {
   session.startTranslation(only);
+  const startedAt = Date.now();
   const running = new Set();
   const progress = () => post({ type: T.PROGRESS, section: SECTION.TRANSLATION, progress: session.progress() });
   let wake = null;
@@ -192,7 +217,10 @@ async function runTranslation(session, only, post, signal) {
     }
     if (step.type === 'finished' || step.type === 'stopped') {
       if (!signal.aborted) {
-        post({ type: T.DONE, section: SECTION.TRANSLATION, failedBlockIds: step.failed, error: step.type === 'stopped' ? step.error : null });
+        post({
+          type: T.DONE, section: SECTION.TRANSLATION, failedBlockIds: step.failed, error: step.type === 'stopped' ? step.error : null,
+          spend: session.progress()?.spend ?? null, elapsedMs: Date.now() - startedAt,
+        });
       }
       break;
     }

@@ -5,6 +5,10 @@
   const { PORT_NAME, T, SECTION } = globalThis.GlossProtocol;
   const HOST_ID = 'gloss-extension-root';
 
+  /** "selection" when opened from the context menu's Translate selection. */
+  const intent = globalThis.__glossIntent;
+  delete globalThis.__glossIntent;
+
   // A second click on a page that already has the panel re-opens it.
   const existing = globalThis.__glossPanel;
   if (existing && document.getElementById(HOST_ID)) {
@@ -42,6 +46,24 @@
   }
 
   const provenanceText = (p) => (p ? [p.provider, p.lang, p.model].join(' · ') : '');
+
+  /** "1,234 → 567 tokens · 3.2 s · $0.002" after a section ends; "~" marks estimated counts. */
+  function spendText(spend, elapsedMs) {
+    if (!spend) return '';
+    const approx = spend.estimated ? '~' : '';
+    const parts = [msg('spendTokens', [approx + spend.inputTokens.toLocaleString(), approx + spend.outputTokens.toLocaleString()])];
+    if (elapsedMs != null) parts.push(`${(elapsedMs / 1000).toFixed(1)} s`);
+    if (spend.costUsd != null) parts.push(`$${spend.costUsd.toFixed(spend.costUsd < 0.01 ? 4 : 3)}`);
+    return parts.join(' · ');
+  }
+
+  function showSpend(target, frame) {
+    const text = spendText(frame.spend, frame.elapsedMs);
+    if (!text) return;
+    let node = target.label.parentElement.querySelector('.spend');
+    if (!node) target.label.after(node = el('span', { class: 'spend' }));
+    node.textContent = text;
+  }
 
   // ---- the panel's frame ----
   const host = el('div', { id: HOST_ID });
@@ -243,6 +265,7 @@
   port.onMessage.addListener((frame) => {
     switch (frame.type) {
       case T.ARTICLE: return onArticle(frame);
+      case T.PLAN: return onPlan(frame);
       case T.DELTA: return onDelta(frame);
       case T.DONE: return onDone(frame);
       case T.ERROR: return onError(frame);
@@ -255,7 +278,8 @@
 
   function selectionHtml() {
     const selection = getSelection();
-    if (!selection || selection.isCollapsed || selection.toString().trim().length < MIN_SELECTION_CHARS) return null;
+    const minimum = intent === 'selection' ? 1 : MIN_SELECTION_CHARS;
+    if (!selection || selection.isCollapsed || selection.toString().trim().length < minimum) return null;
     const holder = document.createElement('div');
     for (let i = 0; i < selection.rangeCount; i++) holder.append(selection.getRangeAt(i).cloneContents());
     return holder.innerHTML;
@@ -279,13 +303,20 @@
   const OTHER_TARGETS = ['en', 'ja', 'zh-CN', 'es', 'fr', 'de', 'ko', 'pt', 'it', 'ru'];
   start(true);
 
-  function onArticle({ article, plan, bilingual }) {
+  let currentArticle = null;
+
+  function onArticle({ article }) {
     host.dataset.extractMs = (performance.now() - startedAt).toFixed(2);
+    currentArticle = article;
     digest.node.hidden = false;
     translation.node.hidden = false;
     renderOriginal(article);
     if (article.fromSelection) original.status.textContent = msg('fromSelection');
     original.label.textContent = [article.siteName, article.lang, msg('lengthShort', [String(article.wordCount)])].filter(Boolean).join(' · ');
+  }
+
+  function onPlan({ plan, bilingual }) {
+    const article = currentArticle;
     digest.label.textContent = provenanceText(plan.digest);
     digest.status.textContent = plan.digestMode === 'model' ? msg('statusWriting') : '';
     if (plan.digestNotice) showError(digest, plan.digestNotice, [optionsLink()]);
@@ -314,8 +345,11 @@
   function onDone(frame) {
     if (frame.section === SECTION.DIGEST) {
       renderDigest(frame.digest);
+      showSpend(digest, frame);
+      if (frame.cached) digest.label.textContent += ` · ${msg('fromCache')}`;
       if (!digest.status.querySelector('.error')) digest.status.textContent = '';
     } else if (frame.section === SECTION.TRANSLATION) {
+      showSpend(translation, frame);
       markFailed(frame.failedBlockIds);
       showProgress({ total: articleBlocks.length, done: articleBlocks.length - failedIds.size - countPending(), failed: failedIds.size }, false);
       if (frame.error && frame.error.code !== 'cancelled') {

@@ -14,7 +14,8 @@
 //   {type: 'openOptions'}
 //
 // worker → content
-//   {type: 'article', article: Article, plan: PlanSummary, bilingual: boolean}
+//   {type: 'article', article: Article}                      as soon as it is extracted
+//   {type: 'plan', plan: PlanSummary, bilingual: boolean}    what each section will show
 //   {type: 'confirm', section: 'translation', estimate: Estimate}   long article: wait for a click
 //   {type: 'progress', section: 'translation', progress: {total, done, failed}}
 //   {type: 'delta', section: 'digest', digest: Digest}
@@ -58,6 +59,7 @@ globalThis.GlossProtocol = Object.freeze({
     PROGRESS: 'progress',
     CLEAR_CACHE: 'clearCache',
     ARTICLE: 'article',
+    PLAN: 'plan',
     DELTA: 'delta',
     DONE: 'done',
     ERROR: 'error',

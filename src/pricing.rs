@@ -32,6 +32,32 @@ impl Estimate {
     }
 }
 
+/// What a section cost once it is done: tokens as the provider reported them, or estimated
+/// (and marked so) where it reported none.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Spend {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub estimated: bool,
+    pub cost_usd: Option<f64>,
+}
+
+impl Spend {
+    /// Adds one call: reported counts where there are some, else the estimates.
+    pub fn add(&mut self, reported: (Option<u64>, Option<u64>), estimate: (u64, u64)) {
+        self.input_tokens += reported.0.unwrap_or(estimate.0);
+        self.output_tokens += reported.1.unwrap_or(estimate.1);
+        self.estimated |= reported.0.is_none() || reported.1.is_none();
+    }
+
+    /// The same, priced for `model`.
+    pub fn priced(mut self, model: &str) -> Self {
+        self.cost_usd = cost(model, self.input_tokens, self.output_tokens);
+        self
+    }
+}
+
 /// The list price of a call, when the model (or its provider-prefixed name) is in the table.
 pub fn cost(model: &str, input_tokens: u64, output_tokens: u64) -> Option<f64> {
     let name = model.rsplit('/').next().unwrap_or(model);
@@ -42,6 +68,17 @@ pub fn cost(model: &str, input_tokens: u64, output_tokens: u64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spend_uses_reported_counts_and_marks_estimates() {
+        let mut spend = Spend::default();
+        spend.add((Some(100), Some(50)), (90, 40));
+        assert!(!spend.estimated);
+        spend.add((None, None), (10, 5));
+        let priced = spend.priced("gpt-4o-mini");
+        assert_eq!((priced.input_tokens, priced.output_tokens, priced.estimated), (110, 55, true));
+        assert!(priced.cost_usd.is_some_and(|c| c > 0.0));
+    }
 
     #[test]
     fn known_models_have_a_cost_others_do_not() {

@@ -18,6 +18,8 @@ use crate::stream::Wire;
 pub const SETTINGS_SCHEMA_VERSION: u32 = 2;
 /// Anthropic's API version header: still the only one its SDK sends.
 const ANTHROPIC_VERSION: &str = "2023-06-01";
+/// Context Gloss asks a native Ollama for, so long articles are not silently cut.
+const OLLAMA_NUM_CTX: u32 = 16_384;
 
 /// How a preset's requests are shaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,10 +67,29 @@ pub const PRESETS: &[Preset] = &[
         needs_key: true,
         max_tokens_field: MaxTokensField::MaxCompletionTokens,
     },
+    Preset {
+        id: "gemini",
+        label: "Google Gemini",
+        wire: Wire::Gemini,
+        base_url: "https://generativelanguage.googleapis.com/v1beta",
+        model: "gemini-2.5-flash",
+        needs_key: true,
+        max_tokens_field: MaxTokensField::MaxTokens,
+    },
     openai_compatible("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "openai/gpt-4o-mini", true),
+    openai_compatible("mistral", "Mistral", "https://api.mistral.ai/v1", "mistral-small-latest", true),
     openai_compatible("deepseek", "DeepSeek", "https://api.deepseek.com/v1", "deepseek-chat", true),
     openai_compatible("groq", "Groq", "https://api.groq.com/openai/v1", "llama-3.3-70b-versatile", true),
-    openai_compatible("ollama", "Ollama", "http://localhost:11434/v1", "llama3.2", false),
+    Preset {
+        id: "ollama",
+        label: "Ollama",
+        wire: Wire::OllamaNative,
+        base_url: "http://localhost:11434",
+        model: "llama3.2",
+        needs_key: false,
+        max_tokens_field: MaxTokensField::MaxTokens,
+    },
+    openai_compatible("ollama-openai", "Ollama (OpenAI-compatible /v1)", "http://localhost:11434/v1", "llama3.2", false),
     openai_compatible("lmstudio", "LM Studio", "http://localhost:1234/v1", "", false),
     openai_compatible("llamacpp", "llama.cpp server", "http://localhost:8080/v1", "default", false),
     openai_compatible("custom", "Custom (OpenAI-compatible)", "", "", false),
@@ -83,6 +104,8 @@ pub fn preset(id: &str) -> Option<&'static Preset> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
+    /// Missing in stored settings means schema 0.
+    #[serde(default)]
     pub schema_version: u32,
     pub provider: String,
     /// Keys by provider id, so switching providers keeps each one's key.
@@ -136,6 +159,10 @@ impl Settings {
     /// out-of-range numbers fall back to defaults rather than failing.
     pub fn migrate(mut self) -> Self {
         let defaults = Settings::default();
+        // Before schema 2, "ollama" meant Ollama's OpenAI-compatible /v1 endpoint.
+        if self.schema_version < 2 && self.provider == "ollama" {
+            self.provider = "ollama-openai".to_string();
+        }
         if self.provider != BUILTIN && preset(&self.provider).is_none() {
             self.provider = BUILTIN.to_string();
         }
@@ -207,23 +234,39 @@ impl Endpoint {
 
     /// The streaming chat request for a prompt.
     pub fn chat_request(&self, prompt: &Prompt) -> HttpRequest {
-        match self.preset.wire {
-            Wire::Anthropic => HttpRequest {
-                url: format!("{}/v1/messages", self.base_url),
-                method: "POST".into(),
-                headers: self.auth_headers(),
-                body: Some(
-                    json!({
-                        "model": self.model,
-                        "max_tokens": prompt.max_tokens,
-                        "system": prompt.system,
-                        "messages": [{"role": "user", "content": prompt.user}],
-                        "stream": true,
-                    })
-                    .to_string(),
-                ),
-            },
-            _ => {
+        let (url, body) = match self.preset.wire {
+            Wire::Anthropic => (
+                format!("{}/v1/messages", self.base_url),
+                json!({
+                    "model": self.model,
+                    "max_tokens": prompt.max_tokens,
+                    "system": prompt.system,
+                    "messages": [{"role": "user", "content": prompt.user}],
+                    "stream": true,
+                }),
+            ),
+            Wire::Gemini => (
+                format!("{}/models/{}:streamGenerateContent?alt=sse", self.base_url, self.model.trim_start_matches("models/")),
+                json!({
+                    "systemInstruction": {"parts": [{"text": prompt.system}]},
+                    "contents": [{"role": "user", "parts": [{"text": prompt.user}]}],
+                    "generationConfig": {"maxOutputTokens": prompt.max_tokens},
+                }),
+            ),
+            Wire::OllamaNative => (
+                format!("{}/api/chat", self.base_url),
+                json!({
+                    "model": self.model,
+                    "messages": [
+                        {"role": "system", "content": prompt.system},
+                        {"role": "user", "content": prompt.user},
+                    ],
+                    "stream": true,
+                    // Ollama silently truncates prompts to `num_ctx` (often 2–4k by default).
+                    "options": {"num_ctx": OLLAMA_NUM_CTX, "num_predict": prompt.max_tokens},
+                }),
+            ),
+            Wire::OpenAi => {
                 let mut body = json!({
                     "model": self.model,
                     "messages": [
@@ -238,21 +281,19 @@ impl Endpoint {
                     MaxTokensField::MaxTokens => "max_tokens",
                 };
                 body[field] = json!(prompt.max_tokens);
-                HttpRequest {
-                    url: format!("{}/chat/completions", self.base_url),
-                    method: "POST".into(),
-                    headers: self.auth_headers(),
-                    body: Some(body.to_string()),
-                }
+                (format!("{}/chat/completions", self.base_url), body)
             }
-        }
+        };
+        HttpRequest { url, method: "POST".into(), headers: self.auth_headers(), body: Some(body.to_string()) }
     }
 
     /// The model-list request: the cheapest call that proves the key and the host work.
     pub fn models_request(&self) -> HttpRequest {
         let url = match self.preset.wire {
             Wire::Anthropic => format!("{}/v1/models?limit=1000", self.base_url),
-            _ => format!("{}/models", self.base_url),
+            Wire::Gemini => format!("{}/models?pageSize=1000", self.base_url),
+            Wire::OllamaNative => format!("{}/api/tags", self.base_url),
+            Wire::OpenAi => format!("{}/models", self.base_url),
         };
         let headers = self.auth_headers().into_iter().filter(|(k, _)| k != "content-type").collect();
         HttpRequest { url, method: "GET".into(), headers, body: None }
@@ -267,7 +308,8 @@ impl Endpoint {
                 // Required whenever the request carries an Origin, as an extension's does.
                 headers.push(("anthropic-dangerous-direct-browser-access".into(), "true".into()));
             }
-            _ => {
+            Wire::Gemini => headers.push(("x-goog-api-key".into(), self.api_key.clone())),
+            Wire::OllamaNative | Wire::OpenAi => {
                 if !self.api_key.is_empty() {
                     headers.push(("authorization".into(), format!("Bearer {}", self.api_key)));
                 }
@@ -323,14 +365,48 @@ pub struct ConnectionReport {
     pub models: Vec<String>,
 }
 
+/// Ids that name models which cannot chat (embeddings, speech, images, moderation, legacy completions).
+const NOT_CHAT: &[&str] = &["embed", "whisper", "tts", "dall-e", "moderation", "davinci", "babbage", "transcribe", "image", "realtime", "audio", "rerank"];
+
 /// Reads a 200 model-list response into a report for the configured model.
 pub fn parse_models(endpoint: &Endpoint, body: &str) -> Result<ConnectionReport, GlossError> {
     let value: Value = serde_json::from_str(body).map_err(|e| GlossError::BadResponse(format!("model list is not JSON: {e}")))?;
-    let list = value.get("data").and_then(Value::as_array).ok_or_else(|| GlossError::BadResponse("model list has no `data` array".into()))?;
-    let models: Vec<String> = list.iter().filter_map(|m| m.get("id").and_then(Value::as_str)).map(str::to_string).collect();
+    let missing = |field: &str| GlossError::BadResponse(format!("model list has no `{field}` array"));
+    let ids: Vec<String> = match endpoint.preset.wire {
+        Wire::Gemini => value
+            .get("models")
+            .and_then(Value::as_array)
+            .ok_or_else(|| missing("models"))?
+            .iter()
+            .filter(|m| {
+                m.get("supportedGenerationMethods")
+                    .and_then(Value::as_array)
+                    .is_some_and(|methods| methods.iter().any(|x| x == "generateContent"))
+            })
+            .filter_map(|m| m.get("name").and_then(Value::as_str))
+            .map(|n| n.trim_start_matches("models/").to_string())
+            .collect(),
+        Wire::OllamaNative => value
+            .get("models")
+            .and_then(Value::as_array)
+            .ok_or_else(|| missing("models"))?
+            .iter()
+            .filter_map(|m| m.get("name").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect(),
+        Wire::Anthropic | Wire::OpenAi => value
+            .get("data")
+            .and_then(Value::as_array)
+            .ok_or_else(|| missing("data"))?
+            .iter()
+            .filter_map(|m| m.get("id").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect(),
+    };
+    let models: Vec<String> = ids.into_iter().filter(|id| !NOT_CHAT.iter().any(|n| id.to_ascii_lowercase().contains(n))).collect();
     // Servers that serve one model whatever it is called (llama.cpp) have nothing to match.
-    let model_found = models.iter().any(|m| m == &endpoint.model || m.strip_suffix(":latest") == Some(endpoint.model.as_str()))
-        || endpoint.preset.id == "llamacpp";
+    let wanted = endpoint.model.trim_start_matches("models/");
+    let model_found = models.iter().any(|m| m == wanted || m.strip_suffix(":latest") == Some(wanted)) || endpoint.preset.id == "llamacpp";
     Ok(ConnectionReport { model_count: models.len(), model_found, model: endpoint.model.clone(), models })
 }
 
@@ -393,8 +469,52 @@ mod tests {
     }
 
     #[test]
-    fn keyless_local_servers_send_no_authorization() {
+    fn gemini_request_shape() {
+        let e = endpoint("gemini", "AIza-k");
+        let req = e.chat_request(&prompt());
+        assert_eq!(req.url, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
+        assert_eq!(header(&req, "x-goog-api-key"), Some("AIza-k"));
+        assert_eq!(header(&req, "authorization"), None);
+        let b = body(&req);
+        assert_eq!(b["systemInstruction"]["parts"][0]["text"], "sys");
+        assert_eq!(b["contents"][0]["parts"][0]["text"], "hello");
+        assert_eq!(b["generationConfig"]["maxOutputTokens"], 500);
+        assert_eq!(e.models_request().url, "https://generativelanguage.googleapis.com/v1beta/models?pageSize=1000");
+    }
+
+    #[test]
+    fn ollama_native_request_shape() {
         let e = endpoint("ollama", "");
+        let req = e.chat_request(&prompt());
+        assert_eq!(req.url, "http://localhost:11434/api/chat");
+        let b = body(&req);
+        assert_eq!(b["stream"], true);
+        assert_eq!(b["messages"][1]["content"], "hello");
+        assert_eq!(b["options"]["num_predict"], 500);
+        assert!(b["options"]["num_ctx"].as_u64().is_some_and(|n| n >= 8192));
+        assert_eq!(e.models_request().url, "http://localhost:11434/api/tags");
+    }
+
+    #[test]
+    fn gemini_and_ollama_model_lists() {
+        let gemini = endpoint("gemini", "k");
+        let r = parse_models(&gemini, r#"{"models":[{"name":"models/gemini-2.5-flash","supportedGenerationMethods":["generateContent","countTokens"]},{"name":"models/text-embedding-004","supportedGenerationMethods":["embedContent"]}]}"#);
+        assert_eq!(r.map(|r| (r.models, r.model_found)), Ok((vec!["gemini-2.5-flash".to_string()], true)));
+        let ollama = endpoint("ollama", "");
+        let r = parse_models(&ollama, r#"{"models":[{"name":"llama3.2:latest","model":"llama3.2:latest"},{"name":"nomic-embed-text:latest"}]}"#);
+        assert_eq!(r.map(|r| (r.model_count, r.model_found)), Ok((1, true)));
+    }
+
+    #[test]
+    fn non_chat_models_are_filtered_out() {
+        let e = endpoint("openai", "k");
+        let r = parse_models(&e, r#"{"object":"list","data":[{"id":"gpt-4o-mini"},{"id":"text-embedding-3-small"},{"id":"whisper-1"},{"id":"dall-e-3"},{"id":"tts-1"}]}"#);
+        assert_eq!(r.map(|r| r.models), Ok(vec!["gpt-4o-mini".to_string()]));
+    }
+
+    #[test]
+    fn keyless_local_servers_send_no_authorization() {
+        let e = endpoint("ollama-openai", "");
         let req = e.chat_request(&prompt());
         assert_eq!(req.url, "http://localhost:11434/v1/chat/completions");
         assert_eq!(header(&req, "authorization"), None);
@@ -443,6 +563,14 @@ mod tests {
         assert_eq!(s.base_url, "https://x.example/v1");
         assert_eq!((s.model.as_str(), s.translate_lang.as_str()), ("gpt-4o", "de"));
         assert!(!serde_json::to_string(&s).unwrap_or_default().contains("\"apiKey\""));
+    }
+
+    #[test]
+    fn schema_1_ollama_keeps_meaning_the_v1_endpoint() {
+        let s = migrated(r#"{"schemaVersion":1,"provider":"ollama","model":"qwen2.5"}"#);
+        assert_eq!(s.provider, "ollama-openai");
+        let current = migrated(r#"{"schemaVersion":2,"provider":"ollama"}"#);
+        assert_eq!(current.provider, "ollama");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::digest::{self, Digest};
 use crate::error::{ErrorInfo, GlossError};
 use crate::http_error::{map_http_error, retry_delay_ms, HttpFailure};
 use crate::provider::{Endpoint, HttpRequest, Provenance, Settings};
-use crate::pricing::Estimate;
+use crate::pricing::{Estimate, Spend};
 use crate::schedule::{Action, Progress, ScheduleConfig, Scheduler};
 use crate::stream::{StreamDecoder, StreamEvent, Wire};
 use crate::text::Span;
@@ -94,6 +94,15 @@ pub struct CacheEntry {
     pub value: serde_json::Value,
 }
 
+/// The progress line: blocks done and failed, and what the translation has cost so far.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranslationProgress {
+    #[serde(flatten)]
+    pub counts: Progress,
+    pub spend: Spend,
+}
+
 /// What the extension should do next for the translation; `Start` carries the request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
@@ -113,13 +122,31 @@ pub struct Session {
     cached_digest: Option<Digest>,
     cached_blocks: HashMap<String, Vec<Span>>,
     scheduler: Option<Scheduler>,
+    /// Estimated prompt tokens of each started job, for providers that report no usage.
+    job_inputs: HashMap<usize, u64>,
+    spend: Spend,
 }
 
 impl Session {
     pub fn new(article: Article, settings: Settings) -> Self {
         let settings = settings.migrate();
         let endpoint = Endpoint::from_settings(&settings);
-        Session { article, settings, endpoint, cached_digest: None, cached_blocks: HashMap::new(), scheduler: None }
+        Session {
+            article,
+            settings,
+            endpoint,
+            cached_digest: None,
+            cached_blocks: HashMap::new(),
+            scheduler: None,
+            job_inputs: HashMap::new(),
+            spend: Spend::default(),
+        }
+    }
+
+    /// Replaces the settings (they may load while the article is being extracted).
+    pub fn configure(&mut self, settings: Settings) {
+        self.settings = settings.migrate();
+        self.endpoint = Endpoint::from_settings(&self.settings);
     }
 
     fn model_endpoint(&self) -> Option<&Endpoint> {
@@ -210,6 +237,14 @@ impl Session {
         self.article.blocks.iter().filter(|b| ids.contains(&b.id)).collect()
     }
 
+    /// A reader for the digest's answer.
+    pub fn digest_reader(&self) -> Option<DigestReader> {
+        let endpoint = self.model_endpoint()?;
+        let prompt = digest::prompt(&self.article, &self.settings.digest_lang);
+        let input = estimate_tokens(&prompt.system) + estimate_tokens(&prompt.user);
+        Some(DigestReader::new(endpoint.preset.wire, &endpoint.model, input as u64))
+    }
+
     /// A reader for the answer to one translation chunk.
     pub fn translation_reader(&self, wire: Wire, block_ids: &[String]) -> TranslationReader {
         let languages_differ = !same_language(&self.article.lang, &self.settings.translate_lang);
@@ -297,6 +332,7 @@ impl Session {
                 Some(endpoint) => {
                     let prompt = translate::prompt(&self.blocks(&block_ids), &self.settings.translate_lang);
                     let call = call(endpoint, endpoint.chat_request(&prompt));
+                    self.job_inputs.insert(job, (estimate_tokens(&prompt.system) + estimate_tokens(&prompt.user)) as u64);
                     Step::Start { job, block_ids, call }
                 }
                 None => Step::Stopped { error: GlossError::MissingKey.info(), failed: block_ids },
@@ -310,13 +346,20 @@ impl Session {
 
     /// How a started chunk ended.
     pub fn report(&mut self, job: usize, end: &ChunkEnd, now: u64) {
+        let input = self.job_inputs.remove(&job).unwrap_or(0);
+        let output: usize = end.outcome.translated.iter().map(|b| estimate_tokens(&crate::text::spans_text(&b.spans))).sum();
+        // A call that failed before its stream began cost nothing.
+        if end.usage != Usage::default() || !end.outcome.translated.is_empty() {
+            self.spend.add((end.usage.input_tokens, end.usage.output_tokens), (input, output as u64));
+        }
         if let Some(s) = self.scheduler.as_mut() {
             s.report(job, end, now);
         }
     }
 
-    pub fn progress(&self) -> Option<Progress> {
-        self.scheduler.as_ref().map(Scheduler::progress)
+    pub fn progress(&self) -> Option<TranslationProgress> {
+        let model = self.model_endpoint().map_or("", |e| e.model.as_str());
+        self.scheduler.as_ref().map(|s| TranslationProgress { counts: s.progress(), spend: self.spend.priced(model) })
     }
 
     pub fn cancel(&mut self) {
@@ -359,6 +402,8 @@ pub struct DigestUpdate {
     pub digest: Digest,
     pub usage: Usage,
     pub done: bool,
+    /// Set once the digest is complete.
+    pub spend: Option<Spend>,
 }
 
 /// Reads a digest answer stream.
@@ -366,11 +411,14 @@ pub struct DigestReader {
     decoder: StreamDecoder,
     text: String,
     usage: Usage,
+    model: String,
+    input_estimate: u64,
 }
 
 impl DigestReader {
-    pub fn new(wire: Wire) -> Self {
-        DigestReader { decoder: StreamDecoder::new(wire), text: String::new(), usage: Usage::default() }
+    /// A reader for `model`'s answer to a prompt of about `input_estimate` tokens.
+    pub fn new(wire: Wire, model: &str, input_estimate: u64) -> Self {
+        DigestReader { decoder: StreamDecoder::new(wire), text: String::new(), usage: Usage::default(), model: model.to_string(), input_estimate }
     }
 
     /// Feeds bytes; `None` when they held no new text.
@@ -403,7 +451,12 @@ impl DigestReader {
     }
 
     fn update(&self, done: bool) -> DigestUpdate {
-        DigestUpdate { digest: digest::parse(&self.text), usage: self.usage, done }
+        let spend = done.then(|| {
+            let mut spend = Spend::default();
+            spend.add((self.usage.input_tokens, self.usage.output_tokens), (self.input_estimate, estimate_tokens(&self.text) as u64));
+            spend.priced(&self.model)
+        });
+        DigestUpdate { digest: digest::parse(&self.text), usage: self.usage, done, spend }
     }
 }
 
@@ -617,7 +670,9 @@ mod tests {
                 other => panic!("unexpected {other:?}"),
             }
         }
-        assert_eq!(session.progress().map(|p| (p.done, p.total)), Some((session.article.blocks.len(), session.article.blocks.len())));
+        assert_eq!(session.progress().map(|p| (p.counts.done, p.counts.total)), Some((session.article.blocks.len(), session.article.blocks.len())));
+        let spend = session.progress().map(|p| p.spend).unwrap_or_default();
+        assert!(spend.input_tokens >= 21, "the streamed chunk's reported usage is counted");
     }
 
     fn anthropic_stream(text_pieces: &[&str], end: bool) -> String {
@@ -635,7 +690,7 @@ mod tests {
 
     #[test]
     fn digest_reader_streams_and_reports_usage() {
-        let mut reader = DigestReader::new(Wire::Anthropic);
+        let mut reader = DigestReader::new(Wire::Anthropic, "claude-haiku-4-5", 100);
         let stream = anthropic_stream(&["## Key points\n- One\n", "- Two\n## Summary\nAll of it."], true);
         let (a, b) = stream.split_at(stream.len() / 2);
         let first = reader.push(a.as_bytes());
@@ -645,11 +700,14 @@ mod tests {
         let end = end.as_ref().ok();
         assert_eq!(end.map(|u| u.digest.key_points.len()), Some(2));
         assert_eq!(end.map(|u| u.usage), Some(Usage { input_tokens: Some(21), output_tokens: Some(9) }));
+        let spend = end.and_then(|u| u.spend);
+        assert_eq!(spend.map(|s| (s.input_tokens, s.output_tokens, s.estimated)), Some((21, 9, false)));
+        assert!(spend.is_some_and(|s| s.cost_usd.is_some()));
     }
 
     #[test]
     fn digest_cut_mid_way_keeps_the_partial_text() {
-        let mut reader = DigestReader::new(Wire::Anthropic);
+        let mut reader = DigestReader::new(Wire::Anthropic, "claude-haiku-4-5", 100);
         let pushed = reader.push(anthropic_stream(&["## Key points\n- One\n- Tw"], false).as_bytes());
         assert!(matches!(pushed, Ok(Some(_))));
         assert_eq!(reader.finish().err(), Some(GlossError::StreamCut));

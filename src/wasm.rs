@@ -38,13 +38,17 @@ pub struct JsSession(Session);
 #[wasm_bindgen(js_class = Session)]
 impl JsSession {
     /// Extracts the article from the page's HTML (`options`: `{readerableGate, selectionHtml}`).
-    /// Throws `{code, message, retryable}`.
+    /// Throws `{code, message, retryable}`. Settings come separately, through `configure`.
     #[wasm_bindgen(constructor)]
-    pub fn new(html: &str, url: Option<String>, settings: JsValue, options: JsValue) -> Result<JsSession, JsValue> {
-        let settings: Settings = optional(settings, "settings")?;
+    pub fn new(html: &str, url: Option<String>, options: JsValue) -> Result<JsSession, JsValue> {
         let options: ExtractOptions = optional(options, "options")?;
         let article = crate::article::extract_with(html, url.as_deref(), &options).map_err(|e| err(&e))?;
-        Ok(JsSession(Session::new(article, settings)))
+        Ok(JsSession(Session::new(article, Settings::default())))
+    }
+
+    pub fn configure(&mut self, settings: JsValue) -> Result<(), JsValue> {
+        self.0.configure(optional(settings, "settings")?);
+        Ok(())
     }
 
     pub fn article(&self) -> JsValue {
@@ -110,6 +114,12 @@ impl JsSession {
         self.0.cancel();
     }
 
+    /// A reader for the digest's answer (`null` without a model).
+    #[wasm_bindgen(js_name = digestReader)]
+    pub fn digest_reader(&self) -> Option<JsDigestReader> {
+        self.0.digest_reader().map(JsDigestReader)
+    }
+
     #[wasm_bindgen(js_name = translationReader)]
     pub fn translation_reader(&self, wire: JsValue, block_ids: JsValue) -> Result<JsTranslationReader, JsValue> {
         let wire: Wire = from_js(wire, "wire")?;
@@ -124,11 +134,6 @@ pub struct JsDigestReader(DigestReader);
 
 #[wasm_bindgen(js_class = DigestReader)]
 impl JsDigestReader {
-    #[wasm_bindgen(constructor)]
-    pub fn new(wire: JsValue) -> Result<JsDigestReader, JsValue> {
-        Ok(JsDigestReader(DigestReader::new(from_js(wire, "wire")?)))
-    }
-
     /// `null` when the bytes held no new text.
     pub fn push(&mut self, bytes: &[u8]) -> Result<JsValue, JsValue> {
         self.0.push(bytes).map(|u| to_js(&u)).map_err(|e| err(&e))

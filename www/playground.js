@@ -98,7 +98,7 @@ function extract() {
   const started = performance.now();
   let session;
   try {
-    session = new core.Session(html.value, url.value.trim() || undefined, core.defaultSettings());
+    session = new core.Session(html.value, url.value.trim() || undefined);
     const article = session.article();
     showResult(article, session.plan().digest);
     status.textContent = `${article.blocks.length} blocks in ${(performance.now() - started).toFixed(1)} ms`;
