@@ -118,11 +118,19 @@
   }
   globalThis.__glossPanel = { show };
 
+  /** The exact fix for Ollama's refusal of extension origins, on the reader's system. */
+  function ollamaFix() {
+    const platform = (navigator.userAgentData?.platform ?? navigator.platform ?? '').toLowerCase();
+    const key = platform.startsWith('mac') ? 'ollamaFixMac' : platform.startsWith('win') ? 'ollamaFixWindows' : 'ollamaFixLinux';
+    return el('pre', { class: 'fix', 'data-os': key }, msg(key));
+  }
+
   /** Shows an error in a section: the localised text for its code, the detail, and actions. */
   function showError(target, error, actions = []) {
     const text = msg(`error_${error.code}`) !== `error_${error.code}` ? msg(`error_${error.code}`) : msg('error_internal');
     const box = el('div', { class: 'error', role: 'alert', 'data-code': error.code },
       el('p', {}, text),
+      error.code === 'ollama_origin' ? ollamaFix() : null,
       error.message ? el('p', { class: 'detail' }, error.message) : null,
       actions.length ? el('div', { class: 'actions' }, actions) : null);
     target.status.replaceChildren(box);

@@ -321,6 +321,42 @@ describe('provider failures', () => {
   });
 });
 
+describe('every provider family', () => {
+  const families = {
+    anthropic: () => anthropic(),
+    openai: () => openai(),
+    gemini: () => ({ provider: 'gemini', apiKey: 'test-key', model: 'gemini-2.5-flash', baseUrl: `${mock.url}/v1beta`, digestLang: 'ja', translateLang: 'ja' }),
+    ollama: () => ({ schemaVersion: 2, provider: 'ollama', model: 'llama3.2', baseUrl: mock.url, digestLang: 'ja', translateLang: 'ja' }),
+  };
+  const wires = { anthropic: 'anthropic', openai: 'openai', gemini: 'gemini', ollama: 'ollama' };
+
+  for (const [name, settings] of Object.entries(families)) {
+    test(`${name}: digest and translation complete with the right provenance`, T, async () => {
+      await setSettings(gloss, settings());
+      const { page, p } = await openWithGloss(SAMPLE);
+      await p.digest.locator('ul.details li').nth(3).waitFor();
+      await waitForTranslation(page);
+      const model = settings().model;
+      assert.equal(await p.digest.locator('.provenance').innerText(), `${name} · ja · ${model}`);
+      assert.equal(await p.translation.locator('.failed').count(), 0);
+      assert.match(await p.translation.locator('[data-block]').first().textContent(), /^\(ja\) /);
+      assert.match(await p.digest.locator('.spend').innerText(), /tokens/);
+      assert.ok(mock.requests().every((e) => e.wire?.startsWith(wires[name])), mock.requests().map((e) => e.wire).join());
+      await page.close();
+    });
+  }
+
+  test('a local Ollama that refuses the extension shows the OLLAMA_ORIGINS fix', T, async () => {
+    await setSettings(gloss, families.ollama());
+    mock.setDefault({ status: 403, body: '' });
+    const { page, p } = await openWithGloss(SAMPLE);
+    const error = p.digest.locator('.error[data-code="ollama_origin"]');
+    await error.waitFor();
+    assert.match(await error.locator('pre.fix').innerText(), /OLLAMA_ORIGINS.*chrome-extension:\/\/\*/);
+    await page.close();
+  });
+});
+
 describe('what is sent and shown', () => {
   test('the request carries the article text and none of the navigation', T, async () => {
     await setSettings(gloss, anthropic());
