@@ -142,6 +142,9 @@ function servePanel(port) {
       case T.PREFERENCE:
         await savePreference(msg.name, msg.value);
         break;
+      case T.EXPORT:
+        if (state) post({ type: T.EXPORTED, purpose: msg.purpose, ...state.session.exportMarkdown(new Date().toISOString().slice(0, 10)) });
+        break;
       case T.OPEN_OPTIONS:
         chrome.runtime.openOptionsPage();
         break;
@@ -179,6 +182,7 @@ async function runDigest(session, plan, post, signal) {
     });
     const end = reader.finish();
     post({ type: T.DONE, section: SECTION.DIGEST, digest: end.digest, usage: end.usage, spend: end.spend, elapsedMs: Date.now() - startedAt });
+    session.recordDigest(end.digest);
     cacheStore([session.digestEntry(end.digest)].filter(Boolean));
   } catch (error) {
     if (signal.aborted) return;
@@ -252,6 +256,7 @@ async function translateChunk(session, { blockIds, call }, post, signal) {
   reader.free();
   if (signal.aborted) return end;
   post({ type: T.DELTA, section: SECTION.TRANSLATION, blocks: end.outcome.translated, partial: null });
+  session.recordTranslated(end.outcome.translated);
   cacheStore(session.blockEntries(end.outcome.translated));
   if (end.error && end.outcome.failed.length) {
     post({ type: T.ERROR, section: SECTION.TRANSLATION, error: end.error, blockIds: end.outcome.failed, transient: end.error.retryable });

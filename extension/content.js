@@ -75,7 +75,11 @@
   const tab = el('button', { class: 'tab', type: 'button', hidden: true, 'aria-label': msg('expandPanel'), onclick: () => show() }, 'Gloss');
   const collapseButton = el('button', { class: 'icon', type: 'button', title: msg('collapsePanel'), 'aria-label': msg('collapsePanel'), onclick: () => collapse() }, '–');
   const closeButton = el('button', { class: 'icon', type: 'button', title: msg('closePanel'), 'aria-label': msg('closePanel'), onclick: () => close() }, '×');
-  panel.append(el('header', { class: 'bar' }, el('span', { class: 'brand' }, 'Gloss'), el('span', { class: 'spacer' }), collapseButton, closeButton));
+  const requestExport = (purpose) => port?.postMessage({ type: T.EXPORT, purpose });
+  const copyButton = el('button', { class: 'icon text', type: 'button', title: msg('copyMarkdown'), onclick: () => requestExport('copy') }, msg('copy'));
+  const downloadButton = el('button', { class: 'icon text', type: 'button', title: msg('downloadMarkdown'), onclick: () => requestExport('download') }, '.md');
+  panel.append(el('header', { class: 'bar' }, el('span', { class: 'brand' }, 'Gloss'), el('span', { class: 'spacer' }),
+    copyButton, downloadButton, collapseButton, closeButton));
   const body = el('div', { class: 'body' });
   panel.append(body);
   root.append(stylesheet, panel, tab);
@@ -274,6 +278,7 @@
     switch (frame.type) {
       case T.ARTICLE: return onArticle(frame);
       case T.PLAN: return onPlan(frame);
+      case T.EXPORTED: return onExported(frame);
       case T.DELTA: return onDelta(frame);
       case T.DONE: return onDone(frame);
       case T.ERROR: return onError(frame);
@@ -312,6 +317,26 @@
   start(true);
 
   let currentArticle = null;
+
+  /** Copies the Markdown, or downloads it as a file (a blob URL on a link the reader clicked for). */
+  async function onExported({ purpose, markdown, fileName }) {
+    if (purpose === 'copy') {
+      try {
+        await navigator.clipboard.writeText(markdown);
+        copyButton.textContent = msg('copied');
+      } catch {
+        copyButton.textContent = msg('copyFailed');
+      }
+      setTimeout(() => { copyButton.textContent = msg('copy'); }, 2000);
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([markdown], { type: 'text/markdown;charset=utf-8' }));
+    const link = el('a', { href: url, download: fileName, hidden: true });
+    root.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
 
   function onArticle({ article }) {
     host.dataset.extractMs = (performance.now() - startedAt).toFixed(2);

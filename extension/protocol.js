@@ -11,13 +11,15 @@
 //   {type: 'confirm', section: 'translation'}            go ahead after seeing the estimate
 //   {type: 'cancel', section: 'translation'}
 //   {type: 'preference', name: 'bilingual', value: boolean}
+//   {type: 'export', purpose: 'copy' | 'download'}
 //   {type: 'openOptions'}
 //
 // worker → content
 //   {type: 'article', article: Article}                      as soon as it is extracted
 //   {type: 'plan', plan: PlanSummary, bilingual: boolean}    what each section will show
 //   {type: 'confirm', section: 'translation', estimate: Estimate}   long article: wait for a click
-//   {type: 'progress', section: 'translation', progress: {total, done, failed}}
+//   {type: 'progress', section: 'translation', progress: {total, done, failed, spend}}
+//   {type: 'exported', purpose: 'copy' | 'download', markdown: string, fileName: string}
 //   {type: 'delta', section: 'digest', digest: Digest}
 //   {type: 'delta', section: 'translation', blocks: TranslatedBlock[], partial: TranslatedBlock | null}
 //   {type: 'done', section: 'digest', digest: Digest, usage: Usage}
@@ -58,6 +60,8 @@ globalThis.GlossProtocol = Object.freeze({
     PREFERENCE: 'preference',
     PROGRESS: 'progress',
     CLEAR_CACHE: 'clearCache',
+    EXPORT: 'export',
+    EXPORTED: 'exported',
     ARTICLE: 'article',
     PLAN: 'plan',
     DELTA: 'delta',

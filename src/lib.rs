@@ -7,6 +7,7 @@ pub mod cache;
 pub mod charset;
 pub mod digest;
 pub mod error;
+pub mod export;
 pub mod extractive;
 pub mod http_error;
 pub mod lang;

@@ -125,6 +125,9 @@ pub struct Session {
     /// Estimated prompt tokens of each started job, for providers that report no usage.
     job_inputs: HashMap<usize, u64>,
     spend: Spend,
+    /// What the panel shows, for the Markdown export.
+    digest_shown: Option<Digest>,
+    translated: HashMap<String, Vec<Span>>,
 }
 
 impl Session {
@@ -140,6 +143,8 @@ impl Session {
             scheduler: None,
             job_inputs: HashMap::new(),
             spend: Spend::default(),
+            digest_shown: None,
+            translated: HashMap::new(),
         }
     }
 
@@ -291,6 +296,47 @@ impl Session {
     pub fn apply_cache(&mut self, hits: CacheHits) {
         self.cached_digest = hits.digest;
         self.cached_blocks = hits.blocks;
+        if let Some(endpoint) = self.model_endpoint() {
+            let keys = self.block_keys(endpoint);
+            for (id, key) in keys {
+                if let Some(spans) = self.cached_blocks.get(&key) {
+                    self.translated.insert(id, spans.clone());
+                }
+            }
+        }
+        self.digest_shown.clone_from(&self.cached_digest);
+    }
+
+    /// Remembers a finished digest (for the export).
+    pub fn record_digest(&mut self, digest: Digest) {
+        self.digest_shown = Some(digest);
+    }
+
+    /// Remembers translated blocks (for the export).
+    pub fn record_translated(&mut self, blocks: &[TranslatedBlock]) {
+        for b in blocks {
+            self.translated.insert(b.id.clone(), b.spans.clone());
+        }
+    }
+
+    /// The page's digest and translation as Markdown, with its file name.
+    pub fn export(&self, date: &str) -> (String, String) {
+        let digest_plan = self.digest_plan();
+        let digest_provenance = match &digest_plan {
+            DigestPlan::Model { provenance, .. } | DigestPlan::Cached { provenance, .. } | DigestPlan::Offline { provenance, .. } => provenance.clone(),
+        };
+        let offline = match digest_plan {
+            DigestPlan::Offline { digest, .. } => Some(digest),
+            _ => None,
+        };
+        let digest = self.digest_shown.as_ref().or(offline.as_ref());
+        let translation_provenance = self.model_endpoint().map(|e| e.provenance(&self.settings.translate_lang));
+        let export = crate::export::Export {
+            digest: digest.map(|d| (d, &digest_provenance)),
+            translation: translation_provenance.as_ref().filter(|_| !self.translated.is_empty()).map(|p| (&self.translated, p)),
+            date,
+        };
+        (crate::export::markdown(&self.article, &export), crate::export::file_name(&self.article))
     }
 
     /// What to store for a finished digest.
@@ -602,6 +648,21 @@ mod tests {
         assert_eq!(plan.unavailable.map(|u| u.code), Some("same_language".to_string()));
         let retry = session.translation_plan(Some(&["b2".to_string()]));
         assert_eq!(retry.pending, ["b2"]);
+    }
+
+    #[test]
+    fn export_holds_what_the_panel_showed() {
+        let mut session = Session::new(sample_article(), settings("openai"));
+        session.record_digest(crate::digest::parse("## Key points\n- Point\n"));
+        session.record_translated(&[TranslatedBlock { id: "b2".into(), spans: vec![Span::plain("Traduit.")] }]);
+        let (md, name) = session.export("2026-11-26");
+        assert_eq!(name, "sample.gloss.md");
+        assert!(md.contains("- Point"));
+        assert!(md.contains("_openai · ja · gpt-4o-mini_"));
+        assert!(md.contains("\nTraduit.\n"));
+        let offline = Session::new(sample_article(), Settings::default()).export("2026-11-26").0;
+        assert!(offline.contains("_built-in · en · extractive_"));
+        assert!(!offline.contains("## Full Translation"), "nothing was translated");
     }
 
     #[test]

@@ -106,6 +106,26 @@ impl JsSession {
         Ok(())
     }
 
+    #[wasm_bindgen(js_name = recordDigest)]
+    pub fn record_digest(&mut self, digest: JsValue) -> Result<(), JsValue> {
+        self.0.record_digest(from_js(digest, "digest")?);
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = recordTranslated)]
+    pub fn record_translated(&mut self, blocks: JsValue) -> Result<(), JsValue> {
+        let blocks: Vec<TranslatedBlock> = from_js(blocks, "blocks")?;
+        self.0.record_translated(&blocks);
+        Ok(())
+    }
+
+    /// `{markdown, fileName}` of what the panel shows, stamped with `date`.
+    #[wasm_bindgen(js_name = exportMarkdown)]
+    pub fn export_markdown(&self, date: &str) -> JsValue {
+        let (markdown, file_name) = self.0.export(date);
+        to_js(&serde_json::json!({"markdown": markdown, "fileName": file_name}))
+    }
+
     pub fn progress(&self) -> JsValue {
         to_js(&self.0.progress())
     }

@@ -321,6 +321,27 @@ describe('provider failures', () => {
   });
 });
 
+describe('export', () => {
+  test('downloads the digest and translation as Markdown with source, provider, model and date', T, async () => {
+    await setSettings(gloss, anthropic());
+    const { page, p } = await openWithGloss(SAMPLE);
+    await p.digest.locator('ul.details li').nth(3).waitFor();
+    await waitForTranslation(page);
+    const download = page.waitForEvent('download');
+    await p.root.locator('header button', { hasText: '.md' }).click();
+    const file = await download;
+    assert.equal(file.suggestedFilename(), 'the-last-lighthouse-keepers-of-the-north-sea.gloss.md');
+    const text = await (await import('node:fs/promises')).readFile(await file.path(), 'utf8');
+    assert.match(text, /^# The Last Lighthouse Keepers of the North Sea\n\nSource: <http:\/\/127\.0\.0\.1:\d+\/www\/samples\/lighthouse-keepers\.html/);
+    assert.match(text, new RegExp(`Exported by Gloss on ${new Date().toISOString().slice(0, 10)}`));
+    assert.match(text, /## Quick Digest\n\n_anthropic · ja · claude-haiku-4-5_\n\n- First key point/);
+    assert.match(text, /## Full Translation\n\n_en → anthropic · ja · claude-haiku-4-5_/);
+    assert.match(text, /\(ja\) On a granite rock eleven miles off the coast/);
+    assert.ok(!text.includes('not translated'));
+    await page.close();
+  });
+});
+
 describe('every provider family', () => {
   const families = {
     anthropic: () => anthropic(),
