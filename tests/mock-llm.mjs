@@ -762,6 +762,7 @@ async function generate(server, call, params) {
   const problem = body && wire.validate(body);
   const analysis = analyzePrompt(body && !problem ? wire.messages(body) : []);
   entry.kind = analysis.kind;
+  entry.promptChars = analysis.promptChars;
 
   const denied = wire.authorize(call, server.validKey);
   if (denied) return send(call, denied.status, denied.body);
@@ -809,7 +810,7 @@ async function generate(server, call, params) {
  * @property {'end'|'destroy'} [cutMode]  how to cut: clean EOF (default) or socket reset
  * @property {number} [errorEventAfterChunks]  send the wire's in-stream error after N chunks, then end
  * @property {number} [hangAfterChunks]   stop after N chunks and hold the connection until the client aborts
- * @property {(entry: object) => boolean} [match]  only apply to requests it matches (queued behaviors)
+ * @property {(entry: object) => boolean} [match]  only apply to requests it matches (queued or default)
  */
 
 /**
@@ -841,7 +842,10 @@ export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 't
     takeBehavior(entry) {
       const index = queue.findIndex((b) => !b.match || b.match(entry));
       const { match, ...queued } = index === -1 ? {} : queue.splice(index, 1)[0];
-      return { ...BUILTIN_BEHAVIOR, ...defaults, ...queued };
+      // A default with `match` applies only to the requests it matches, like a queued one.
+      const { match: defaultMatch, ...fallback } = defaults;
+      const applies = !defaultMatch || defaultMatch(entry);
+      return { ...BUILTIN_BEHAVIOR, ...(applies ? fallback : {}), ...queued };
     },
   };
 
