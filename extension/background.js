@@ -159,6 +159,7 @@ function summarise(plan) {
   return {
     digest: d.provenance,
     digestMode: d.mode,
+    digestParts: d.mode === 'parts' ? d.calls.length : null,
     digestNotice: d.notice ?? null,
     translation: t.provenance,
     sourceLang: t.sourceLang,
@@ -169,6 +170,7 @@ function summarise(plan) {
 }
 
 async function runDigest(session, plan, post, signal) {
+  if (plan.mode === 'parts') return runDigestInParts(session, plan.calls, post, signal);
   if (plan.mode !== 'model') {
     post({ type: T.DONE, section: SECTION.DIGEST, digest: plan.digest, usage: {}, cached: plan.mode === 'cached' });
     return;
@@ -176,18 +178,64 @@ async function runDigest(session, plan, post, signal) {
   const reader = session.digestReader();
   const startedAt = Date.now();
   try {
-    await streamCall(plan.call, signal, (bytes) => {
-      const update = reader.push(bytes);
-      if (update) post({ type: T.DELTA, section: SECTION.DIGEST, digest: update.digest });
-    });
-    const end = reader.finish();
-    post({ type: T.DONE, section: SECTION.DIGEST, digest: end.digest, usage: end.usage, spend: end.spend, elapsedMs: Date.now() - startedAt });
-    session.recordDigest(end.digest);
-    cacheStore([session.digestEntry(end.digest)].filter(Boolean));
+    await streamDigest(plan.call, reader, post, signal);
+    finishDigest(session, reader, post, startedAt);
   } catch (error) {
     if (signal.aborted) return;
+    if (error?.code === 'context_too_long') {
+      // The provider's context is smaller than Gloss assumed: go again in smaller parts.
+      return runDigestInParts(session, session.digestPartCalls(4000), post, signal);
+    }
     // Whatever arrived stays on screen; the error says what happened and offers a retry.
     post({ type: T.DELTA, section: SECTION.DIGEST, digest: reader.partial().digest });
+    post({ type: T.ERROR, section: SECTION.DIGEST, error: asErrorInfo(error) });
+  } finally {
+    reader.free();
+  }
+}
+
+async function streamDigest(call, reader, post, signal) {
+  await streamCall(call, signal, (bytes) => {
+    const update = reader.push(bytes);
+    if (update) post({ type: T.DELTA, section: SECTION.DIGEST, digest: update.digest });
+  });
+}
+
+function finishDigest(session, reader, post, startedAt, parts = null) {
+  const end = reader.finish();
+  post({ type: T.DONE, section: SECTION.DIGEST, digest: end.digest, usage: end.usage, spend: end.spend, elapsedMs: Date.now() - startedAt, parts });
+  session.recordDigest(end.digest);
+  cacheStore([session.digestEntry(end.digest)].filter(Boolean));
+}
+
+/** A digest of each part, two at a time, then one request that merges them. */
+async function runDigestInParts(session, calls, post, signal) {
+  const startedAt = Date.now();
+  const answers = new Array(calls.length);
+  let done = 0;
+  post({ type: T.PROGRESS, section: SECTION.DIGEST, parts: { done, total: calls.length } });
+  const queue = calls.map((call, index) => ({ call, index }));
+  const worker = async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      const reader = session.digestReader();
+      try {
+        await streamCall(item.call, signal, (bytes) => reader.push(bytes));
+        reader.finish();
+        answers[item.index] = reader.answer();
+      } finally {
+        reader.free();
+      }
+      done += 1;
+      post({ type: T.PROGRESS, section: SECTION.DIGEST, parts: { done, total: calls.length } });
+    }
+  };
+  const reader = session.digestReader();
+  try {
+    await Promise.all([worker(), worker()]);
+    await streamDigest(session.combineCall(answers), reader, post, signal);
+    finishDigest(session, reader, post, startedAt, calls.length);
+  } catch (error) {
+    if (signal.aborted) return;
     post({ type: T.ERROR, section: SECTION.DIGEST, error: asErrorInfo(error) });
   } finally {
     reader.free();

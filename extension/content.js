@@ -283,7 +283,12 @@
       case T.DONE: return onDone(frame);
       case T.ERROR: return onError(frame);
       case T.CONFIRM: return askToConfirm(frame.estimate);
-      case T.PROGRESS: return showProgress(frame.progress, true);
+      case T.PROGRESS:
+        if (frame.section === SECTION.DIGEST) {
+          digest.status.textContent = msg('digestParts', [String(frame.parts.done), String(frame.parts.total)]);
+          return undefined;
+        }
+        return showProgress(frame.progress, true);
     }
   });
   /** A selection this long is what the reader wants read, rather than the whole page. */
@@ -351,7 +356,7 @@
   function onPlan({ plan, bilingual }) {
     const article = currentArticle;
     digest.label.textContent = provenanceText(plan.digest);
-    digest.status.textContent = plan.digestMode === 'model' ? msg('statusWriting') : '';
+    digest.status.textContent = plan.digestMode === 'model' || plan.digestMode === 'parts' ? msg('statusWriting') : '';
     if (plan.digestNotice) showError(digest, plan.digestNotice, [optionsLink()]);
     const unavailable = plan.translationUnavailable;
     if (unavailable) {
@@ -380,6 +385,7 @@
       renderDigest(frame.digest);
       showSpend(digest, frame);
       if (frame.cached) digest.label.textContent += ` · ${msg('fromCache')}`;
+      if (frame.parts) digest.label.textContent += ` · ${msg('inParts', [String(frame.parts)])}`;
       if (!digest.status.querySelector('.error')) digest.status.textContent = '';
     } else if (frame.section === SECTION.TRANSLATION) {
       showSpend(translation, frame);

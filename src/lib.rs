@@ -12,6 +12,7 @@ pub mod extractive;
 pub mod http_error;
 pub mod lang;
 pub mod markdown;
+pub mod models;
 pub mod pricing;
 pub mod prompt;
 pub mod provider;

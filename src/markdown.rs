@@ -104,11 +104,11 @@ fn link(s: &str) -> Option<(usize, &str, &str, bool)> {
         Some(b) => (true, b),
         None => (false, s.strip_prefix('[')?),
     };
-    let label_end = body.find("](")?;
+    // A label holds no `[` or newline, so its `](` is looked for only up to the first of
+    // those: searching the whole rest for every `[` made text full of brackets quadratic.
+    let stop = body.find(['[', '\n']).unwrap_or(body.len());
+    let label_end = body.get(..stop)?.find("](")?;
     let label = &body[..label_end];
-    if label.contains('\n') || label.contains('[') {
-        return None;
-    }
     let after = &body[label_end + 2..];
     let href_end = after.find(')')?;
     let href = after[..href_end].trim();

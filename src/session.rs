@@ -12,6 +12,7 @@ use crate::digest::{self, Digest};
 use crate::error::{ErrorInfo, GlossError};
 use crate::http_error::{map_http_error, retry_delay_ms, HttpFailure};
 use crate::provider::{Endpoint, HttpRequest, Provenance, Settings};
+use crate::models;
 use crate::pricing::{Estimate, Spend};
 use crate::schedule::{Action, Progress, ScheduleConfig, Scheduler};
 use crate::stream::{StreamDecoder, StreamEvent, Wire};
@@ -36,6 +37,9 @@ pub struct Call {
 #[serde(tag = "mode", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum DigestPlan {
     Model { provenance: Provenance, call: Call },
+    /// Too long for the model's context: a digest of each part, then one that merges them
+    /// (`Session::combine_call`).
+    Parts { provenance: Provenance, calls: Vec<Call> },
     /// Made earlier with the same article, model, language and prompt: nothing to send.
     Cached { provenance: Provenance, digest: Digest },
     /// No model configured (or it cannot be used): the extractive digest, ready now.
@@ -169,6 +173,9 @@ impl Session {
                 let provenance = endpoint.provenance(lang);
                 match &self.cached_digest {
                     Some(digest) => DigestPlan::Cached { provenance, digest: digest.clone() },
+                    None if digest::article_tokens(&self.article) > models::digest_budget(&endpoint.model) => {
+                        DigestPlan::Parts { provenance, calls: self.digest_part_calls(None) }
+                    }
                     None => DigestPlan::Model {
                         provenance,
                         call: call(endpoint, endpoint.chat_request(&digest::prompt(&self.article, lang))),
@@ -240,6 +247,27 @@ impl Session {
 
     fn blocks(&self, ids: &[String]) -> Vec<&Block> {
         self.article.blocks.iter().filter(|b| ids.contains(&b.id)).collect()
+    }
+
+    /// The part requests of a digest in parts, each within `budget` tokens of article text (the
+    /// model's digest budget when `None`; the extension passes a smaller one after the provider
+    /// said the context was exceeded).
+    pub fn digest_part_calls(&self, budget: Option<usize>) -> Vec<Call> {
+        let Some(endpoint) = self.model_endpoint() else { return Vec::new() };
+        let budget = budget.unwrap_or_else(|| models::digest_budget(&endpoint.model));
+        let parts = digest::parts(&self.article, budget);
+        let count = parts.len();
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, blocks)| call(endpoint, endpoint.chat_request(&digest::part_prompt(&self.article.title, blocks, i, count, &self.settings.digest_lang))))
+            .collect()
+    }
+
+    /// The request that merges the parts' answers into one digest.
+    pub fn combine_call(&self, answers: &[String]) -> Option<Call> {
+        let endpoint = self.model_endpoint()?;
+        Some(call(endpoint, endpoint.chat_request(&digest::combine_prompt(&self.article.title, answers, &self.settings.digest_lang))))
     }
 
     /// A reader for the digest's answer.
@@ -323,7 +351,10 @@ impl Session {
     pub fn export(&self, date: &str) -> (String, String) {
         let digest_plan = self.digest_plan();
         let digest_provenance = match &digest_plan {
-            DigestPlan::Model { provenance, .. } | DigestPlan::Cached { provenance, .. } | DigestPlan::Offline { provenance, .. } => provenance.clone(),
+            DigestPlan::Model { provenance, .. }
+            | DigestPlan::Parts { provenance, .. }
+            | DigestPlan::Cached { provenance, .. }
+            | DigestPlan::Offline { provenance, .. } => provenance.clone(),
         };
         let offline = match digest_plan {
             DigestPlan::Offline { digest, .. } => Some(digest),
@@ -477,6 +508,11 @@ impl DigestReader {
         let events = self.decoder.finish()?;
         self.absorb(&events);
         Ok(self.update(true))
+    }
+
+    /// The answer's text so far (a part's digest, to be merged).
+    pub fn answer(&self) -> String {
+        self.text.clone()
     }
 
     /// The digest as far as it got, for keeping after a failure.
@@ -663,6 +699,25 @@ mod tests {
         let offline = Session::new(sample_article(), Settings::default()).export("2026-11-26").0;
         assert!(offline.contains("_built-in · en · extractive_"));
         assert!(!offline.contains("## Full Translation"), "nothing was translated");
+    }
+
+    #[test]
+    fn articles_longer_than_the_context_are_digested_in_parts() {
+        let mut article = sample_article();
+        let block = article.blocks[1].clone();
+        article.blocks = (0..3_000).map(|i| Block { id: format!("b{}", i + 1), ..block.clone() }).collect();
+        let s = Settings { provider: "ollama".into(), schema_version: 2, model: "llama3.2".into(), ..Settings::default() };
+        let session = Session::new(article, s);
+        let DigestPlan::Parts { calls, .. } = session.plan().digest else { panic!("expected parts") };
+        assert!(calls.len() > 5, "{} parts", calls.len());
+        for c in &calls {
+            let body = c.request.body.as_deref().unwrap_or("");
+            assert!(crate::tokens::estimate_tokens(body) < models::context_tokens("llama3.2"), "each part fits the context");
+        }
+        let smaller = session.digest_part_calls(Some(1_000));
+        assert!(smaller.len() > calls.len());
+        let combine = session.combine_call(&["## Key points\n- a".into()]);
+        assert!(combine.is_some_and(|c| c.request.body.is_some_and(|b| b.contains("Digest of part 1"))));
     }
 
     #[test]

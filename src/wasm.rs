@@ -134,6 +134,20 @@ impl JsSession {
         self.0.cancel();
     }
 
+    /// The part requests of a digest in parts; `budget` (tokens) smaller than the model's after
+    /// the provider said its context was exceeded.
+    #[wasm_bindgen(js_name = digestPartCalls)]
+    pub fn digest_part_calls(&self, budget: Option<usize>) -> JsValue {
+        to_js(&self.0.digest_part_calls(budget))
+    }
+
+    /// The request that merges the parts' answers.
+    #[wasm_bindgen(js_name = combineCall)]
+    pub fn combine_call(&self, answers: JsValue) -> Result<JsValue, JsValue> {
+        let answers: Vec<String> = from_js(answers, "answers")?;
+        Ok(to_js(&self.0.combine_call(&answers)))
+    }
+
     /// A reader for the digest's answer (`null` without a model).
     #[wasm_bindgen(js_name = digestReader)]
     pub fn digest_reader(&self) -> Option<JsDigestReader> {
@@ -165,6 +179,10 @@ impl JsDigestReader {
 
     pub fn partial(&self) -> JsValue {
         to_js(&self.0.partial())
+    }
+
+    pub fn answer(&self) -> String {
+        self.0.answer()
     }
 }
 

@@ -23,6 +23,7 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(join(ARTIFACTS, 'long-article.html'), longArticle(10_000));
   writeFileSync(join(ARTIFACTS, 'medium-article.html'), longArticle(2_000, 11));
+  writeFileSync(join(ARTIFACTS, 'huge-article.html'), longArticle(30_000, 13));
   mock = await startMockLlm();
   site = await startServer({ '/www/': join(ROOT, 'www'), '/artifacts/': ARTIFACTS });
   gloss = await launch();
@@ -41,6 +42,8 @@ beforeEach(async () => {
 
 const LONG = () => `${site.url}/artifacts/long-article.html`;
 const MEDIUM = () => `${site.url}/artifacts/medium-article.html`;
+const HUGE = () => `${site.url}/artifacts/huge-article.html`;
+const digests = () => mock.requests((e) => e.kind === 'digest');
 
 describe('long articles', () => {
   test('a 10,000-word article shows its cost, waits, then translates completely and in order without long tasks', T, async () => {
@@ -70,6 +73,37 @@ describe('long articles', () => {
     const longTasks = await page.evaluate(() => window.__longTasks);
     assert.deepEqual(longTasks.filter((d) => d > 50), [], `long tasks: ${longTasks.join(', ')}`);
     await page.close();
+  });
+});
+
+describe('articles longer than the model\'s context', () => {
+  test('a 30,000-word article is digested in parts that each fit a small local model', T, async () => {
+    await setSettings(gloss, { schemaVersion: 2, provider: 'ollama', model: 'llama3.2', baseUrl: mock.url, digestLang: 'ja', translateLang: 'ja' });
+    const { p } = await openWithGloss(gloss, HUGE());
+    await p.digest.locator('.spend').waitFor({ timeout: 90_000 });
+    assert.equal(await p.digest.locator('ul.details li').count(), 4);
+    assert.match(await p.digest.locator('.provenance').innerText(), /in \d+ parts$/);
+    const requests = digests();
+    assert.ok(requests.length >= 8, `${requests.length} digest requests`);
+    // llama3.2 is assumed to have 8,192 tokens of context: about 32,000 characters.
+    assert.ok(requests.every((e) => e.promptChars < 32_000), requests.map((e) => e.promptChars).join());
+    assert.match(requests.at(-1).body.messages.at(-1).content, /Digest of part 1/);
+  });
+
+  test('a provider that says the context is exceeded gets the article again in parts', T, async () => {
+    await setSettings(gloss, settings());
+    const limit = 60_000;
+    mock.setDefault({
+      match: (e) => e.kind === 'digest' && e.promptChars > limit,
+      status: 400,
+      body: { error: { message: "This model's maximum context length is 16385 tokens.", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } },
+    });
+    const { p } = await openWithGloss(gloss, HUGE());
+    await p.digest.locator('ul.details li').nth(3).waitFor({ timeout: 90_000 });
+    const requests = digests();
+    assert.equal(requests[0].status, 400, 'the whole article was too long');
+    assert.ok(requests.slice(1).every((e) => e.status === 200 && e.promptChars <= limit));
+    assert.equal(await p.digest.locator('.error').count(), 0);
   });
 });
 
