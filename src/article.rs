@@ -72,6 +72,9 @@ pub struct ExtractOptions {
 pub const DEFAULT_MAX_HTML_BYTES: usize = 10 * 1024 * 1024;
 /// dom_smoothie's element cap: beyond it the parse is refused (`TooLarge`).
 pub const DEFAULT_MAX_ELEMENTS: usize = 200_000;
+/// Deeper element nesting than this is refused: the extraction walks the tree recursively, and
+/// in WebAssembly a stack overflow would kill the worker for every tab.
+pub const DEFAULT_MAX_DEPTH: usize = 1_000;
 /// Reading speed for space-separated scripts, words per minute.
 const WORDS_PER_MINUTE: usize = 230;
 /// Reading speed for CJK text, characters per minute.
@@ -104,9 +107,21 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
     if !looks_like_html(html) {
         return Err(GlossError::Invalid("this is not an HTML page: it has no tags".into()));
     }
+    // Cheap checks on the text first, so a pathological page is refused before the parse.
+    let (tags, rough_depth) = scan_tags(html);
+    if tags > DEFAULT_MAX_ELEMENTS {
+        return Err(GlossError::TooLarge(format!("{tags} elements (limit {DEFAULT_MAX_ELEMENTS})")));
+    }
+    if rough_depth > 4 * DEFAULT_MAX_DEPTH {
+        return Err(GlossError::TooLarge(format!("elements nested about {rough_depth} deep (limit {DEFAULT_MAX_DEPTH})")));
+    }
     let url = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
     let config = Config { max_elements_to_parse: DEFAULT_MAX_ELEMENTS, ..Config::default() };
     let mut readability = Readability::new(html, url, Some(config)).map_err(map_readability_error)?;
+    let depth = max_depth(&readability.doc);
+    if depth > DEFAULT_MAX_DEPTH {
+        return Err(GlossError::TooLarge(format!("elements nested {depth} deep (limit {DEFAULT_MAX_DEPTH})")));
+    }
     let readerable = readability.is_probably_readable();
 
     let (metadata, blocks) = match options.selection_html.as_deref() {
@@ -166,6 +181,58 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
         from_selection: options.selection_html.is_some(),
         blocks,
     })
+}
+
+/// Elements that have no end tag, or whose end tag pages often leave out: not counted as
+/// nesting by the rough scan.
+const UNNESTED: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+    "p", "li", "dt", "dd", "tr", "td", "th", "option", "!doctype",
+];
+
+/// Counts start tags and estimates the deepest nesting from the raw text, without parsing.
+fn scan_tags(html: &str) -> (usize, usize) {
+    let bytes = html.as_bytes();
+    let (mut tags, mut depth, mut max) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while let Some(offset) = bytes.get(i..).and_then(|rest| rest.iter().position(|b| *b == b'<')) {
+        i += offset + 1;
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let name_len = bytes.get(start..).map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'!').count());
+        if name_len == 0 {
+            continue;
+        }
+        let name = bytes.get(start..start + name_len).unwrap_or_default();
+        let nests = !UNNESTED.iter().any(|u| u.as_bytes().eq_ignore_ascii_case(name));
+        if closing {
+            if nests {
+                depth = depth.saturating_sub(1);
+            }
+        } else {
+            tags += 1;
+            let self_closing = bytes.get(start + name_len..).and_then(|rest| rest.iter().position(|b| *b == b'>')).is_some_and(|end| bytes.get(start + name_len + end - 1) == Some(&b'/'));
+            if nests && !self_closing {
+                depth += 1;
+                max = max.max(depth);
+            }
+        }
+    }
+    (tags, max)
+}
+
+/// The deepest element nesting in a parsed document, found without recursion.
+fn max_depth(doc: &dom_query::Document) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(doc.root(), 0usize)];
+    while let Some((node, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        if depth > DEFAULT_MAX_DEPTH {
+            break;
+        }
+        stack.extend(node.children_it(false).filter(|c| c.is_element()).map(|c| (c, depth + 1)));
+    }
+    deepest
 }
 
 /// Whether the text has at least one tag (`<` followed by a letter, `/` or `!`).
@@ -259,6 +326,22 @@ mod tests {
         assert!(matches!(extract(&huge, None), Err(GlossError::TooLarge(_))));
         assert_eq!(extract("", None).err(), Some(GlossError::NoArticle));
         assert!(matches!(extract("just words, 2 < 3", None), Err(GlossError::Invalid(_))));
+    }
+
+    #[test]
+    fn the_tag_scan_counts_and_estimates_depth() {
+        let (tags, depth) = scan_tags("<!doctype html><html><body><div><p>a<p>b<br><img src=x/><div/></div></body></html>");
+        assert_eq!(tags, 9);
+        assert_eq!(depth, 3, "html > body > div; p, br and img do not nest");
+        assert_eq!(scan_tags("a < b and c<d"), (1, 1));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_it_can_overflow() {
+        let deep = format!("<html><body>{}<p>x</p>{}</body></html>", "<div>".repeat(5_000), "</div>".repeat(5_000));
+        assert!(matches!(extract(&deep, None), Err(GlossError::TooLarge(m)) if m.contains("nested")));
+        let medium = format!("<html><body>{}<p>x</p>{}</body></html>", "<span>".repeat(1_500), "</span>".repeat(1_500));
+        assert!(matches!(extract(&medium, None), Err(GlossError::TooLarge(m)) if m.contains("nested 1")));
     }
 
     #[test]
