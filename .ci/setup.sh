@@ -11,6 +11,9 @@ WB_VERSION=$(sed -n 's/^wasm-bindgen *= *{[^}]*version *= *"=\([0-9.]*\)".*/\1/p
 [ -n "$WB_VERSION" ] || { echo "setup: cannot read the pinned wasm-bindgen version from Cargo.toml" >&2; exit 1; }
 TOOLS="${GLOSS_TOOLS:-$HOME/.cache/gloss-tools}"
 WB_ROOT="$TOOLS/wasm-bindgen-$WB_VERSION"
+# geckodriver drives Firefox ESR in tests/firefox.test.mjs, which reads GD_VERSION from this line.
+GD_VERSION=0.37.1
+GD_ROOT="$TOOLS/geckodriver-$GD_VERSION"
 
 step_rust_target() {
   if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -57,6 +60,27 @@ step_chromium() {
   apt-get install -y -qq chromium >/dev/null
 }
 
+step_firefox() {
+  if [ -x /usr/bin/firefox-esr ]; then
+    log "firefox-esr: present"
+    return
+  fi
+  log "installing Debian's firefox-esr"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq firefox-esr >/dev/null
+}
+
+step_geckodriver() {
+  if [ -x "$GD_ROOT/bin/geckodriver" ] && "$GD_ROOT/bin/geckodriver" --version | head -n1 | grep -q "^geckodriver $GD_VERSION\b"; then
+    log "geckodriver $GD_VERSION: present"
+    return
+  fi
+  log "building geckodriver $GD_VERSION (5 to 15 minutes on 2 cores, once per machine)"
+  cargo install geckodriver --version "$GD_VERSION" --locked --root "$GD_ROOT"
+  "$GD_ROOT/bin/geckodriver" --version | head -n1
+}
+
 step_npm() {
   if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
     log "npm packages: present"
@@ -70,7 +94,9 @@ case "${1:-all}" in
   rust-target) step_rust_target ;;
   wasm-bindgen) step_wasm_bindgen ;;
   chromium) step_chromium ;;
+  firefox) step_firefox ;;
+  geckodriver) step_geckodriver ;;
   npm) step_npm ;;
-  all) step_rust_target; step_chromium; step_npm; step_wasm_bindgen ;;
-  *) echo "usage: setup.sh [all|rust-target|wasm-bindgen|chromium|npm]" >&2; exit 2 ;;
+  all) step_rust_target; step_chromium; step_firefox; step_npm; step_wasm_bindgen; step_geckodriver ;;
+  *) echo "usage: setup.sh [all|rust-target|wasm-bindgen|chromium|firefox|geckodriver|npm]" >&2; exit 2 ;;
 esac

@@ -15,8 +15,15 @@ const profile = process.argv.includes('--debug') ? 'debug' : 'release';
 /** Files the extension loads, copied as they are. */
 const STATIC = ['background.js', 'content.js', 'protocol.js', 'options.html', 'options.js', 'options.css', 'panel.css', '_locales', 'icons'];
 
-/** Gecko id and minimum version for the Firefox build. */
-const GECKO = { id: 'gloss@gloss.example', strict_min_version: '128.0', data_collection_permissions: { required: ['none'] } };
+/**
+ * Firefox's `browser_specific_settings`. 140 is the first desktop release (an ESR) that knows
+ * `data_collection_permissions`, 142 the first on Android. Gloss sends the article's text to the
+ * provider the reader configured, which Mozilla's taxonomy calls website content (PRIVACY.md).
+ */
+const GECKO = {
+  gecko: { id: 'gloss@gloss.example', strict_min_version: '140.0', data_collection_permissions: { required: ['websiteContent'] } },
+  gecko_android: { strict_min_version: '142.0' },
+};
 
 function run(cmd, args, opts = {}) {
   execFileSync(cmd, args, { stdio: 'inherit', cwd: ROOT, ...opts });
@@ -35,10 +42,22 @@ function wasmBindgen() {
   return bin;
 }
 
+/**
+ * Rust writes source paths into the binary (panic locations). Mapping the checkout and the cargo
+ * home to fixed names makes the WASM, and so the packages, the same bytes on any machine: what
+ * an AMO reviewer rebuilding from source needs.
+ */
+function reproducibleRustflags() {
+  const cargoHome = process.env.CARGO_HOME ?? join(homedir(), '.cargo');
+  const own = process.env.CARGO_ENCODED_RUSTFLAGS?.split('\x1f') ?? process.env.RUSTFLAGS?.split(/\s+/) ?? [];
+  const flags = [...own.filter(Boolean), `--remap-path-prefix=${ROOT}=/gloss`, `--remap-path-prefix=${cargoHome}=/cargo`];
+  return flags.join('\x1f');
+}
+
 function buildWasm() {
   const args = ['build', '--lib', '--target', 'wasm32-unknown-unknown'];
   if (profile === 'release') args.push('--release');
-  run('cargo', args);
+  run('cargo', args, { env: { ...process.env, CARGO_ENCODED_RUSTFLAGS: reproducibleRustflags() } });
   const wasm = join(ROOT, 'target', 'wasm32-unknown-unknown', profile, 'gloss.wasm');
   const out = join(DIST, 'pkg');
   rmSync(out, { recursive: true, force: true });
@@ -46,14 +65,34 @@ function buildWasm() {
   return out;
 }
 
+/**
+ * The one version number: package.json's, which Cargo.toml and the manifest source must repeat.
+ * A mismatch stops the build, so a package never carries two versions.
+ */
+export function version() {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+  const cargo = /^\[package\][^[]*?^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(ROOT, 'Cargo.toml'), 'utf8'))?.[1];
+  const manifest = JSON.parse(readFileSync(join(EXT, 'manifest.json'), 'utf8')).version;
+  const found = { 'package.json': pkg, 'Cargo.toml': cargo, 'extension/manifest.json': manifest };
+  if (new Set(Object.values(found)).size !== 1) {
+    const list = Object.entries(found).map(([file, v]) => `${file}: ${v ?? '(none)'}`).join(', ');
+    throw new Error(`version numbers differ (${list}): set the same version in all three`);
+  }
+  return pkg;
+}
+
+/** The manifest source, turned into one browser's manifest. Both get the same features. */
 function manifestFor(browser) {
   const manifest = JSON.parse(readFileSync(join(EXT, 'manifest.json'), 'utf8'));
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  manifest.version = pkg.version;
+  manifest.version = version();
   if (browser === 'firefox') {
-    manifest.background = { scripts: ['background.js'], type: 'module' };
-    manifest.browser_specific_settings = { gecko: GECKO };
-    manifest.options_ui = { page: manifest.options_ui.page, open_in_tab: true };
+    // Firefox runs MV3 backgrounds as event pages: the same module, as a background script.
+    const { service_worker: script, type } = manifest.background;
+    manifest.background = { scripts: [script], type };
+    manifest.browser_specific_settings = GECKO;
+    // Firefox does not know use_dynamic_url (its moz-extension:// host is already a random
+    // per-install UUID) and warns about it at install.
+    manifest.web_accessible_resources = manifest.web_accessible_resources.map(({ use_dynamic_url: _, ...rest }) => rest);
   }
   return manifest;
 }
@@ -68,7 +107,10 @@ function assemble(browser, pkgDir) {
   return out;
 }
 
-const pkgDir = buildWasm();
-for (const browser of ['chrome', 'firefox']) console.log(`built ${assemble(browser, pkgDir)}`);
-cpSync(pkgDir, join(ROOT, 'www', 'pkg'), { recursive: true });
-console.log(`built ${join(ROOT, 'www', 'pkg')}`);
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  version(); // before a long cargo build, not after it
+  const pkgDir = buildWasm();
+  for (const browser of ['chrome', 'firefox']) console.log(`built ${assemble(browser, pkgDir)}`);
+  cpSync(pkgDir, join(ROOT, 'www', 'pkg'), { recursive: true });
+  console.log(`built ${join(ROOT, 'www', 'pkg')}`);
+}

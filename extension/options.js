@@ -81,7 +81,8 @@ async function ensureHostPermission(settings) {
   if (!base) return true;
   let origin;
   try { origin = new URL(base).origin + '/*'; } catch { return true; }
-  if (await chrome.permissions.contains({ origins: [origin] })) return true;
+  // No await before this: Firefox only accepts the request synchronously inside the click. It
+  // resolves to true without asking when the host is already granted.
   return chrome.permissions.request({ origins: [origin] }).catch(() => false);
 }
 

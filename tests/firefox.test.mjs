@@ -1,0 +1,280 @@
+// End-to-end in Firefox ESR: the built dist/firefox, installed as a temporary add-on in headless
+// Firefox driven by selenium-webdriver and geckodriver (both set up by .ci/setup.sh), against the
+// same pages and mock LLM as the Chromium suite. WebDriver cannot reach the toolbar from a web
+// page, so the toolbar is driven through Marionette's chrome context: a real click on Gloss's
+// button, and a real Alt+Shift+G sent to the browser window. Both go through Firefox's own action
+// handling, which grants activeTab exactly as it does for a reader.
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { By, Key, until } from 'selenium-webdriver';
+import firefox from 'selenium-webdriver/firefox.js';
+import { ROOT } from './harness.mjs';
+import { startMockLlm } from './mock-llm.mjs';
+import { startServer } from './server.mjs';
+
+const EXTENSION = join(ROOT, 'extension', 'dist', 'firefox');
+const FIREFOX = process.env.GLOSS_FIREFOX ?? '/usr/bin/firefox-esr';
+/** The geckodriver .ci/setup.sh built: its version is read from there, the one place it is set. */
+const GECKODRIVER = process.env.GLOSS_GECKODRIVER ?? join(
+  process.env.GLOSS_TOOLS ?? join(homedir(), '.cache', 'gloss-tools'),
+  `geckodriver-${/^GD_VERSION=(\S+)$/m.exec(readFileSync(join(ROOT, '.ci', 'setup.sh'), 'utf8'))?.[1]}`, 'bin', 'geckodriver');
+const ADDON_ID = JSON.parse(readFileSync(join(EXTENSION, 'manifest.json'), 'utf8')).browser_specific_settings.gecko.id;
+/** Firefox names the toolbar widget after the add-on id this way (makeWidgetId). */
+const WIDGET = `${ADDON_ID.toLowerCase().replace(/[^a-z0-9_-]/g, '_')}-browser-action`;
+/** Fixed through a pref so the test knows the moz-extension:// host before installing. */
+const UUID = randomUUID();
+const OPTIONS_URL = `moz-extension://${UUID}/options.html`;
+
+const T = { timeout: 90_000 };
+const WAIT = 45_000;
+const SAMPLE = '/www/samples/lighthouse-keepers.html';
+
+let driver, mock, site;
+
+const openai = () => ({ provider: 'openai', apiKey: 'test-key', model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`, digestLang: 'ja', translateLang: 'ja' });
+
+before(async () => {
+  for (const [what, path] of [['Firefox ESR', FIREFOX], ['geckodriver', GECKODRIVER], ['the Firefox build', EXTENSION]]) {
+    if (!existsSync(path)) throw new Error(`${what} is missing at ${path}: run \`npm test\` (it runs .ci/setup.sh and the build)`);
+  }
+  mock = await startMockLlm();
+  site = await startServer({ '/www/': join(ROOT, 'www'), '/fixtures/': join(ROOT, 'tests', 'fixtures') });
+  const options = new firefox.Options()
+    .setBinary(FIREFOX)
+    .addArguments('-headless')
+    .windowSize({ width: 1280, height: 900 })
+    .setPreference('extensions.webextensions.uuids', JSON.stringify({ [ADDON_ID]: UUID }));
+  // The chrome context (the browser's own UI) is closed to WebDriver unless geckodriver allows it.
+  const service = new firefox.ServiceBuilder(GECKODRIVER).addArguments('--allow-system-access').build();
+  driver = firefox.Driver.createSession(options, service);
+  await driver.installAddon(EXTENSION, true);
+  // MV3 buttons start in the Extensions menu; pin Gloss's to the toolbar as a reader would.
+  await inChrome(() => driver.executeScript('CustomizableUI.addWidgetToArea(arguments[0], CustomizableUI.AREA_NAVBAR)', WIDGET));
+  // Wait until the background page answers, so the first click finds its listeners.
+  await extensionCall('return chrome.runtime.sendMessage({ type: "testConnection", settings: {} })');
+});
+
+after(async () => {
+  await driver?.quit().catch(() => {});
+  await site?.close();
+  await mock?.close();
+});
+
+beforeEach(() => mock.reset());
+
+/** Runs `fn` with WebDriver in the browser's chrome (its own UI), then returns to content. */
+async function inChrome(fn) {
+  await driver.setContext(firefox.Context.CHROME);
+  try {
+    return await fn();
+  } finally {
+    await driver.setContext(firefox.Context.CONTENT);
+  }
+}
+
+/** Runs an async function body on the extension's options page (a privileged extension page). */
+async function extensionCall(body, ...args) {
+  if (await driver.getCurrentUrl() !== OPTIONS_URL) await openOptions();
+  const result = await driver.executeAsyncScript(`const done = arguments[arguments.length - 1];
+    (async (...args) => { ${body} })(...Array.from(arguments).slice(0, -1))
+      .then((value) => done({ value }), (error) => done({ error: String(error) }));`, ...args);
+  if (result.error) throw new Error(result.error);
+  return result.value;
+}
+
+async function openOptions() {
+  await driver.get(OPTIONS_URL);
+  await driver.wait(until.elementLocated(By.css('#provider option[value="openai"]')), WAIT);
+}
+
+/** Stores settings as the options page would; null clears them. */
+async function setSettings(settings) {
+  await extensionCall('return args[0] ? chrome.storage.local.set({ settings: args[0] }) : chrome.storage.local.clear()', settings);
+}
+
+/** Clicks Gloss's toolbar button for the selected tab. */
+async function clickAction() {
+  await inChrome(async () => {
+    await driver.findElement(By.css(`#${WIDGET} .unified-extensions-item-action-button`)).click();
+  });
+}
+
+/** Presses the extension's shortcut in the browser window (`_execute_action`). */
+async function pressShortcut() {
+  await inChrome(() => driver.actions().keyDown(Key.ALT).keyDown(Key.SHIFT).sendKeys('g').keyUp(Key.SHIFT).keyUp(Key.ALT).perform());
+}
+
+/** Accepts Firefox's "Gloss requests additional permissions" prompt, as the reader would. */
+async function acceptPermissionPrompt() {
+  await inChrome(async () => {
+    const prompt = await driver.wait(until.elementLocated(By.id('addon-webext-permissions-notification')), WAIT);
+    await driver.wait(until.elementIsVisible(prompt), WAIT);
+    // A <moz-button>, which WebDriver's element click cannot scroll to: move the pointer there.
+    const accept = await prompt.findElement(By.css('.popup-notification-primary-button'));
+    await driver.actions().move({ origin: accept }).click().perform();
+  });
+}
+
+/**
+ * Clicks an options-page button that asks for the host of `base`, and grants it in Firefox's
+ * prompt when it is not granted yet. Returns whether Firefox asked. (Firefox treats a host with a
+ * port as not covered by the manifest's port-less `http://localhost/*`, so it asks for those too.)
+ */
+async function clickAndGrant(id, base) {
+  const origin = `${new URL(base).origin}/*`;
+  const granted = await extensionCall('return chrome.permissions.contains({ origins: [args[0]] })', origin);
+  await driver.findElement(By.id(id)).click();
+  if (!granted) await acceptPermissionPrompt();
+  return !granted;
+}
+
+let visits = 0;
+async function openPage(path) {
+  visits += 1;
+  await driver.get(`${site.url}${path}${path.includes('?') ? '&' : '?'}visit=${visits}`);
+}
+
+/** What the panel shows, read from its shadow root in one go. */
+const SNAPSHOT = `
+  const root = document.getElementById('gloss-extension-root')?.shadowRoot;
+  if (!root) return null;
+  const aside = root.querySelector('aside.panel');
+  const texts = (scope, selector) => scope ? [...scope.querySelectorAll(selector)].map((n) => n.textContent) : [];
+  const section = (name) => {
+    const node = root.querySelector('section[data-section="' + name + '"]');
+    return {
+      hidden: !node || node.hidden,
+      provenance: node?.querySelector('.provenance')?.textContent ?? '',
+      status: node?.querySelector('.status')?.textContent ?? '',
+      error: node?.querySelector('.error')?.dataset.code ?? null,
+      meta: node?.querySelector('dl.meta')?.textContent ?? '',
+      keyPoints: texts(node, 'ul.key-points li'),
+      summary: texts(node, 'p.summary'),
+      details: texts(node, 'ul.details li'),
+      blocks: node ? [...node.querySelectorAll('[data-block]')].map((b) => ({
+        text: b.textContent, state: ['pending', 'partial', 'failed'].find((c) => b.classList.contains(c)) ?? 'done' })) : [],
+    };
+  };
+  return {
+    shown: !!aside && !aside.hidden,
+    position: aside ? getComputedStyle(aside).position : '',
+    original: section('original'), digest: section('digest'), translation: section('translation'),
+  };`;
+
+/** Waits until `ready(snapshot)` holds and returns that snapshot. */
+async function waitForPanel(ready, what) {
+  let last = null;
+  try {
+    return await driver.wait(async () => {
+      last = await driver.executeScript(SNAPSHOT);
+      return last && ready(last) ? last : null;
+    }, WAIT);
+  } catch (error) {
+    throw new Error(`timed out waiting for ${what}; the panel showed ${JSON.stringify(last)?.slice(0, 1500)}`, { cause: error });
+  }
+}
+
+const digestDone = (s) => s.shown && s.digest.details.length >= 4;
+const translationDone = (s) => s.translation.blocks.length > 0 && s.translation.blocks.every((b) => b.state === 'done');
+
+test('Firefox reads the manifest without a warning', T, async () => {
+  const warnings = await inChrome(() => driver.executeScript(
+    'return Services.console.getMessageArray().map((m) => m.message).filter((m) => /Reading manifest/.test(m))'));
+  assert.deepEqual(warnings, []);
+});
+
+describe('the panel in Firefox', () => {
+  test('the toolbar button opens it; the digest and the translation come from the model', T, async () => {
+    await setSettings(openai());
+    await openPage(SAMPLE);
+    await clickAction();
+    const s = await waitForPanel((s) => digestDone(s) && translationDone(s), 'the digest and the translation');
+    assert.match(s.original.meta, /The Last Lighthouse Keepers of the North Sea/);
+    assert.equal(s.digest.provenance, 'openai · ja · gpt-4o-mini');
+    assert.equal(s.digest.keyPoints.length, 3);
+    assert.match(s.digest.details[0], /^Context: /);
+    assert.equal(s.translation.provenance, 'en → openai · ja · gpt-4o-mini');
+    const source = s.original.blocks.map((b) => b.text);
+    assert.equal(s.translation.blocks.length, source.length);
+    s.translation.blocks.forEach((b, i) => assert.equal(b.text, `(ja) ${source[i]}`, `block ${i + 1} is in its place`));
+    assert.equal(s.translation.error, null);
+    assert.equal(mock.requests((e) => e.kind === 'digest').length, 1);
+    mkdirSync(join(ROOT, 'tests', 'artifacts'), { recursive: true });
+    writeFileSync(join(ROOT, 'tests', 'artifacts', 'panel-firefox.png'), await driver.takeScreenshot(), 'base64');
+  });
+
+  test('Alt+Shift+G opens it too; with no key the digest is the offline one', T, async () => {
+    await setSettings(null);
+    await openPage(SAMPLE);
+    await pressShortcut();
+    const s = await waitForPanel((s) => s.shown && s.digest.keyPoints.length > 0 && s.translation.error, 'the offline digest');
+    assert.equal(s.digest.provenance, 'built-in · en · extractive');
+    assert.equal(s.digest.keyPoints.length, 3);
+    assert.equal(s.translation.error, 'missing_key');
+    assert.equal(mock.log.length, 0, 'nothing was sent anywhere');
+  });
+
+  test('works on a page with a strict Content-Security-Policy', T, async () => {
+    await setSettings(openai());
+    await openPage(`${SAMPLE}?csp=strict`);
+    await clickAction();
+    const s = await waitForPanel((s) => s.shown && s.digest.keyPoints.length === 3, 'the digest on the strict page');
+    assert.match(s.original.meta, /Lighthouse Keepers/);
+    // Styled from the extension's stylesheet despite the page's style-src.
+    assert.equal(s.position, 'fixed');
+  });
+});
+
+describe('the options page in Firefox', () => {
+  test('saves settings after the reader grants the custom host, and the background uses them', T, async () => {
+    await setSettings(null);
+    await openOptions();
+    await driver.findElement(By.css('#provider option[value="anthropic"]')).click();
+    await driver.findElement(By.id('apiKey')).sendKeys('test-key');
+    await driver.findElement(By.id('baseUrl')).sendKeys(mock.url);
+    await driver.findElement(By.css('#digestLang option[value="fr"]')).click();
+    assert.equal(await clickAndGrant('save', mock.url), true, 'Firefox asked for the custom host');
+    await driver.wait(until.elementLocated(By.css('#status.ok')), WAIT);
+    const { settings } = await extensionCall('return chrome.storage.local.get("settings")');
+    assert.equal(settings.provider, 'anthropic');
+    assert.equal(settings.apiKeys.anthropic, 'test-key');
+    assert.equal(settings.digestLang, 'fr');
+    await openPage(SAMPLE);
+    await clickAction();
+    const s = await waitForPanel(digestDone, 'the digest from the saved settings');
+    assert.match(s.digest.provenance, /^anthropic · fr · /);
+    assert.equal(mock.requests((e) => e.kind === 'digest')[0].headers['x-api-key'], 'test-key');
+  });
+
+  test('Test connection reports OK with the model count, a bad key and an unreachable host', T, async () => {
+    await openOptions();
+    await driver.findElement(By.css('#provider option[value="openai"]')).click();
+    const field = async (id, value) => {
+      const input = await driver.findElement(By.id(id));
+      await input.clear();
+      await input.sendKeys(value);
+    };
+    await field('baseUrl', `${mock.url}/v1`);
+    await field('apiKey', 'test-key');
+    const status = await driver.findElement(By.id('status'));
+    const expectStatus = async (kind, pattern) => {
+      let shown = '';
+      await driver.wait(async () => {
+        shown = `${await status.getAttribute('class')}: ${await status.getText()}`;
+        return shown.startsWith(`${kind}: `) && pattern.test(shown);
+      }, WAIT).catch((error) => { throw new Error(`expected ${kind} ${pattern}, the status says "${shown}"`, { cause: error }); });
+    };
+    await clickAndGrant('test', mock.url);
+    await expectStatus('ok', /Connection OK: 4 models/);
+    await field('apiKey', 'wrong-key');
+    await driver.findElement(By.id('test')).click();
+    await expectStatus('error', /rejected the API key/);
+    await field('baseUrl', 'http://localhost:9/v1');
+    await clickAndGrant('test', 'http://localhost:9');
+    await expectStatus('error', /Could not reach/);
+  });
+});
