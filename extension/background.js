@@ -41,16 +41,27 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
  * (the context menu's "Translate selection") makes any selection, however short, what is read.
  */
 async function openPanel(tab, intent = 'page') {
-  try {
-    const target = { tabId: tab.id };
+  const target = { tabId: tab.id };
+  const inject = async () => {
     await chrome.scripting.executeScript({ target, func: (i) => { globalThis.__glossIntent = i; }, args: [intent] });
     await chrome.scripting.executeScript({ target, files: ['protocol.js', 'content.js'] });
-    await chrome.action.setBadgeText({ tabId: tab.id, text: '' });
-  } catch (err) {
-    // Browser pages, the web store and other extensions' pages cannot be scripted.
-    console.warn('Gloss: cannot run on this page', err);
-    await chrome.action.setBadgeText({ tabId: tab.id, text: '!' });
-    await chrome.action.setTitle({ tabId: tab.id, title: chrome.i18n.getMessage('error_unscriptable') });
+  };
+  // Right after a click Chromium sometimes refuses the first injection, then allows it a moment
+  // later (measured: up to one click in five on a loaded machine): try again briefly.
+  for (const wait of [0, 100, 400]) {
+    if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
+    try {
+      await inject();
+      await chrome.action.setBadgeText({ tabId: tab.id, text: '' });
+      return;
+    } catch (err) {
+      if (wait === 400) {
+        // Browser pages, the web store and other extensions' pages cannot be scripted.
+        console.warn('Gloss: cannot run on this page', err);
+        await chrome.action.setBadgeText({ tabId: tab.id, text: '!' });
+        await chrome.action.setTitle({ tabId: tab.id, title: chrome.i18n.getMessage('error_unscriptable') });
+      }
+    }
   }
 }
 

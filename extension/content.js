@@ -115,9 +115,9 @@
   function show() { panel.hidden = false; tab.hidden = true; }
   function collapse() { panel.hidden = true; tab.hidden = false; tab.focus(); }
   function close() {
+    host.remove();
     port?.disconnect();
     port = null;
-    host.remove();
     delete globalThis.__glossPanel;
   }
   globalThis.__glossPanel = { show };
@@ -160,7 +160,7 @@
   }
 
   function renderBlock(block, spans = block.spans) {
-    const kinds = { heading: 'h' + Math.min(Math.max(block.level ?? 3, 3), 6), listItem: 'li', quote: 'blockquote', code: 'pre', tableRow: 'p', caption: 'figcaption' };
+    const kinds = { heading: 'h' + Math.min(Math.max(block.level ?? 3, 3), 6), listItem: 'p', quote: 'blockquote', code: 'pre', tableRow: 'p', caption: 'figcaption' };
     const node = el(kinds[block.kind] ?? 'p', { class: `block ${block.kind}`, 'data-block': block.id }, renderSpans(spans));
     if (block.kind === 'listItem') node.style.marginInlineStart = `${(block.level ?? 1) - 1}em`;
     return node;
@@ -193,6 +193,8 @@
 
   function prepareTranslation(article, bilingual) {
     articleBlocks = article.blocks;
+    slots.clear();
+    failedIds.clear();
     list = el('div', { class: 'translated' });
     for (const block of article.blocks) {
       const slot = renderBlock(block, []);
@@ -272,9 +274,9 @@
   // ---- the Port to the worker ----
   // Serialise, send and extract, timed for `npm run bench` (read from the host's data attribute).
   const startedAt = performance.now();
-  let port = chrome.runtime.connect({ name: PORT_NAME });
-  port.onDisconnect.addListener(() => { port = null; });
-  port.onMessage.addListener((frame) => {
+  let port = null;
+
+  function onFrame(frame) {
     switch (frame.type) {
       case T.ARTICLE: return onArticle(frame);
       case T.PLAN: return onPlan(frame);
@@ -290,7 +292,54 @@
         }
         return showProgress(frame.progress, true);
     }
-  });
+    return undefined;
+  }
+
+  /** Opens the Port to the worker; false when the extension itself is gone (reloaded or updated). */
+  function connect() {
+    try {
+      port = chrome.runtime.connect({ name: PORT_NAME });
+    } catch {
+      port = null;
+      return false;
+    }
+    port.onMessage.addListener(onFrame);
+    port.onDisconnect.addListener(() => {
+      port = null;
+      if (host.isConnected) onLost();
+    });
+    return true;
+  }
+
+  /**
+   * The worker went away mid-way: the browser stopped it, or the extension was reloaded. What
+   * is on screen stays; the reader can resume (finished work comes back from the cache), or,
+   * when the extension was reloaded, is told to reload the page instead of meeting dead buttons.
+   */
+  function onLost() {
+    const reloaded = !chrome.runtime?.id;
+    const actions = reloaded
+      ? [button(msg('reloadPage'), () => location.reload())]
+      : [button(msg('resume'), () => { if (connect()) start(true); else onLost(); })];
+    showError(original, { code: reloaded ? 'extension_reloaded' : 'worker_stopped', message: '', retryable: !reloaded }, actions);
+  }
+
+  // Single-page sites change the article without a page load: offer to read the new one.
+  let shownUrl = location.href;
+  const urlWatch = setInterval(() => {
+    if (!host.isConnected) { clearInterval(urlWatch); return; }
+    if (location.href === shownUrl) return;
+    shownUrl = location.href;
+    showError(original, { code: 'page_changed', message: location.href, retryable: true }, [
+      button(msg('readNewArticle'), () => {
+        if (!port && !connect()) { onLost(); return; }
+        original.status.textContent = msg('statusExtracting');
+        start(true);
+      }),
+    ]);
+  }, 1000);
+
+  connect();
   /** A selection this long is what the reader wants read, rather than the whole page. */
   const MIN_SELECTION_CHARS = 200;
 
