@@ -1,0 +1,418 @@
+#!/usr/bin/env node
+// `npm run bench`: Gloss measured in one real headless Chromium run, pages on 127.0.0.1 only.
+//   1. extraction time over Mozilla's Readability test pages, Gloss next to Readability.js;
+//   2. click to first LLM request (mock LLM), next to extraction alone on the same page;
+//   3. sizes of the WASM core and its JS glue, raw and gzipped.
+// Args: --runs N (per page, default 3), --limit N (first N pages), --pages a,b (named pages).
+// Human-readable lines on stdout, progress on stderr, the same figures in tests/artifacts/bench.json.
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { EXTENSION, ROOT, launch, setSettings, uniqueUrl } from './harness.mjs';
+import { startMockLlm } from './mock-llm.mjs';
+import { startServer } from './server.mjs';
+
+const PAGES_DIR = process.env.GLOSS_READABILITY_PAGES
+  ?? join(ROOT, '..', 'shared', 'fixtures', 'readability-test-pages');
+const READABILITY_JS = join(ROOT, 'node_modules', '@mozilla', 'readability', 'Readability.js');
+const SAMPLE = '/www/samples/lighthouse-keepers.html';
+const ARTIFACT = join(ROOT, 'tests', 'artifacts', 'bench.json');
+/** Upper bound for any single step (a navigation, the panel's answer, a request to arrive). */
+const STEP_MS = 15_000;
+const CLICK_RUNS = 5;
+/** What the worker logs when a click was not granted the page, and how often to click again then. */
+const REFUSED = 'Gloss: cannot run on this page';
+const MAX_RECLICKS = 3;
+
+/** @typedef {{ median: number, p90: number }} Spread */
+/**
+ * One test page's figures; `*Ms` are medians over the runs, null when that side failed.
+ * @typedef {{ page: string, bytes: number, glossMs: number | null, glossRuns: number[], glossError: string | null,
+ *   reclicks: number,
+ *   readabilityMs: number | null, readabilityRuns: number[], readabilityError: string | null,
+ *   readabilityFound: boolean | null }} PageRecord
+ */
+
+// ---- arguments and inputs ----
+
+/** Reads --runs, --limit and --pages. */
+function options() {
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '3' }, limit: { type: 'string' }, pages: { type: 'string' } },
+  });
+  const count = (name, text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} wants a positive integer, got ${text}`);
+    return n;
+  };
+  return {
+    runs: count('runs', values.runs),
+    limit: values.limit == null ? Infinity : count('limit', values.limit),
+    pages: values.pages ? values.pages.split(',').map((p) => p.trim()).filter(Boolean) : null,
+  };
+}
+
+/** The test pages (folders holding a source.html), sorted, narrowed by --pages and --limit. */
+function listPages(dir, { pages, limit }) {
+  if (!existsSync(dir)) throw new Error(`no Readability test pages at ${dir} (set GLOSS_READABILITY_PAGES)`);
+  const all = readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'source.html')))
+    .map((d) => d.name)
+    .sort();
+  const unknown = (pages ?? []).filter((p) => !all.includes(p));
+  if (unknown.length) throw new Error(`unknown test pages: ${unknown.join(', ')}`);
+  return (pages ? all.filter((p) => pages.includes(p)) : all).slice(0, limit);
+}
+
+// ---- small helpers ----
+
+/** Linear-interpolated quantile (q = 0.5 is the usual median); null for no values. */
+function quantile(values, q) {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+const median = (values) => quantile(values, 0.5);
+/** @returns {Spread} */
+const spread = (values) => ({ median: median(values), p90: quantile(values, 0.9) });
+const ratio = (a, b) => (a == null || !b ? null : a / b);
+const fmt = (n, digits = 1) => (n == null ? 'n/a' : n.toFixed(digits));
+const kb = (bytes) => bytes / 1024;
+const log = (line) => process.stderr.write(`[bench] ${line}\n`);
+
+/** Rejects with `what` when `promise` has not settled within `ms`. */
+async function bounded(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs `use(page)` on a fresh tab, always closing it. */
+async function withPage(gloss, use) {
+  const page = await gloss.context.newPage();
+  try {
+    return await use(page);
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+/** Aborts every request a page makes beyond 127.0.0.1 (the test pages link to their original sites). */
+async function keepPagesLocal(context) {
+  const external = (url) => !['127.0.0.1', 'localhost'].includes(url.hostname) && /^(https?|wss?):$/.test(url.protocol);
+  await context.route(external, (route) => route.abort('blockedbyclient'));
+  return () => context.unroute(external);
+}
+
+/**
+ * Clicks the Gloss toolbar button for `page`, as harness.mjs `clickAction` does, and returns
+ * Date.now() taken just before the CDP call.
+ */
+async function clickActionTimed(gloss, page) {
+  await page.bringToFront();
+  const { targetInfos } = await gloss.cdp.send('Target.getTargets', { filter: [{ type: 'tab' }] });
+  const tab = targetInfos.find((t) => t.url === page.url());
+  if (!tab) throw new Error(`no tab target for ${page.url()}`);
+  const clickedAt = Date.now();
+  await gloss.cdp.send('Extensions.triggerAction', { id: gloss.extensionId, targetId: tab.targetId });
+  return clickedAt;
+}
+
+/**
+ * Clicks until the panel's host is in the page. Many clicks in this Chromium lose a race (more under
+ * load): the worker's executeScript runs before the activeTab grant holds, it logs "Gloss: cannot run
+ * on this page", and a second click works. Extraction is timed from the content script's start, so a
+ * re-click does not change it; the click-to-request time counts from the click that worked.
+ * @returns {Promise<{clickedAt: number, reclicks: number}>}
+ */
+async function clickUntilInjected(gloss, page) {
+  for (let reclicks = 0; ; reclicks++) {
+    const logged = gloss.logs.length;
+    const clickedAt = await clickActionTimed(gloss, page);
+    const refused = () => gloss.logs.slice(logged).some((line) => line.includes(REFUSED));
+    const host = page.locator('#gloss-extension-root');
+    const deadline = Date.now() + STEP_MS;
+    while (!refused() && Date.now() < deadline) {
+      if (await host.count()) return { clickedAt, reclicks };
+      await sleep(5);
+    }
+    if (reclicks === MAX_RECLICKS || !refused()) {
+      throw new Error(`the panel was not injected after ${reclicks + 1} click(s) (worker: ${gloss.logs.at(-1) ?? 'no log'})`);
+    }
+  }
+}
+
+/**
+ * In the page: the panel's extraction time (`data-extract-ms`, set when the article arrives), or the
+ * error the Original section shows instead; null while it has neither.
+ */
+function panelOutcome() {
+  const host = document.getElementById('gloss-extension-root');
+  if (!host) return null;
+  if (host.dataset.extractMs) return { ms: Number(host.dataset.extractMs) };
+  const error = host.shadowRoot?.querySelector('section[data-section="original"] .error');
+  return error ? { error: `${error.dataset.code}: ${(error.querySelector('.detail') ?? error.querySelector('p')).textContent}` } : null;
+}
+
+/** Waits for {@link panelOutcome} on `page`. */
+async function waitForExtraction(page) {
+  const handle = await page.waitForFunction(panelOutcome, null, { polling: 10, timeout: STEP_MS });
+  return handle.jsonValue();
+}
+
+// ---- 1. extraction over the test pages ----
+
+/** One Gloss extraction on a fresh navigation: {ms, reclicks} or {error}. */
+async function glossOnce(gloss, url) {
+  return withPage(gloss, async (page) => {
+    try {
+      await page.goto(uniqueUrl(url), { waitUntil: 'load', timeout: STEP_MS });
+      const { reclicks } = await clickUntilInjected(gloss, page);
+      return { ...await waitForExtraction(page), reclicks };
+    } catch (error) {
+      return { error: error.message.split('\n')[0] };
+    }
+  });
+}
+
+/** Loads `url` in `page` and adds Readability.js to the page world. */
+async function loadReadability(page, url) {
+  await page.goto(url, { waitUntil: 'load', timeout: STEP_MS });
+  await page.addScriptTag({ path: READABILITY_JS });
+  if (!await page.evaluate(() => typeof Readability === 'function')) throw new Error('Readability is not defined after the script tag');
+}
+
+/** One Readability.js parse in the page world, timed there (clone included, as Gloss includes outerHTML). */
+function readabilityOnce(page) {
+  return bounded(page.evaluate(() => {
+    const start = performance.now();
+    const article = new Readability(document.cloneNode(true)).parse();
+    return { ms: performance.now() - start, found: article != null };
+  }), STEP_MS, 'Readability.parse');
+}
+
+/**
+ * Measures one test page, interleaving the sides run by run: Gloss on a fresh navigation, then
+ * Readability.js again in its own tab (loaded once; every tab has a unique URL, so the click finds
+ * the Gloss tab).
+ * A side stops at its first failure; the page then counts as that side's failure.
+ * @returns {Promise<PageRecord>}
+ */
+async function measurePage(gloss, baseUrl, name, runs) {
+  const url = `${baseUrl}/pages/${encodeURIComponent(name)}/source.html`;
+  const record = {
+    page: name, bytes: statSync(join(PAGES_DIR, name, 'source.html')).size,
+    glossMs: null, glossRuns: [], glossError: null, reclicks: 0,
+    readabilityMs: null, readabilityRuns: [], readabilityError: null, readabilityFound: null,
+  };
+  const reader = await gloss.context.newPage();
+  try {
+    await loadReadability(reader, uniqueUrl(url)).catch((error) => {
+      record.readabilityError = `script tag: ${error.message.split('\n')[0]}`;
+    });
+    for (let run = 0; run < runs; run++) {
+      if (!record.glossError) {
+        const outcome = await glossOnce(gloss, url);
+        if (outcome.error) record.glossError = outcome.error;
+        else record.glossRuns.push(outcome.ms);
+        record.reclicks += outcome.reclicks ?? 0;
+      }
+      if (!record.readabilityError) {
+        try {
+          const { ms, found } = await readabilityOnce(reader);
+          record.readabilityRuns.push(ms);
+          record.readabilityFound = found;
+        } catch (error) {
+          record.readabilityError = error.message.split('\n')[0];
+        }
+      }
+    }
+  } finally {
+    await reader.close().catch(() => {});
+  }
+  if (!record.glossError) record.glossMs = median(record.glossRuns);
+  if (!record.readabilityError) record.readabilityMs = median(record.readabilityRuns);
+  return record;
+}
+
+/** Both sides over every page, after one uncounted warm-up page. */
+async function measureExtraction(gloss, baseUrl, pages, runs) {
+  await setSettings(gloss, null); // built-in, no key: nothing is sent to any model
+  log(`warm-up on ${pages[0]}`);
+  await measurePage(gloss, baseUrl, pages[0], 1);
+  const records = [];
+  const started = Date.now();
+  for (const [i, name] of pages.entries()) {
+    records.push(await measurePage(gloss, baseUrl, name, runs));
+    if ((i + 1) % 10 === 0 || i + 1 === pages.length) {
+      log(`${i + 1}/${pages.length} pages, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
+  }
+  return summarizeExtraction(records, runs);
+}
+
+/** Medians and p90s over the pages both sides handled, so the ratio compares the same pages. */
+function summarizeExtraction(records, runs) {
+  const both = records.filter((r) => r.glossMs != null && r.readabilityMs != null);
+  const gloss = spread(both.map((r) => r.glossMs));
+  const readability = spread(both.map((r) => r.readabilityMs));
+  return {
+    runsPerPage: runs,
+    pages: records.length,
+    measured: both.length,
+    failures: {
+      gloss: records.filter((r) => r.glossError).map((r) => ({ page: r.page, error: r.glossError })),
+      readability: records.filter((r) => r.readabilityError).map((r) => ({ page: r.page, error: r.readabilityError })),
+    },
+    clicks: records.reduce((n, r) => n + r.glossRuns.length + (r.glossError ? 1 : 0), 0),
+    reclicks: records.reduce((n, r) => n + r.reclicks, 0),
+    readabilityNoArticle: records.filter((r) => r.readabilityFound === false).map((r) => r.page),
+    gloss,
+    readability,
+    ratio: { median: ratio(gloss.median, readability.median), p90: ratio(gloss.p90, readability.p90) },
+    slowestGloss: [...both].sort((a, b) => b.glossMs - a.glossMs).slice(0, 5)
+      .map(({ page, bytes, glossMs, readabilityMs }) => ({ page, bytes, glossMs, readabilityMs })),
+    perPage: records,
+  };
+}
+
+// ---- 2. click to first request ----
+
+/** Polls the mock's log for the first generation request made at or after `since`. */
+async function firstRequestAt(mock, since) {
+  const deadline = Date.now() + STEP_MS;
+  while (Date.now() < deadline) {
+    const times = mock.requests((e) => e.at >= since).map((e) => e.at);
+    if (times.length) return Math.min(...times);
+    await sleep(2);
+  }
+  throw new Error(`no generation request reached the mock LLM within ${STEP_MS} ms`);
+}
+
+/** Click → first request at the mock LLM, and extraction alone, on the sample article. */
+async function measureClickToRequest(gloss, baseUrl, mock) {
+  const settings = {
+    provider: 'openai', apiKey: 'test-key', model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`, digestLang: 'ja', translateLang: 'ja',
+  };
+  const runs = [];
+  for (let run = 0; run < CLICK_RUNS; run++) {
+    await setSettings(gloss, null); // empties the result cache too, so every run asks the model
+    await setSettings(gloss, settings);
+    mock.reset();
+    runs.push(await withPage(gloss, async (page) => {
+      await page.goto(uniqueUrl(baseUrl + SAMPLE), { waitUntil: 'load', timeout: STEP_MS });
+      const { clickedAt, reclicks } = await clickUntilInjected(gloss, page);
+      const requestAt = await firstRequestAt(mock, clickedAt);
+      const outcome = await waitForExtraction(page);
+      if (outcome.error) throw new Error(`Gloss failed on the sample: ${outcome.error}`);
+      return { clickToRequestMs: requestAt - clickedAt, extractMs: outcome.ms, reclicks };
+    }));
+  }
+  const clickToRequest = median(runs.map((r) => r.clickToRequestMs));
+  const extraction = median(runs.map((r) => r.extractMs));
+  return { page: SAMPLE, runs, clickToRequestMs: clickToRequest, extractMs: extraction, ratio: ratio(clickToRequest, extraction) };
+}
+
+// ---- 3. sizes ----
+
+/** Raw and gzip -9 sizes of the shipped WASM core and its JS glue. */
+function measureSizes() {
+  const size = (file) => {
+    const bytes = readFileSync(join(EXTENSION, 'pkg', file));
+    return { file: `pkg/${file}`, bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+  };
+  return { wasm: size('gloss_bg.wasm'), js: size('gloss.js') };
+}
+
+// ---- report ----
+
+/** Prints the figures as the lines a reader scans. */
+function print({ chromium, loadAverage, extraction: x, click, sizes, wasmMemory }) {
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  out(`Gloss bench · Chromium ${chromium} · ${x.runsPerPage} run(s) per page, median per page`);
+  out(`load average (1 min) ${fmt(loadAverage.start, 2)} at start, ${fmt(loadAverage.end, 2)} at end, on ${cpus().length} CPUs`);
+  out();
+  out('1. Extraction over Mozilla\'s Readability test pages');
+  out(`pages: ${x.pages}, measured on both sides: ${x.measured}`);
+  out(`failures: Gloss ${x.failures.gloss.length}, Readability.js ${x.failures.readability.length}`);
+  for (const f of x.failures.gloss) out(`  Gloss failed on ${f.page}: ${f.error}`);
+  for (const f of x.failures.readability) out(`  Readability.js failed on ${f.page}: ${f.error}`);
+  out(`re-clicks after a lost activeTab race: ${x.reclicks} in ${x.clicks} Gloss runs`);
+  if (x.readabilityNoArticle.length) out(`Readability.js found no article (timed anyway): ${x.readabilityNoArticle.join(', ')}`);
+  out(`Gloss           median ${fmt(x.gloss.median, 2)} ms, p90 ${fmt(x.gloss.p90, 2)} ms  (outerHTML + Port + WASM + reply)`);
+  out(`Readability.js  median ${fmt(x.readability.median, 2)} ms, p90 ${fmt(x.readability.p90, 2)} ms  (cloneNode + parse)`);
+  out(`extraction ratio (Gloss / Readability.js, median): ${fmt(x.ratio.median, 2)}`);
+  out(`extraction ratio (Gloss / Readability.js, p90): ${fmt(x.ratio.p90, 2)}`);
+  out('slowest Gloss pages:');
+  for (const s of x.slowestGloss) {
+    out(`  ${s.page.padEnd(28)} ${fmt(s.glossMs, 2).padStart(8)} ms  (Readability.js ${fmt(s.readabilityMs, 2)} ms, source ${fmt(kb(s.bytes), 0)} KB)`);
+  }
+  out();
+  out(`2. Click to first request (${click.page}, mock LLM, median of ${click.runs.length})`);
+  out(`click → first generation request: ${fmt(click.clickToRequestMs)} ms`);
+  out(`extraction alone (data-extract-ms): ${fmt(click.extractMs)} ms`);
+  out(`click-to-request / extraction: ${fmt(click.ratio, 2)}x`);
+  out(`re-clicks after a lost activeTab race: ${click.runs.reduce((n, r) => n + r.reclicks, 0)}`);
+  out();
+  out('3. Sizes');
+  for (const s of [sizes.wasm, sizes.js]) {
+    out(`${s.file.padEnd(18)} ${fmt(kb(s.bytes)).padStart(7)} KB raw, ${fmt(kb(s.gzipBytes)).padStart(6)} KB gzip -9`);
+  }
+  out();
+  out(`4. WASM memory: not measured (${wasmMemory.note})`);
+  out();
+  out(`JSON: ${ARTIFACT}`);
+}
+
+// ---- main ----
+
+async function main() {
+  const opts = options();
+  const pages = listPages(PAGES_DIR, opts);
+  if (!pages.length) throw new Error('no test pages selected');
+  const sizes = measureSizes();
+  const loadAtStart = loadavg()[0];
+  let site, mock, gloss;
+  try {
+    site = await startServer({ '/pages/': PAGES_DIR, '/www/': join(ROOT, 'www') });
+    mock = await startMockLlm();
+    gloss = await launch();
+    const chromium = gloss.context.browser().version();
+    log(`Chromium ${chromium}, ${pages.length} pages × ${opts.runs} run(s)`);
+
+    const allowExternal = await keepPagesLocal(gloss.context);
+    const extraction = await measureExtraction(gloss, site.url, pages, opts.runs);
+    await allowExternal(); // the sample is local; no routing in the way of the timed click
+    log('click to first request');
+    const click = await measureClickToRequest(gloss, site.url, mock);
+
+    const results = {
+      date: new Date().toISOString(), chromium, loadAverage: { start: loadAtStart, end: loadavg()[0] },
+      pagesDir: PAGES_DIR, extraction, click, sizes,
+      wasmMemory: { measured: false, note: 'the module\'s memory is internal to the service worker; no clean way to read it from outside' },
+    };
+    mkdirSync(dirname(ARTIFACT), { recursive: true });
+    writeFileSync(ARTIFACT, `${JSON.stringify(results, null, 2)}\n`);
+    print(results);
+  } finally {
+    await gloss?.close();
+    await site?.close();
+    await mock?.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
