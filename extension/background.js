@@ -257,7 +257,10 @@ async function runDigestInParts(session, calls, post, signal) {
  * Runs the core's scheduler: it says which chunk to request and when (concurrency, rate
  * limits, backoff, splitting, hard stops); this loop only sends, waits and reports back.
  */
-async function runTranslation(session, only, post, signal) {
+async function runTranslation(session, only, post, outer) {
+  // A hard stop by the scheduler aborts the requests still streaming, without touching the digest.
+  const stopper = new AbortController();
+  const signal = AbortSignal.any([outer, stopper.signal]);
   session.startTranslation(only);
   const startedAt = Date.now();
   const running = new Set();
@@ -266,7 +269,7 @@ async function runTranslation(session, only, post, signal) {
   const nudge = () => { wake?.(); };
   progress();
   for (;;) {
-    if (signal.aborted) { session.cancel(); break; }
+    if (outer.aborted) { session.cancel(); break; }
     const step = session.nextStep(Date.now());
     if (step.type === 'start') {
       const job = translateChunk(session, step, post, signal).then((end) => {
@@ -279,7 +282,9 @@ async function runTranslation(session, only, post, signal) {
       continue;
     }
     if (step.type === 'finished' || step.type === 'stopped') {
-      if (!signal.aborted) {
+      if (step.type === 'stopped') stopper.abort();
+      await Promise.allSettled(running);
+      if (!outer.aborted) {
         post({
           type: T.DONE, section: SECTION.TRANSLATION, failedBlockIds: step.failed, error: step.type === 'stopped' ? step.error : null,
           spend: session.progress()?.spend ?? null, elapsedMs: Date.now() - startedAt,
@@ -325,41 +330,61 @@ async function translateChunk(session, { blockIds, call }, post, signal) {
 
 /**
  * Sends a call built by the core and feeds the body's bytes to `onBytes`. Failures before the
- * body are judged by the core, which says whether (and when) to try again.
+ * body are judged by the core, which says whether (and when) to try again. The call's timeouts
+ * end an answer that does not start, or stops mid-way.
  */
 async function streamCall(call, signal, onBytes, { retry = true } = {}) {
   const { url, method, headers, body } = call.request;
   // Without `retry` the first failure is thrown, for a caller with its own retry policy.
-  const attemptsFrom = retry ? 1 : Number.MAX_SAFE_INTEGER;
+  const attemptsFrom = retry ? 1 : 1000;
   for (let attempt = attemptsFrom; ; attempt++) {
-    let response;
+    const attemptAbort = new AbortController();
+    const stop = () => attemptAbort.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    let timedOut = null;
+    let timer = null;
+    const arm = (ms, what) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { timedOut = what; attemptAbort.abort(); }, ms);
+    };
+    const seconds = (ms) => `${Math.round(ms / 100) / 10} s`;
+    arm(call.firstByteTimeoutMs, `no answer after ${seconds(call.firstByteTimeoutMs)}`);
     try {
-      response = await fetch(url, { method, headers, body, signal, credentials: 'omit' });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      const failure = core.networkFailure(String(err?.message ?? err), Math.min(attempt, 1000));
-      if (failure.retryInMs == null) throw failure.error;
-      await sleep(failure.retryInMs, signal);
-      continue;
-    }
-    if (!response.ok) {
-      const text = await response.text().catch(() => '');
-      const failure = core.httpFailure(call, response.status, [...response.headers], text, Math.min(attempt, 1000));
-      if (failure.retryInMs == null) throw failure.error;
-      await sleep(failure.retryInMs, signal);
-      continue;
-    }
-    const reader = response.body.getReader();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        onBytes(value);
+      let response;
+      try {
+        response = await fetch(url, { method, headers, body, signal: attemptAbort.signal, credentials: 'omit' });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const failure = timedOut ? core.timeoutFailure(timedOut, attempt) : core.networkFailure(String(err?.message ?? err), attempt);
+        if (failure.retryInMs == null) throw failure.error;
+        await sleep(failure.retryInMs, signal);
+        continue;
       }
-    } catch (err) {
-      if (signal.aborted || err?.code) throw err;
-      // The connection broke mid-body: the readers report what was cut.
-      throw { code: 'stream_cut', message: String(err?.message ?? err), retryable: true };
+      if (!response.ok) {
+        const text = await response.text().catch(() => '');
+        const failure = core.httpFailure(call, response.status, [...response.headers], text, attempt);
+        if (failure.retryInMs == null) throw failure.error;
+        await sleep(failure.retryInMs, signal);
+        continue;
+      }
+      const reader = response.body.getReader();
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          arm(call.stallTimeoutMs, `the answer stopped for ${seconds(call.stallTimeoutMs)}`);
+          onBytes(value);
+        }
+      } catch (err) {
+        if (signal.aborted || err?.code) throw err;
+        // The answer started, so what arrived is kept and the readers report the rest; a
+        // timeout or a broken connection here is not retried automatically.
+        if (timedOut) throw core.timeoutFailure(timedOut, 1000).error;
+        throw { code: 'stream_cut', message: String(err?.message ?? err), retryable: true };
+      }
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
     }
   }
 }

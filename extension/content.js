@@ -76,8 +76,8 @@
   const collapseButton = el('button', { class: 'icon', type: 'button', title: msg('collapsePanel'), 'aria-label': msg('collapsePanel'), onclick: () => collapse() }, '–');
   const closeButton = el('button', { class: 'icon', type: 'button', title: msg('closePanel'), 'aria-label': msg('closePanel'), onclick: () => close() }, '×');
   const requestExport = (purpose) => port?.postMessage({ type: T.EXPORT, purpose });
-  const copyButton = el('button', { class: 'icon text', type: 'button', title: msg('copyMarkdown'), onclick: () => requestExport('copy') }, msg('copy'));
-  const downloadButton = el('button', { class: 'icon text', type: 'button', title: msg('downloadMarkdown'), onclick: () => requestExport('download') }, '.md');
+  const copyButton = el('button', { class: 'icon text', type: 'button', title: msg('copyMarkdown'), 'aria-label': msg('copyMarkdown'), onclick: () => requestExport('copy') }, msg('copy'));
+  const downloadButton = el('button', { class: 'icon text', type: 'button', title: msg('downloadMarkdown'), 'aria-label': msg('downloadMarkdown'), onclick: () => requestExport('download') }, '.md');
   panel.append(el('header', { class: 'bar' }, el('span', { class: 'brand' }, 'Gloss'), el('span', { class: 'spacer' }),
     copyButton, downloadButton, collapseButton, closeButton));
   const body = el('div', { class: 'body' });

@@ -41,6 +41,9 @@ pub enum GlossError {
     BadRequest { status: u16, detail: String },
     #[error("network error: {0}")]
     Network(String),
+    /// The answer did not start, or stopped mid-way, within the allowed time.
+    #[error("the provider stopped answering: {0}")]
+    Timeout(String),
     #[error("the response stream ended before it was complete")]
     StreamCut,
     #[error("unreadable response: {0}")]
@@ -79,6 +82,7 @@ impl GlossError {
             GlossError::ContextTooLong(_) => "context_too_long",
             GlossError::BadRequest { .. } => "bad_request",
             GlossError::Network(_) => "network",
+            GlossError::Timeout(_) => "timeout",
             GlossError::StreamCut => "stream_cut",
             GlossError::BadResponse(_) => "bad_response",
             GlossError::Misaligned(_) => "misaligned",
@@ -97,6 +101,7 @@ impl GlossError {
                 | GlossError::Overloaded { .. }
                 | GlossError::Server { .. }
                 | GlossError::Network(_)
+                | GlossError::Timeout(_)
                 | GlossError::StreamCut
                 | GlossError::Misaligned(_)
         )
@@ -162,6 +167,7 @@ mod tests {
             GlossError::ContextTooLong(String::new()),
             GlossError::BadRequest { status: 400, detail: String::new() },
             GlossError::Network(String::new()),
+            GlossError::Timeout(String::new()),
             GlossError::StreamCut,
             GlossError::BadResponse(String::new()),
             GlossError::Misaligned(String::new()),

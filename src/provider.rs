@@ -18,6 +18,10 @@ use crate::stream::Wire;
 pub const SETTINGS_SCHEMA_VERSION: u32 = 2;
 /// Anthropic's API version header: still the only one its SDK sends.
 const ANTHROPIC_VERSION: &str = "2023-06-01";
+/// Default wait for an answer's first byte.
+pub const DEFAULT_FIRST_BYTE_TIMEOUT_MS: u64 = 90_000;
+/// Default wait for more of an answer that has started.
+pub const DEFAULT_STALL_TIMEOUT_MS: u64 = 30_000;
 /// Context Gloss asks a native Ollama for, so long articles are not silently cut.
 const OLLAMA_NUM_CTX: u32 = 16_384;
 
@@ -131,6 +135,11 @@ pub struct Settings {
     pub page_budget_tokens: u64,
     /// Show the original under each translated block.
     pub bilingual: bool,
+    /// Give up on an answer whose first byte has not come after this long (local servers may
+    /// first load the model).
+    pub first_byte_timeout_ms: u64,
+    /// Give up on an answer that stops for this long mid-way.
+    pub stall_timeout_ms: u64,
 }
 
 impl Default for Settings {
@@ -150,6 +159,8 @@ impl Default for Settings {
             confirm_above_words: crate::translate::DEFAULT_CONFIRM_ABOVE_WORDS,
             page_budget_tokens: 0,
             bilingual: false,
+            first_byte_timeout_ms: DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+            stall_timeout_ms: DEFAULT_STALL_TIMEOUT_MS,
         }
     }
 }
@@ -183,6 +194,12 @@ impl Settings {
         }
         if !(100..=16_000).contains(&self.chunk_tokens) {
             self.chunk_tokens = defaults.chunk_tokens;
+        }
+        if !(500..=600_000).contains(&self.first_byte_timeout_ms) {
+            self.first_byte_timeout_ms = defaults.first_byte_timeout_ms;
+        }
+        if !(500..=600_000).contains(&self.stall_timeout_ms) {
+            self.stall_timeout_ms = defaults.stall_timeout_ms;
         }
         self.schema_version = SETTINGS_SCHEMA_VERSION;
         self

@@ -216,9 +216,12 @@ impl Scheduler {
         }
     }
 
+    /// Stops for good: queued and running blocks count as failed (the extension aborts the
+    /// running requests, and their late reports are ignored).
     fn stop(&mut self, error: ErrorInfo, failed: Vec<String>) {
         self.failed.extend(failed);
-        for job in self.queue.drain(..) {
+        let running: Vec<Job> = self.running.drain(..).collect();
+        for job in running.into_iter().chain(self.queue.drain(..)) {
             self.failed.extend(job.block_ids);
         }
         self.stopped = Some(error);
@@ -226,9 +229,7 @@ impl Scheduler {
 
     /// The reader cancelled: nothing more starts; running jobs are being aborted.
     pub fn cancel(&mut self) {
-        let cancelled = crate::error::GlossError::Cancelled.info();
-        let running: Vec<String> = self.running.drain(..).flat_map(|j| j.block_ids).collect();
-        self.stop(cancelled, running);
+        self.stop(crate::error::GlossError::Cancelled.info(), Vec::new());
     }
 }
 
@@ -341,14 +342,21 @@ mod tests {
     }
 
     #[test]
-    fn quota_stops_at_once() {
-        let mut s = Scheduler::new(vec![ids(1..=2), ids(3..=4)], ScheduleConfig::default());
+    fn quota_stops_at_once_and_counts_running_blocks_as_failed() {
+        let mut s = Scheduler::new(vec![ids(1..=2), ids(3..=4), ids(5..=6)], ScheduleConfig::default());
         let (a, _) = start(&mut s, 0);
         let (b, _) = start(&mut s, 0);
         s.report(a, &failed(&ids(1..=2), GlossError::Quota("insufficient_quota".into())), 5);
-        assert!(matches!(s.next(5), Action::Stopped { ref error, .. } if error.code == "quota"));
+        match s.next(5) {
+            Action::Stopped { error, mut failed } => {
+                assert_eq!(error.code, "quota");
+                failed.sort();
+                assert_eq!(failed, ids(1..=6), "queued and running blocks are failed too");
+            }
+            other => panic!("{other:?}"),
+        }
         s.report(b, &ok(&ids(3..=4)), 6);
-        assert!(matches!(s.next(6), Action::Stopped { .. }));
+        assert_eq!(s.progress().done, 0, "a late report after the stop is ignored");
     }
 
     #[test]

@@ -30,6 +30,10 @@ pub struct Call {
     pub wire: Wire,
     pub is_local: bool,
     pub request: HttpRequest,
+    /// Give up when no byte of the answer has come after this long.
+    pub first_byte_timeout_ms: u64,
+    /// Give up when the answer stops for this long mid-way.
+    pub stall_timeout_ms: u64,
 }
 
 /// How the Quick Digest will be made.
@@ -178,7 +182,7 @@ impl Session {
                     }
                     None => DigestPlan::Model {
                         provenance,
-                        call: call(endpoint, endpoint.chat_request(&digest::prompt(&self.article, lang))),
+                        call: call_with(endpoint, endpoint.chat_request(&digest::prompt(&self.article, lang)), &self.settings),
                     },
                 }
             }
@@ -260,14 +264,14 @@ impl Session {
         parts
             .iter()
             .enumerate()
-            .map(|(i, blocks)| call(endpoint, endpoint.chat_request(&digest::part_prompt(&self.article.title, blocks, i, count, &self.settings.digest_lang))))
+            .map(|(i, blocks)| call_with(endpoint, endpoint.chat_request(&digest::part_prompt(&self.article.title, blocks, i, count, &self.settings.digest_lang)), &self.settings))
             .collect()
     }
 
     /// The request that merges the parts' answers into one digest.
     pub fn combine_call(&self, answers: &[String]) -> Option<Call> {
         let endpoint = self.model_endpoint()?;
-        Some(call(endpoint, endpoint.chat_request(&digest::combine_prompt(&self.article.title, answers, &self.settings.digest_lang))))
+        Some(call_with(endpoint, endpoint.chat_request(&digest::combine_prompt(&self.article.title, answers, &self.settings.digest_lang)), &self.settings))
     }
 
     /// A reader for the digest's answer.
@@ -408,7 +412,7 @@ impl Session {
             Action::Start { job, block_ids } => match self.model_endpoint() {
                 Some(endpoint) => {
                     let prompt = translate::prompt(&self.blocks(&block_ids), &self.settings.translate_lang);
-                    let call = call(endpoint, endpoint.chat_request(&prompt));
+                    let call = call_with(endpoint, endpoint.chat_request(&prompt), &self.settings);
                     self.job_inputs.insert(job, (estimate_tokens(&prompt.system) + estimate_tokens(&prompt.user)) as u64);
                     Step::Start { job, block_ids, call }
                 }
@@ -446,8 +450,15 @@ impl Session {
     }
 }
 
-fn call(endpoint: &Endpoint, request: HttpRequest) -> Call {
-    Call { wire: endpoint.preset.wire, is_local: endpoint.is_local(), request }
+/// A call with the timeouts of `settings`.
+pub fn call_with(endpoint: &Endpoint, request: HttpRequest, settings: &Settings) -> Call {
+    Call {
+        wire: endpoint.preset.wire,
+        is_local: endpoint.is_local(),
+        request,
+        first_byte_timeout_ms: settings.first_byte_timeout_ms,
+        stall_timeout_ms: settings.stall_timeout_ms,
+    }
 }
 
 fn same_language(a: &str, b: &str) -> bool {
@@ -623,6 +634,11 @@ pub fn http_failure(call: &Call, status: u16, headers: &[(String, String)], body
 /// The same decision for a request that never got a response.
 pub fn network_failure(message: &str, attempt: u32) -> Failure {
     failure(GlossError::Network(message.to_string()), attempt)
+}
+
+/// The same for an answer that did not start, or stopped, within the call's timeouts.
+pub fn timeout_failure(what: &str, attempt: u32) -> Failure {
+    failure(GlossError::Timeout(what.to_string()), attempt)
 }
 
 fn failure(error: GlossError, attempt: u32) -> Failure {
@@ -857,7 +873,13 @@ mod tests {
 
     #[test]
     fn failures_retry_rate_limits_but_not_bad_keys() {
-        let call = Call { wire: Wire::OpenAi, is_local: false, request: HttpRequest { url: String::new(), method: "POST".into(), headers: vec![], body: None } };
+        let call = Call {
+            wire: Wire::OpenAi,
+            is_local: false,
+            request: HttpRequest { url: String::new(), method: "POST".into(), headers: vec![], body: None },
+            first_byte_timeout_ms: 1,
+            stall_timeout_ms: 1,
+        };
         let headers = vec![("retry-after".to_string(), "1".to_string())];
         let f = http_failure(&call, 429, &headers, r#"{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}"#, 1);
         assert_eq!(f.error.code, "rate_limited");
@@ -866,5 +888,8 @@ mod tests {
         assert_eq!(f.error.code, "bad_key");
         assert_eq!(f.retry_in_ms, None);
         assert_eq!(network_failure("Failed to fetch", 3).retry_in_ms, None, "gives up after the retries");
+        let stalled = timeout_failure("no bytes for 30 s", 1);
+        assert_eq!(stalled.error.code, "timeout");
+        assert!(stalled.retry_in_ms.is_some());
     }
 }

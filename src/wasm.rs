@@ -235,6 +235,12 @@ pub fn estimate_tokens(text: &str) -> usize {
     crate::tokens::estimate_tokens(text)
 }
 
+/// The same for an answer that did not start, or stopped, within the call's timeouts.
+#[wasm_bindgen(js_name = timeoutFailure)]
+pub fn timeout_failure(what: &str, attempt: u32) -> JsValue {
+    to_js(&session::timeout_failure(what, attempt))
+}
+
 #[wasm_bindgen(js_name = defaultSettings)]
 pub fn default_settings() -> JsValue {
     to_js(&Settings::default())
@@ -260,8 +266,9 @@ pub fn presets() -> JsValue {
 /// The request Test connection sends. Throws `{code, …}` when the settings cannot work.
 #[wasm_bindgen(js_name = connectionCall)]
 pub fn connection_call(settings: JsValue) -> Result<JsValue, JsValue> {
-    let endpoint = endpoint(settings)?;
-    Ok(to_js(&Call { wire: endpoint.preset.wire, is_local: endpoint.is_local(), request: endpoint.models_request() }))
+    let settings: Settings = from_js::<Settings>(settings, "settings")?.migrate();
+    let endpoint = endpoint_of(&settings)?;
+    Ok(to_js(&session::call_with(&endpoint, endpoint.models_request(), &settings)))
 }
 
 /// Reads Test connection's 200 answer into `{modelCount, modelFound, model, models}`.
@@ -272,8 +279,11 @@ pub fn connection_report(settings: JsValue, body: &str) -> Result<JsValue, JsVal
 }
 
 fn endpoint(settings: JsValue) -> Result<Endpoint, JsValue> {
-    let settings: Settings = from_js::<Settings>(settings, "settings")?.migrate();
-    match Endpoint::from_settings(&settings) {
+    endpoint_of(&from_js::<Settings>(settings, "settings")?.migrate())
+}
+
+fn endpoint_of(settings: &Settings) -> Result<Endpoint, JsValue> {
+    match Endpoint::from_settings(settings) {
         Ok(Some(e)) => Ok(e),
         Ok(None) => Err(err(&GlossError::MissingKey)),
         Err(e) => Err(err(&e)),
