@@ -376,10 +376,10 @@ async function streamCall(call, signal, onBytes, { retry = true } = {}) {
           onBytes(value);
         }
       } catch (err) {
-        if (signal.aborted || err?.code) throw err;
         // The answer started, so what arrived is kept and the readers report the rest; a
         // timeout or a broken connection here is not retried automatically.
-        if (timedOut) throw core.timeoutFailure(timedOut, 1000).error;
+        if (timedOut && !signal.aborted) throw core.timeoutFailure(timedOut, 1000).error;
+        if (signal.aborted || typeof err?.code === 'string') throw err;
         throw { code: 'stream_cut', message: String(err?.message ?? err), retryable: true };
       }
     } finally {

@@ -677,8 +677,9 @@ function begin(call, status, extra = {}) {
 
 /** Sends a complete response; objects as JSON, strings as text/plain (empty string: no body). */
 function send(call, status, body, extra = {}) {
-  const isText = typeof body === 'string';
-  const contentType = isText ? (body ? 'text/plain; charset=utf-8' : null) : 'application/json';
+  // Strings and Buffers (raw bytes, e.g. invalid UTF-8) go out as they are.
+  const isText = typeof body === 'string' || Buffer.isBuffer(body);
+  const contentType = isText ? (body.length ? 'text/plain; charset=utf-8' : null) : 'application/json';
   begin(call, status, { ...(contentType ? { 'content-type': contentType } : {}), ...extra });
   call.res.end(isText ? body : JSON.stringify(body));
 }
@@ -795,7 +796,7 @@ async function generate(server, call, params) {
  * A behavior controls how the next matching generation request is answered. All fields optional.
  * @typedef {object} Behavior
  * @property {number} [status]            answer immediately with this status instead of generating
- * @property {object|string} [body]       body for `status` (default: the provider's error body)
+ * @property {object|string|Buffer} [body]  body for `status` (default: the provider's error body)
  * @property {Record<string,string>} [headers]  extra response headers (any response)
  * @property {boolean} [quota]            429 is a quota/billing error (OpenAI `insufficient_quota`,
  *                                        Anthropic `enforced_spend_limit_reached`)
