@@ -2,7 +2,8 @@
 // `npm run bench`: Gloss measured in one real headless Chromium run, pages on 127.0.0.1 only.
 //   1. extraction time over Mozilla's Readability test pages, Gloss next to Readability.js;
 //   2. click to first LLM request (mock LLM), next to extraction alone on the same page;
-//   3. sizes of the WASM core and its JS glue, raw and gzipped.
+//   3. a long article's Full Translation against a mock with a fixed speed: wall time / ideal;
+//   4. sizes of the WASM core and its JS glue, raw and gzipped.
 // Args: --runs N (per page, default 3), --limit N (first N pages), --pages a,b (named pages).
 // Human-readable lines on stdout, progress on stderr, the same figures in tests/artifacts/bench.json.
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { EXTENSION, ROOT, launch, setSettings, uniqueUrl } from './harness.mjs';
+import { longArticle } from './long-article.mjs';
 import { startMockLlm } from './mock-llm.mjs';
 import { startServer } from './server.mjs';
 
@@ -324,7 +326,73 @@ async function measureClickToRequest(gloss, baseUrl, mock) {
   return { page: SAMPLE, runs, clickToRequestMs: clickToRequest, extractMs: extraction, ratio: ratio(clickToRequest, extraction) };
 }
 
-// ---- 3. sizes ----
+// ---- 3. translation of a long article ----
+
+/** The mock's fixed speed for this part: time to first token and characters per piece. */
+const TTFT_MS = 300;
+const PIECE_CHARS = 16; // about 4 tokens
+const PIECE_MS = 4; // so about 1,000 tokens a second
+const LONG_WORDS = 8_500;
+const CONCURRENCY = 3;
+
+/**
+ * Translates an 8,500-word article against a mock with a fixed time to first token and token
+ * rate, and compares the wall time with the ideal for the configured concurrency: every
+ * request's own streaming time, perfectly packed into `CONCURRENCY` lanes.
+ */
+async function measureTranslation(gloss, baseUrl, mock) {
+  await setSettings(gloss, null);
+  await setSettings(gloss, {
+    schemaVersion: 2, provider: 'openai', apiKeys: { openai: 'test-key' }, model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`,
+    digestLang: 'en', translateLang: 'ja', concurrency: CONCURRENCY, confirmAboveWords: 1_000_000,
+  });
+  mock.reset();
+  mock.setDefault({ firstByteDelayMs: TTFT_MS, chunkSize: PIECE_CHARS, chunkDelayMs: PIECE_MS, match: (e) => e.kind === 'translate' });
+  try {
+    return await withPage(gloss, async (page) => {
+      await page.goto(uniqueUrl(`${baseUrl}/artifacts/bench-long.html`), { waitUntil: 'load', timeout: STEP_MS });
+      const { clickedAt } = await clickUntilInjected(gloss, page);
+      // When each translated block first shows text, in the page's clock (the same as the
+      // mock's). The panel's shadow root is observed as soon as it exists, well before the
+      // mock's first byte (TTFT_MS after the first request).
+      await page.waitForSelector('#gloss-extension-root', { state: 'attached', timeout: STEP_MS });
+      await page.evaluate(() => {
+        window.__shown = {};
+        const root = document.getElementById('gloss-extension-root').shadowRoot;
+        new MutationObserver(() => {
+          for (const slot of root.querySelectorAll('section[data-section="translation"] [data-block]:not(.pending)')) {
+            window.__shown[slot.dataset.block] ??= Date.now();
+          }
+        }).observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
+      });
+      await page.waitForFunction(() => {
+        const slots = document.getElementById('gloss-extension-root')?.shadowRoot?.querySelectorAll('section[data-section="translation"] [data-block]') ?? [];
+        return slots.length > 0 && [...slots].every((s) => !s.classList.contains('pending') && !s.classList.contains('partial'));
+      }, null, { timeout: 180_000, polling: 50 });
+      const doneAt = Date.now();
+      const requests = mock.requests((e) => e.kind === 'translate');
+      const streamMs = (e) => TTFT_MS + Math.ceil(e.body.messages.at(-1).content.length / PIECE_CHARS) * PIECE_MS;
+      const lanesMs = requests.reduce((sum, e) => sum + streamMs(e), 0) / CONCURRENCY;
+      const firstStart = Math.min(...requests.map((e) => e.at));
+      const ideal = Math.max(lanesMs, ...requests.map(streamMs));
+      const shown = await page.evaluate(() => window.__shown);
+      const firstBlockShown = shown.b1 ?? Math.min(...Object.values(shown));
+      const articleChars = await page.evaluate(() => document.querySelector('article').innerText.length);
+      const sentChars = requests.reduce((sum, e) => sum + e.promptChars, 0);
+      return {
+        words: LONG_WORDS, requests: requests.length, concurrency: CONCURRENCY,
+        wallMs: doneAt - firstStart, idealMs: ideal, ratio: (doneAt - firstStart) / ideal,
+        clickToDoneMs: doneAt - clickedAt,
+        firstByteToScreenMs: firstBlockShown - (requests.find((e) => e.at === firstStart).at + TTFT_MS),
+        inputOverArticle: sentChars / articleChars,
+      };
+    });
+  } finally {
+    mock.setDefault({});
+  }
+}
+
+// ---- 4. sizes ----
 
 /** Raw and gzip -9 sizes of the shipped WASM core and its JS glue. */
 function measureSizes() {
@@ -338,7 +406,7 @@ function measureSizes() {
 // ---- report ----
 
 /** Prints the figures as the lines a reader scans. */
-function print({ chromium, loadAverage, extraction: x, click, sizes, wasmMemory }) {
+function print({ chromium, loadAverage, extraction: x, click, translation: t, sizes, wasmMemory }) {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out(`Gloss bench · Chromium ${chromium} · ${x.runsPerPage} run(s) per page, median per page`);
   out(`load average (1 min) ${fmt(loadAverage.start, 2)} at start, ${fmt(loadAverage.end, 2)} at end, on ${cpus().length} CPUs`);
@@ -365,12 +433,18 @@ function print({ chromium, loadAverage, extraction: x, click, sizes, wasmMemory 
   out(`click-to-request / extraction: ${fmt(click.ratio, 2)}x`);
   out(`re-clicks after a lost activeTab race: ${click.runs.reduce((n, r) => n + r.reclicks, 0)}`);
   out();
-  out('3. Sizes');
+  out(`3. Full Translation of a ${t.words.toLocaleString()}-word article (mock: ${TTFT_MS} ms to first token, ~1,000 tokens/s; concurrency ${t.concurrency})`);
+  out(`requests: ${t.requests}; wall time ${fmt(t.wallMs / 1000, 2)} s, ideal ${fmt(t.idealMs / 1000, 2)} s`);
+  out(`translation ratio (wall / ideal for the concurrency): ${fmt(t.ratio, 2)}`);
+  out(`first chunk: first byte → text on screen: ${fmt(t.firstByteToScreenMs)} ms`);
+  out(`input sent / article text (characters, prompts included): ${fmt(t.inputOverArticle, 2)}`);
+  out();
+  out('4. Sizes');
   for (const s of [sizes.wasm, sizes.js]) {
     out(`${s.file.padEnd(18)} ${fmt(kb(s.bytes)).padStart(7)} KB raw, ${fmt(kb(s.gzipBytes)).padStart(6)} KB gzip -9`);
   }
   out();
-  out(`4. WASM memory: not measured (${wasmMemory.note})`);
+  out(`5. WASM memory: not measured (${wasmMemory.note})`);
   out();
   out(`JSON: ${ARTIFACT}`);
 }
@@ -385,7 +459,9 @@ async function main() {
   const loadAtStart = loadavg()[0];
   let site, mock, gloss;
   try {
-    site = await startServer({ '/pages/': PAGES_DIR, '/www/': join(ROOT, 'www') });
+    mkdirSync(join(ROOT, 'tests', 'artifacts'), { recursive: true });
+    writeFileSync(join(ROOT, 'tests', 'artifacts', 'bench-long.html'), longArticle(LONG_WORDS, 21));
+    site = await startServer({ '/pages/': PAGES_DIR, '/www/': join(ROOT, 'www'), '/artifacts/': join(ROOT, 'tests', 'artifacts') });
     mock = await startMockLlm();
     gloss = await launch();
     const chromium = gloss.context.browser().version();
@@ -396,10 +472,12 @@ async function main() {
     await allowExternal(); // the sample is local; no routing in the way of the timed click
     log('click to first request');
     const click = await measureClickToRequest(gloss, site.url, mock);
+    log('translation of a long article');
+    const translation = await measureTranslation(gloss, site.url, mock);
 
     const results = {
       date: new Date().toISOString(), chromium, loadAverage: { start: loadAtStart, end: loadavg()[0] },
-      pagesDir: PAGES_DIR, extraction, click, sizes,
+      pagesDir: PAGES_DIR, extraction, click, translation, sizes,
       wasmMemory: { measured: false, note: 'the module\'s memory is internal to the service worker; no clean way to read it from outside' },
     };
     mkdirSync(dirname(ARTIFACT), { recursive: true });
