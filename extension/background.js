@@ -8,6 +8,8 @@ const { PORT_NAME, T, SECTION, CODE } = globalThis.GlossProtocol;
 
 // MV3 workers may not use top-level await: one memoised promise, awaited by every handler.
 const ready = init({ module_or_path: chrome.runtime.getURL('pkg/gloss_bg.wasm') });
+// The WASM heap's size, read by `npm run bench` from the worker (it is not in the JS heap).
+globalThis.glossWasmBytes = async () => (await ready).memory.buffer.byteLength;
 
 // Settings hold the API key: keep chrome.storage.local out of content scripts' reach.
 chrome.storage.local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => {});

@@ -126,6 +126,11 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
 
     let (metadata, blocks) = match options.selection_html.as_deref() {
         Some(selection) => {
+            // The selection is walked recursively too, so it gets the page's depth limit.
+            let depth = max_depth(&dom_query::Document::from(selection));
+            if depth > DEFAULT_MAX_DEPTH {
+                return Err(GlossError::TooLarge(format!("the selection is nested {depth} deep (limit {DEFAULT_MAX_DEPTH})")));
+            }
             let mut meta = readability.get_article_metadata(readability.parse_json_ld());
             if meta.title.trim().is_empty() {
                 meta.title = readability.get_article_title().to_string();

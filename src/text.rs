@@ -71,8 +71,9 @@ pub fn push_span(spans: &mut Vec<Span>, span: Span) {
 
 /// Whether a URL may become a link in the panel: absolute http(s) only.
 pub fn is_safe_href(url: &str) -> bool {
-    let lower = url.trim_start().get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
-    lower.starts_with("https://") || lower.starts_with("http://")
+    let url = url.trim_start().as_bytes();
+    let starts = |scheme: &[u8]| url.get(..scheme.len()).is_some_and(|head| head.eq_ignore_ascii_case(scheme));
+    starts(b"https://") || starts(b"http://")
 }
 
 #[cfg(test)]
@@ -104,6 +105,8 @@ mod tests {
         assert!(!is_safe_href("javascript:alert(1)"));
         assert!(!is_safe_href("data:text/html,hi"));
         assert!(!is_safe_href("/relative"));
+        assert!(is_safe_href("http://é.example/"), "a non-ASCII host right after the scheme");
+        assert!(!is_safe_href("http:/"));
     }
 
     #[test]

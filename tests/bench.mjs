@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { EXTENSION, ROOT, launch, setSettings, uniqueUrl } from './harness.mjs';
+import { EXTENSION, ROOT, inExtension, launch, setSettings, uniqueUrl } from './harness.mjs';
 import { longArticle } from './long-article.mjs';
 import { startMockLlm } from './mock-llm.mjs';
 import { startServer } from './server.mjs';
@@ -444,7 +444,7 @@ function print({ chromium, loadAverage, extraction: x, click, translation: t, si
     out(`${s.file.padEnd(18)} ${fmt(kb(s.bytes)).padStart(7)} KB raw, ${fmt(kb(s.gzipBytes)).padStart(6)} KB gzip -9`);
   }
   out();
-  out(`5. WASM memory: not measured (${wasmMemory.note})`);
+  out(`5. WASM memory after ${wasmMemory.after}: ${wasmMemory.bytes == null ? 'not readable' : `${fmt(wasmMemory.bytes / 1024 / 1024, 1)} MB`}`);
   out();
   out(`JSON: ${ARTIFACT}`);
 }
@@ -469,6 +469,7 @@ async function main() {
 
     const allowExternal = await keepPagesLocal(gloss.context);
     const extraction = await measureExtraction(gloss, site.url, pages, opts.runs);
+    const wasmBytes = await inExtension(gloss, () => globalThis.glossWasmBytes?.() ?? null).catch(() => null);
     await allowExternal(); // the sample is local; no routing in the way of the timed click
     log('click to first request');
     const click = await measureClickToRequest(gloss, site.url, mock);
@@ -478,7 +479,7 @@ async function main() {
     const results = {
       date: new Date().toISOString(), chromium, loadAverage: { start: loadAtStart, end: loadavg()[0] },
       pagesDir: PAGES_DIR, extraction, click, translation, sizes,
-      wasmMemory: { measured: false, note: 'the module\'s memory is internal to the service worker; no clean way to read it from outside' },
+      wasmMemory: { bytes: wasmBytes, after: 'every test page, the largest included' },
     };
     mkdirSync(dirname(ARTIFACT), { recursive: true });
     writeFileSync(ARTIFACT, `${JSON.stringify(results, null, 2)}\n`);
