@@ -335,7 +335,41 @@ async function translateChunk(session, { blockIds, call }, post, signal) {
  * body are judged by the core, which says whether (and when) to try again. The call's timeouts
  * end an answer that does not start, or stops mid-way.
  */
-async function streamCall(call, signal, onBytes, { retry = true } = {}) {
+/** Slots for answers streaming at once, shared by every tab (the core sets how many). */
+const streamSlots = { free: null, waiting: [] };
+
+async function acquireSlot(signal) {
+  streamSlots.free ??= core.globalMaxStreams();
+  if (streamSlots.free > 0) {
+    streamSlots.free -= 1;
+    return;
+  }
+  await new Promise((resolve, reject) => {
+    const waiter = { resolve };
+    streamSlots.waiting.push(waiter);
+    signal.addEventListener('abort', () => {
+      streamSlots.waiting = streamSlots.waiting.filter((w) => w !== waiter);
+      reject(signal.reason ?? new Error('aborted'));
+    }, { once: true });
+  });
+}
+
+function releaseSlot() {
+  const next = streamSlots.waiting.shift();
+  if (next) next.resolve();
+  else streamSlots.free += 1;
+}
+
+async function streamCall(call, signal, onBytes, options = {}) {
+  await acquireSlot(signal);
+  try {
+    return await streamCallInSlot(call, signal, onBytes, options);
+  } finally {
+    releaseSlot();
+  }
+}
+
+async function streamCallInSlot(call, signal, onBytes, { retry = true } = {}) {
   const { url, method, headers, body } = call.request;
   // Without `retry` the first failure is thrown, for a caller with its own retry policy.
   const attemptsFrom = retry ? 1 : 1000;

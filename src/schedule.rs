@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::ErrorInfo;
 use crate::session::ChunkEnd;
 
+/// Answers streaming at once across every tab, so ten open panels cannot flood a provider.
+pub const GLOBAL_MAX_STREAMS: usize = 6;
+
 /// Tunables of the scheduler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

@@ -241,6 +241,12 @@ pub fn timeout_failure(what: &str, attempt: u32) -> JsValue {
     to_js(&session::timeout_failure(what, attempt))
 }
 
+/// Answers streaming at once across all tabs.
+#[wasm_bindgen(js_name = globalMaxStreams)]
+pub fn global_max_streams() -> usize {
+    crate::schedule::GLOBAL_MAX_STREAMS
+}
+
 #[wasm_bindgen(js_name = defaultSettings)]
 pub fn default_settings() -> JsValue {
     to_js(&Settings::default())

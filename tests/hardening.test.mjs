@@ -2,12 +2,15 @@
 // in the extension; Gloss talks only to the configured endpoint; prompt injection goes nowhere.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, launch, openWithGloss, setSettings } from './harness.mjs';
+import { longArticle } from './long-article.mjs';
 import { startMockLlm } from './mock-llm.mjs';
 import { startServer } from './server.mjs';
 
 const T = { timeout: 60_000 };
+const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 let gloss, mock, site;
 
 const SAMPLE = '/www/samples/lighthouse-keepers.html';
@@ -26,7 +29,9 @@ const digests = () => mock.requests((e) => e.kind === 'digest');
 
 before(async () => {
   mock = await startMockLlm({ validKey: SECRET });
-  site = await startServer({ '/www/': join(ROOT, 'www'), '/fixtures/': join(ROOT, 'tests', 'fixtures') });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  for (let i = 0; i < 10; i++) writeFileSync(join(ARTIFACTS, `tab-${i}.html`), longArticle(600, 100 + i));
+  site = await startServer({ '/www/': join(ROOT, 'www'), '/fixtures/': join(ROOT, 'tests', 'fixtures'), '/artifacts/': ARTIFACTS });
   gloss = await launch();
 });
 
@@ -116,6 +121,23 @@ describe('failures mid-stream keep what arrived (Anthropic wire)', () => {
     assert.match(text, /stopped for 1\.5 s/);
     assert.ok(kept >= 1);
     assert.equal(digests()[0].aborted, true, 'the stalled request was closed');
+  });
+});
+
+describe('many tabs at once', () => {
+  test('ten panels share one cap on answers streaming at once', { timeout: 120_000 }, async () => {
+    await setSettings(gloss, openai({ concurrency: 3 }));
+    mock.setDefault({ chunkDelayMs: 20, chunkSize: 30 });
+    const tabs = [];
+    // Ten different articles, so no tab is served from another's cache.
+    for (let i = 0; i < 10; i++) tabs.push(await openWithGloss(gloss, `${site.url}/artifacts/tab-${i}.html`));
+    for (const { p } of tabs) await p.digest.locator('.spend').waitFor({ timeout: 90_000 });
+    for (const { p } of tabs) await p.translation.locator('.spend').waitFor({ timeout: 90_000 });
+    const max = mock.maxOpenStreams();
+    assert.ok(max <= 6, `at most 6 answers streamed at once, saw ${max}`);
+    assert.ok(max >= 4, `and the cap was actually reached or nearly (${max})`);
+    assert.equal(digests().length, 10);
+    for (const { page } of tabs) await page.close();
   });
 });
 

@@ -835,6 +835,8 @@ export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 't
   const queue = [];
   let defaults = {};
   let seq = 0;
+  /** Generation requests open now, and the most open at once since the last reset. */
+  const streams = { open: 0, max: 0 };
 
   const bareModel = (id) => id.replace(/:latest$/, '');
   const context = {
@@ -883,7 +885,13 @@ export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 't
       return;
     }
     if (!route) return send(call, 404, unknownUrlBody(req.method, url.pathname));
-    if (route.action === 'generate') return generate(context, call, route.params);
+    if (route.action === 'generate') {
+      // How many generation requests are open at once, for concurrency caps.
+      streams.open += 1;
+      streams.max = Math.max(streams.max, streams.open);
+      call.whenClosed.then(() => { streams.open -= 1; });
+      return generate(context, call, route.params);
+    }
 
     const denied = call.wire.authorize(call, validKey);
     if (denied) return send(call, denied.status, denied.body);
@@ -913,12 +921,15 @@ export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 't
       log.length = 0;
       queue.length = 0;
       defaults = {};
+      streams.max = streams.open;
     },
     close: () => new Promise((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     }),
     requests: (filter) => log.filter((entry) => 'kind' in entry && (!filter || filter(entry))),
+    /** The most generation requests that were open at once since the last reset. */
+    maxOpenStreams: () => streams.max,
   };
 }
 
