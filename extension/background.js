@@ -132,7 +132,7 @@ function servePanel(port) {
         }
         state = { session, plan: session.plan() };
         const { digest, translation } = state.plan;
-        post({ type: T.PLAN, plan: summarise(state.plan), bilingual: Boolean(settings.bilingual) });
+        post({ type: T.PLAN, plan: summarise(state.plan), bilingual: Boolean(settings.bilingual), theme: settings.theme });
         runDigest(session, digest, post, aborter.signal);
         if (translation.cached.length) post({ type: T.DELTA, section: SECTION.TRANSLATION, blocks: translation.cached, partial: null });
         if (translation.unavailable) break;

@@ -352,18 +352,9 @@
     return holder.innerHTML;
   }
 
-  // Script and style bodies are most of a news page's HTML and the extraction drops them first
-  // anyway; leaving them out here halves what crosses the Port (JSON-LD metadata stays).
-  const SCRIPT = /<script\b(?![^>]*application\/ld\+json)[^>]*>[\s\S]*?<\/script\s*>/gi;
-  const STYLE = /<style\b[^>]*>[\s\S]*?<\/style\s*>/gi;
-
-  function pageHtml() {
-    return document.documentElement.outerHTML.replace(SCRIPT, '').replace(STYLE, '');
-  }
-
   function start(readerableGate, translateLang = null) {
     port?.postMessage({
-      type: T.START, html: pageHtml(), url: location.href, readerableGate, selectionHtml: selectionHtml(), translateLang,
+      type: T.START, html: document.documentElement.outerHTML, url: location.href, readerableGate, selectionHtml: selectionHtml(), translateLang,
     });
   }
 
@@ -411,7 +402,21 @@
     original.label.textContent = [article.siteName, article.lang, msg('lengthShort', [String(article.wordCount)])].filter(Boolean).join(' · ');
   }
 
-  function onPlan({ plan, bilingual }) {
+  /**
+   * `light` and `dark` are the reader's choice. `auto` follows a page that declares only a dark
+   * colour scheme, and otherwise the system's preference (through CSS, so it follows changes).
+   */
+  function applyTheme(theme) {
+    const pageDark = /^\s*dark\s*$/.test(getComputedStyle(document.documentElement).colorScheme || '');
+    const chosen = theme === 'light' || theme === 'dark' ? theme : pageDark ? 'dark' : null;
+    for (const node of [panel, tab]) {
+      if (chosen) node.dataset.theme = chosen;
+      else delete node.dataset.theme;
+    }
+  }
+
+  function onPlan({ plan, bilingual, theme }) {
+    applyTheme(theme);
     const article = currentArticle;
     digest.label.textContent = provenanceText(plan.digest);
     digest.status.textContent = plan.digestMode === 'model' || plan.digestMode === 'parts' ? msg('statusWriting') : '';

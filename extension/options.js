@@ -27,7 +27,7 @@ function uiLanguage() {
   return LANGS.includes(ui) ? ui : (LANGS.find((l) => l === ui.split('-')[0]) ?? 'en');
 }
 
-const TEXT_FIELDS = ['provider', 'model', 'baseUrl', 'digestLang', 'translateLang'];
+const TEXT_FIELDS = ['provider', 'model', 'baseUrl', 'digestLang', 'translateLang', 'theme'];
 const NUMBER_FIELDS = ['concurrency', 'requestsPerMinute', 'confirmAboveWords', 'pageBudgetTokens'];
 /** Keys by provider, edited in place as the provider changes (each provider keeps its own). */
 let apiKeys = {};

@@ -14,16 +14,24 @@ pub fn decode(bytes: &[u8]) -> Result<String, GlossError> {
     if bytes.contains(&0) {
         return Err(GlossError::Invalid("the input is binary, not an HTML page".into()));
     }
-    let (encoding, skip) = match Encoding::for_bom(bytes) {
-        Some((enc, len)) => (enc, len),
-        None => (declared(bytes).unwrap_or(encoding_rs::UTF_8), 0),
-    };
-    let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[skip..]);
+    if let Some((encoding, skip)) = Encoding::for_bom(bytes) {
+        return decode_as(encoding, &bytes[skip..]);
+    }
+    // Valid UTF-8 with non-ASCII text is practically never a legacy encoding, and pages saved
+    // again as UTF-8 often keep their old `<meta charset>`: UTF-8 wins then.
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_string());
+    }
+    match declared(bytes) {
+        Some(encoding) => decode_as(encoding, bytes),
+        None => Err(GlossError::Invalid("the input is not UTF-8 and declares no charset (add <meta charset=…>)".into())),
+    }
+}
+
+fn decode_as(encoding: &'static Encoding, bytes: &[u8]) -> Result<String, GlossError> {
+    let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
     if had_errors {
-        return Err(GlossError::Invalid(format!(
-            "the input is not valid {} (declare its charset with <meta charset=…>)",
-            encoding.name()
-        )));
+        return Err(GlossError::Invalid(format!("the input is not valid {}", encoding.name())));
     }
     Ok(text.into_owned())
 }
@@ -57,6 +65,12 @@ mod tests {
         assert!(decode(&gbk).is_ok_and(|t| t.contains("中文")));
         let latin = b"<meta charset=windows-1252><p>caf\xe9</p>";
         assert_eq!(decode(latin).as_deref(), Ok("<meta charset=windows-1252><p>café</p>"));
+    }
+
+    #[test]
+    fn a_page_resaved_as_utf8_with_its_old_declaration_still_reads() {
+        let page = "<meta charset=gbk><p>中文</p>";
+        assert_eq!(decode(page.as_bytes()).as_deref(), Ok(page));
     }
 
     #[test]

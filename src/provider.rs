@@ -135,6 +135,8 @@ pub struct Settings {
     pub page_budget_tokens: u64,
     /// Show the original under each translated block.
     pub bilingual: bool,
+    /// The panel's colours: `auto` (the page's or the system's scheme), `light` or `dark`.
+    pub theme: String,
     /// Give up on an answer whose first byte has not come after this long (local servers may
     /// first load the model).
     pub first_byte_timeout_ms: u64,
@@ -159,6 +161,7 @@ impl Default for Settings {
             confirm_above_words: crate::translate::DEFAULT_CONFIRM_ABOVE_WORDS,
             page_budget_tokens: 0,
             bilingual: false,
+            theme: "auto".to_string(),
             first_byte_timeout_ms: DEFAULT_FIRST_BYTE_TIMEOUT_MS,
             stall_timeout_ms: DEFAULT_STALL_TIMEOUT_MS,
         }
@@ -194,6 +197,9 @@ impl Settings {
         }
         if !(100..=16_000).contains(&self.chunk_tokens) {
             self.chunk_tokens = defaults.chunk_tokens;
+        }
+        if !matches!(self.theme.as_str(), "auto" | "light" | "dark") {
+            self.theme = defaults.theme.clone();
         }
         if !(500..=600_000).contains(&self.first_byte_timeout_ms) {
             self.first_byte_timeout_ms = defaults.first_byte_timeout_ms;
@@ -603,8 +609,9 @@ mod tests {
 
     #[test]
     fn corrupt_values_fall_back_to_defaults() {
-        let s = migrated(r#"{"schemaVersion":2,"provider":"nope","concurrency":99,"chunkTokens":1}"#);
+        let s = migrated(r#"{"schemaVersion":2,"provider":"nope","concurrency":99,"chunkTokens":1,"theme":"purple"}"#);
         assert_eq!(s.provider, BUILTIN);
+        assert_eq!(s.theme, "auto");
         assert_eq!(s.concurrency, 3);
         assert_eq!(s.chunk_tokens, crate::translate::DEFAULT_CHUNK_TOKENS);
         assert_eq!(migrated("[1,2]"), Settings::default(), "not an object at all");

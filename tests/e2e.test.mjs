@@ -126,6 +126,22 @@ describe('the panel', () => {
     await page.close();
   });
 
+  test('follows the system colour scheme, unless the reader chose one', T, async () => {
+    const background = (p) => p.aside.evaluate((node) => getComputedStyle(node).backgroundColor);
+    await setSettings(gloss, { schemaVersion: 2, theme: 'auto' });
+    const light = await openWithGloss(SAMPLE);
+    await light.p.digest.locator('ul.key-points li').first().waitFor();
+    assert.equal(await background(light.p), 'rgb(255, 255, 255)');
+    await light.page.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(await background(light.p), 'rgb(27, 31, 35)', 'the system turned dark');
+    await light.page.close();
+    await setSettings(gloss, { schemaVersion: 2, theme: 'dark' });
+    const dark = await openWithGloss(SAMPLE);
+    await dark.p.digest.locator('ul.key-points li').first().waitFor();
+    assert.equal(await background(dark.p), 'rgb(27, 31, 35)', 'dark by choice on a light system');
+    await dark.page.close();
+  });
+
   test('works on a page with a strict Content-Security-Policy', T, async () => {
     await setSettings(gloss, openai());
     const { page, p } = await openWithGloss(`${SAMPLE}?csp=strict`);
