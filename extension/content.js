@@ -16,7 +16,20 @@
     return;
   }
 
-  const msg = (key, subs) => chrome.i18n.getMessage(key, subs) || key;
+  /** Localised text. Cached, because after an extension reload the i18n API stops working. */
+  const messages = new Map();
+  function msg(key, subs) {
+    if (!subs && messages.has(key)) return messages.get(key);
+    try {
+      const text = chrome.i18n.getMessage(key, subs) || key;
+      if (!subs) messages.set(key, text);
+      return text;
+    } catch {
+      return messages.get(key) ?? key;
+    }
+  }
+  // What the panel must still be able to say once the extension is gone.
+  for (const key of ['error_extension_reloaded', 'reloadPage', 'error_worker_stopped', 'resume']) msg(key);
 
   /** Creates an element with attributes and children (strings become text nodes). */
   function el(tag, attrs = {}, ...children) {
@@ -317,6 +330,11 @@
    * when the extension was reloaded, is told to reload the page instead of meeting dead buttons.
    */
   function onLost() {
+    // An extension reload invalidates this script's context a moment after the Port drops.
+    setTimeout(showLost, 150);
+  }
+
+  function showLost() {
     const reloaded = !chrome.runtime?.id;
     const actions = reloaded
       ? [button(msg('reloadPage'), () => location.reload())]

@@ -179,3 +179,51 @@ describe('what stays inside Gloss', () => {
     await page.close();
   });
 });
+
+describe('lifecycle', () => {
+  test('a worker stopped mid-stream leaves a resumable panel, and Resume finishes from the cache', { timeout: 90_000 }, async () => {
+    await setSettings(gloss, openai());
+    mock.setDefault({ chunkDelayMs: 40 });
+    const { page, p } = await openWithGloss(gloss, site.url + SAMPLE);
+    await p.digest.locator('ul.key-points li').first().waitFor();
+    const { targetInfos } = await gloss.cdp.send('Target.getTargets');
+    const worker = targetInfos.find((t) => t.type === 'service_worker' && t.url.includes(gloss.extensionId));
+    await gloss.cdp.send('Target.closeTarget', { targetId: worker.targetId });
+    const notice = p.original.locator('.error[data-code="worker_stopped"]');
+    await notice.waitFor();
+    assert.ok(await p.digest.locator('ul.key-points li').count() >= 1, 'what arrived is still shown');
+    mock.setDefault({});
+    await notice.locator('button.retry').click();
+    await p.digest.locator('.spend').waitFor({ timeout: 30_000 });
+    assert.equal(await p.original.locator('.error').count(), 0);
+    await page.close();
+  });
+
+  test('a page that changes article without loading offers to read the new one', T, async () => {
+    const { page, p } = await openWithGloss(gloss, site.url + SAMPLE);
+    await p.digest.locator('ul.key-points li').first().waitFor();
+    await page.evaluate(() => {
+      history.pushState({}, '', '/www/samples/another-article');
+      document.querySelector('article h1').textContent = 'A Different Story Entirely';
+      document.title = 'A Different Story Entirely';
+    });
+    const offer = p.original.locator('.error[data-code="page_changed"]');
+    await offer.waitFor({ timeout: 5_000 });
+    await offer.locator('button.retry').click();
+    await p.original.locator('dl.meta', { hasText: 'A Different Story Entirely' }).waitFor();
+    await page.close();
+  });
+
+  test('after the extension is reloaded, the open panel says so instead of showing dead buttons', T, async () => {
+    const { page, p } = await openWithGloss(gloss, site.url + SAMPLE);
+    await p.digest.locator('ul.key-points li').first().waitFor();
+    const worker = gloss.context.serviceWorkers().filter((w) => w.url().includes(gloss.extensionId)).at(-1);
+    await worker.evaluate(() => chrome.runtime.reload()).catch(() => {});
+    const notice = p.original.locator('.error[data-code="extension_reloaded"]');
+    await notice.waitFor({ timeout: 10_000 }).catch(async (err) => {
+      throw new Error(`saw: ${await p.original.locator('.status').innerText().catch(() => '?')}`, { cause: err });
+    });
+    assert.equal(await notice.locator('button').innerText(), 'Reload page');
+    await page.close();
+  });
+});
