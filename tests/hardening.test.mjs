@@ -97,6 +97,36 @@ describe('every provider failure has a specific outcome (OpenAI wire)', () => {
   });
 });
 
+describe('the same failures on the Gemini and native Ollama wires', () => {
+  const gemini = (extra = {}) => ({
+    schemaVersion: 2, provider: 'gemini', apiKeys: { gemini: SECRET }, model: 'gemini-2.5-flash', baseUrl: `${mock.url}/v1beta`,
+    digestLang: 'ja', translateLang: 'ja', ...FAST_TIMEOUTS, ...extra,
+  });
+  const ollama = (extra = {}) => ({
+    schemaVersion: 2, provider: 'ollama', model: 'llama3.2', baseUrl: mock.url, digestLang: 'ja', translateLang: 'ja', ...FAST_TIMEOUTS, ...extra,
+  });
+  const cases = [
+    ['gemini', gemini, 'a rejected key (400 API_KEY_INVALID)', () => gemini({ apiKeys: { gemini: 'wrong' } }), [], 'bad_key', 1],
+    ['gemini', gemini, '429 RESOURCE_EXHAUSTED with retryDelay, then fine', null, [{ status: 429, headers: { 'retry-after': '1' } }], 'ok', 2],
+    ['gemini', gemini, '503 UNAVAILABLE, then fine', null, [{ status: 503 }], 'ok', 2],
+    ['gemini', gemini, 'an in-stream error', null, [{ errorEventAfterChunks: 4 }], 'rate_limited|overloaded|server', 1],
+    ['gemini', gemini, 'a stream without its finish marker', null, [{ cutAfterChunks: 4 }], 'stream_cut', 1],
+    ['ollama', ollama, 'an unknown model (404)', () => ollama({ model: 'nope' }), [], 'model_not_found', 1],
+    ['ollama', ollama, '500, then fine', null, [{ status: 500 }], 'ok', 2],
+    ['ollama', ollama, 'an error line inside the NDJSON stream', null, [{ errorEventAfterChunks: 4 }], 'server', 1],
+    ['ollama', ollama, 'a stream without its done line', null, [{ cutAfterChunks: 4 }], 'stream_cut', 1],
+  ];
+  for (const [wire, base, name, settings, behaviors, expected, requests] of cases) {
+    test(`${wire}: ${name}`, T, async () => {
+      await setSettings(gloss, settings ? settings() : base());
+      for (const b of behaviors) mock.enqueue(digestOnly(b));
+      const { outcome, text } = await digestOutcome();
+      assert.match(outcome, new RegExp(`^(${expected})$`), text);
+      assert.equal(digests().length, requests, digests().map((e) => e.status).join());
+    });
+  }
+});
+
 describe('failures mid-stream keep what arrived (Anthropic wire)', () => {
   test('529 overloaded, then fine', T, async () => {
     await setSettings(gloss, anthropic());
