@@ -71,5 +71,5 @@ globalThis.GlossProtocol = Object.freeze({
   }),
   SECTION: Object.freeze({ ORIGINAL: 'original', DIGEST: 'digest', TRANSLATION: 'translation' }),
   /** Error codes made in JS (everything else comes from Rust's GlossError::code). */
-  CODE: Object.freeze({ ABORTED: 'aborted', UNSCRIPTABLE: 'unscriptable', INTERNAL: 'internal' }),
+  CODE: Object.freeze({ INTERNAL: 'internal' }),
 });

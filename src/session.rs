@@ -353,19 +353,16 @@ impl Session {
 
     /// The page's digest and translation as Markdown, with its file name.
     pub fn export(&self, date: &str) -> (String, String) {
-        let digest_plan = self.digest_plan();
-        let digest_provenance = match &digest_plan {
-            DigestPlan::Model { provenance, .. }
-            | DigestPlan::Parts { provenance, .. }
-            | DigestPlan::Cached { provenance, .. }
-            | DigestPlan::Offline { provenance, .. } => provenance.clone(),
+        // What the panel showed; without a model that is the offline digest, made again here
+        // (cheap), rather than re-planning the model's requests just to read a label.
+        let endpoint = self.model_endpoint();
+        let digest_provenance = match endpoint {
+            Some(e) => e.provenance(&self.settings.digest_lang),
+            None => Provenance::builtin(&self.article.lang),
         };
-        let offline = match digest_plan {
-            DigestPlan::Offline { digest, .. } => Some(digest),
-            _ => None,
-        };
+        let offline = (endpoint.is_none() && self.digest_shown.is_none()).then(|| digest::offline(&self.article));
         let digest = self.digest_shown.as_ref().or(offline.as_ref());
-        let translation_provenance = self.model_endpoint().map(|e| e.provenance(&self.settings.translate_lang));
+        let translation_provenance = endpoint.map(|e| e.provenance(&self.settings.translate_lang));
         let export = crate::export::Export {
             digest: digest.map(|d| (d, &digest_provenance)),
             translation: translation_provenance.as_ref().filter(|_| !self.translated.is_empty()).map(|p| (&self.translated, p)),
