@@ -46,7 +46,7 @@ async function openPanel(tab, intent = 'page') {
   const target = { tabId: tab.id };
   const inject = async () => {
     await chrome.scripting.executeScript({ target, func: (i) => { globalThis.__glossIntent = i; }, args: [intent] });
-    await chrome.scripting.executeScript({ target, files: ['protocol.js', 'content.js'] });
+    await chrome.scripting.executeScript({ target, files: ['protocol.js', 'on-device.js', 'content.js'] });
   };
   // Right after a click Chromium sometimes refuses the first injection, then allows it a moment
   // later (measured: up to one click in five on a loaded machine): try again briefly.
@@ -124,6 +124,7 @@ function servePanel(port) {
         if (msg.translateLang) settings.translateLang = msg.translateLang;
         try {
           session.configure(settings);
+          session.setOnDevice(msg.onDevice ?? null);
           session.applyCache(await cacheLookup(session.cacheKeys()));
         } catch (error) {
           session.free();
@@ -135,6 +136,7 @@ function servePanel(port) {
         post({ type: T.PLAN, plan: summarise(state.plan), bilingual: Boolean(settings.bilingual), theme: settings.theme });
         runDigest(session, digest, post, aborter.signal);
         if (translation.cached.length) post({ type: T.DELTA, section: SECTION.TRANSLATION, blocks: translation.cached, partial: null });
+        if (translation.onDevice) post({ type: T.ON_DEVICE, section: SECTION.TRANSLATION, step: translation.onDevice });
         if (translation.unavailable) break;
         if (translation.needsConfirmation) post({ type: T.CONFIRM, section: SECTION.TRANSLATION, estimate: translation.estimate });
         else translate(null);
@@ -161,8 +163,34 @@ function servePanel(port) {
       case T.OPEN_OPTIONS:
         chrome.runtime.openOptionsPage();
         break;
+      case T.ON_DEVICE:
+        if (state) onDeviceAnswer(state, msg, post);
+        break;
+      case T.ON_DEVICE_UNAVAILABLE: {
+        // The Summarizer's model is not ready: the extractive digest stands in, labelled as such.
+        if (!state) return;
+        const { provenance, digest } = state.session.offlineDigest();
+        post({ type: T.DONE, section: SECTION.DIGEST, digest, provenance, usage: {} });
+        break;
+      }
     }
   });
+}
+
+/** The content script's report from the browser's built-in AI; the core says what comes next. */
+function onDeviceAnswer({ session, plan }, msg, post) {
+  if (msg.section === SECTION.DIGEST) {
+    const step = session.onDeviceDigest(msg.answers);
+    // The label again: an extractive stand-in may have been shown while the model downloaded.
+    if (step.type === 'done') post({ type: T.DONE, section: SECTION.DIGEST, digest: step.digest, provenance: plan.digest.provenance, usage: {} });
+    else post({ type: T.ON_DEVICE, section: SECTION.DIGEST, step });
+  } else if (msg.detected) {
+    post({ type: T.ON_DEVICE, section: SECTION.TRANSLATION, step: session.onDeviceDetected(msg.detected) });
+  } else {
+    const blocks = session.onDeviceTranslated(msg.blocks);
+    if (blocks.length) post({ type: T.DELTA, section: SECTION.TRANSLATION, blocks, partial: null });
+    if (msg.done) post({ type: T.DONE, section: SECTION.TRANSLATION, failedBlockIds: [], error: null });
+  }
 }
 
 /** What the panel needs to know of the plan (never the requests: they carry the key). */
@@ -178,12 +206,18 @@ function summarise(plan) {
     sourceLang: t.sourceLang,
     targetLang: t.targetLang,
     translationUnavailable: t.unavailable,
+    translationOnDevice: Boolean(t.onDevice),
     total: t.cached.length + t.pending.length,
   };
 }
 
 async function runDigest(session, plan, post, signal) {
   if (plan.mode === 'parts') return runDigestInParts(session, plan.calls, post, signal);
+  if (plan.mode === 'onDevice') {
+    // The content script runs the browser's Summarizer (it exists only in windows) step by step.
+    post({ type: T.ON_DEVICE, section: SECTION.DIGEST, step: plan.step });
+    return;
+  }
   if (plan.mode !== 'model') {
     post({ type: T.DONE, section: SECTION.DIGEST, digest: plan.digest, usage: {}, cached: plan.mode === 'cached' });
     return;

@@ -13,7 +13,7 @@ const DIST = join(EXT, 'dist');
 const profile = process.argv.includes('--debug') ? 'debug' : 'release';
 
 /** Files the extension loads, copied as they are. */
-const STATIC = ['background.js', 'content.js', 'protocol.js', 'options.html', 'options.js', 'options.css', 'panel.css', '_locales', 'icons'];
+const STATIC = ['background.js', 'content.js', 'on-device.js', 'protocol.js', 'options.html', 'options.js', 'options.css', 'panel.css', '_locales', 'icons'];
 
 /**
  * Firefox's `browser_specific_settings`. 140 is the first desktop release (an ESR) that knows

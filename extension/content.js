@@ -2,7 +2,7 @@
 // content scripts on strict-CSP pages) and never sees the API key. Everything it shows is
 // built as DOM nodes with textContent: page text and model output never become HTML.
 (() => {
-  const { PORT_NAME, T, SECTION } = globalThis.GlossProtocol;
+  const { PORT_NAME, T, SECTION, CODE } = globalThis.GlossProtocol;
   const HOST_ID = 'gloss-extension-root';
 
   /** "selection" when opened from the context menu's Translate selection. */
@@ -128,6 +128,7 @@
   function show() { panel.hidden = false; tab.hidden = true; }
   function collapse() { panel.hidden = true; tab.hidden = false; tab.focus(); }
   function close() {
+    onDeviceAborter.abort();
     host.remove();
     port?.disconnect();
     port = null;
@@ -182,13 +183,54 @@
   // ---- Quick Digest ----
   function renderDigest(d) {
     const nodes = [];
-    if (d.keyPoints.length) nodes.push(el('ul', { class: 'key-points' }, d.keyPoints.map((p) => el('li', {}, renderSpans(p)))));
+    if (d.keyPoints.length) {
+      nodes.push(el('ul', { class: 'key-points' }, d.keyPoints.map((p, i) => el('li', {}, renderSpans(p), sourceButton(d.keyPointSources?.[i])))));
+    }
     for (const p of d.summary) nodes.push(el('p', { class: 'summary' }, renderSpans(p)));
     if (d.details.length) {
       nodes.push(el('ul', { class: 'details' }, d.details.map((p) =>
-        el('li', {}, p.label ? el('strong', {}, p.label) : null, p.label ? ': ' : null, renderSpans(p.text)))));
+        el('li', {}, p.label ? el('strong', {}, p.label) : null, p.label ? ': ' : null, renderSpans(p.text), sourceButton(p.source)))));
     }
     digest.content.replaceChildren(...nodes);
+  }
+
+  /** A small button after a point that shows the paragraph it comes from, in the page. */
+  function sourceButton(blockId) {
+    const block = blockId && currentArticle?.blocks.find((b) => b.id === blockId);
+    if (!block) return null;
+    return el('button', { type: 'button', class: 'source', 'data-source': blockId, title: msg('showSource'), 'aria-label': msg('showSource'), onclick: () => showInPage(block) }, '¶');
+  }
+
+  const normalize = (text) => text.replace(/\s+/g, ' ').trim();
+  const PROSE = 'p, li, blockquote, pre, h1, h2, h3, h4, h5, h6, figcaption, td, th, dd, dt, div';
+
+  /** The smallest element of the page (outside the panel) whose text holds the block's opening words. */
+  function findInPage(block) {
+    const needle = normalize(block.text).slice(0, 80);
+    if (!needle) return null;
+    let best = null;
+    for (const node of document.body.querySelectorAll(PROSE)) {
+      if (node.id === HOST_ID || node.closest(`#${HOST_ID}`)) continue;
+      const text = node.textContent;
+      if (text.length < needle.length || (best && text.length >= best.textContent.length)) continue;
+      if (normalize(text).includes(needle)) best = node;
+    }
+    return best;
+  }
+
+  /** Scrolls the page to a block's paragraph and highlights it briefly (nothing of the page is changed). */
+  function showInPage(block) {
+    const target = findInPage(block);
+    if (!target) {
+      digest.status.textContent = msg('sourceNotFound');
+      return;
+    }
+    const still = matchMedia('(prefers-reduced-motion: reduce)').matches;
+    target.scrollIntoView({ behavior: still ? 'auto' : 'smooth', block: 'center' });
+    target.animate(
+      [{ backgroundColor: 'rgba(255, 213, 0, 0.55)', outline: '3px solid rgba(230, 160, 0, 0.9)' }, { backgroundColor: 'transparent', outline: '3px solid transparent' }],
+      { duration: 2500, easing: 'ease-out' },
+    );
   }
 
   // ---- Full Translation ----
@@ -284,6 +326,114 @@
       })));
   }
 
+  // ---- Chrome's built-in AI: the core decides each step, GlossOnDevice calls the APIs ----
+  const onDevice = globalThis.GlossOnDevice;
+  /** Every Summarizer answer so far for this digest (the core's next step depends on them all). */
+  let onDeviceAnswers = [];
+  const onDeviceAborter = new AbortController();
+  const errorText = (error) => String(error?.message ?? error);
+  const downloadable = (state) => state === 'downloadable' || state === 'downloading';
+
+  /**
+   * An offer to download a built-in model: the click is the user activation Chrome asks for. Shows
+   * the download's progress, then calls `then`.
+   */
+  function offerDownload(section, label, api, options, then) {
+    const offer = button(label, async () => {
+      offer.disabled = true;
+      const progress = (loaded) => { section.status.replaceChildren(el('p', { class: 'offer' }, msg('onDeviceDownloading', [String(Math.round(loaded * 100))]))); };
+      progress(0);
+      try {
+        await onDevice.download(api, options, progress);
+        section.status.textContent = '';
+        then();
+      } catch (error) {
+        showError(section, { code: CODE.ON_DEVICE_FAILED, message: errorText(error), retryable: false });
+      }
+    });
+    return el('div', { class: 'offer' }, offer);
+  }
+
+  async function onDeviceDigest(step) {
+    if (step.done === 0) onDeviceAnswers = [];
+    const options = step.calls[0].options;
+    const state = await onDevice.availability('Summarizer', options);
+    if (state !== 'available') {
+      // The extractive digest stands in; a model that can be downloaded is offered.
+      port?.postMessage({ type: T.ON_DEVICE_UNAVAILABLE, section: SECTION.DIGEST });
+      if (downloadable(state)) {
+        digest.status.replaceChildren(offerDownload(digest, msg('onDeviceDownload'), 'Summarizer', options, () => {
+          digest.status.textContent = msg('statusOnDevice');
+          port?.postMessage({ type: T.RETRY, section: SECTION.DIGEST });
+        }));
+      }
+      return;
+    }
+    const progress = (n) => { digest.status.textContent = msg('onDeviceProgress', [String(step.done + n), String(step.total)]); };
+    progress(0);
+    try {
+      const answers = await onDevice.summarize(step.calls, { signal: onDeviceAborter.signal, onAnswer: progress });
+      onDeviceAnswers.push(...answers);
+      port?.postMessage({ type: T.ON_DEVICE, section: SECTION.DIGEST, answers: onDeviceAnswers });
+    } catch (error) {
+      if (onDeviceAborter.signal.aborted) return;
+      port?.postMessage({ type: T.ON_DEVICE_UNAVAILABLE, section: SECTION.DIGEST });
+      showError(digest, { code: CODE.ON_DEVICE_FAILED, message: errorText(error), retryable: false });
+    }
+  }
+
+  async function onDeviceTranslation(step) {
+    if (step.type === 'detect') {
+      let detected = [];
+      if (await onDevice.availability('LanguageDetector', {}) === 'available') {
+        detected = await onDevice.detect(step.sample, onDeviceAborter.signal).catch(() => []);
+      }
+      port?.postMessage({ type: T.ON_DEVICE, section: SECTION.TRANSLATION, detected });
+      return;
+    }
+    if (step.type === 'unavailable') {
+      showError(translation, step.error, [otherTargetPicker()]);
+      return;
+    }
+    const options = { sourceLanguage: step.sourceLang, targetLanguage: step.targetLang };
+    const state = await onDevice.availability('Translator', options);
+    if (state === 'available') {
+      translateOnDevice(step);
+      return;
+    }
+    // No model, and no on-device translator ready: say so, and offer its download if there is one.
+    translation.status.textContent = '';
+    const offer = downloadable(state)
+      ? [offerDownload(translation, msg('onDeviceTranslate', [step.sourceLang, step.targetLang]), 'Translator', options, () => translateOnDevice(step))]
+      : [];
+    showError(translation, currentPlan.translationUnavailable, [optionsLink(), ...offer]);
+  }
+
+  async function translateOnDevice(step) {
+    translation.label.textContent = `${step.sourceLang} → ${provenanceText(currentPlan.translation)}`;
+    translation.status.textContent = msg('statusTranslating');
+    if (!slots.size) prepareTranslation(currentArticle, currentBilingual);
+    const todo = step.blocks.filter((b) => slots.get(b.id)?.classList.contains('pending') ?? true);
+    const total = step.blocks.length;
+    let done = total - todo.length;
+    showProgress({ total, done, failed: 0 }, false);
+    try {
+      await onDevice.translate({ ...step, blocks: todo }, {
+        signal: onDeviceAborter.signal,
+        onBlock: (block) => {
+          port?.postMessage({ type: T.ON_DEVICE, section: SECTION.TRANSLATION, blocks: [block], done: false });
+          done += 1;
+          showProgress({ total, done, failed: 0 }, false);
+        },
+      });
+      port?.postMessage({ type: T.ON_DEVICE, section: SECTION.TRANSLATION, blocks: [], done: true });
+    } catch (error) {
+      if (onDeviceAborter.signal.aborted) return;
+      // What was translated stays; the rest can be tried again.
+      showError(translation, { code: CODE.ON_DEVICE_FAILED, message: errorText(error), retryable: true }, [button(msg('retry'), () => translateOnDevice(step))]);
+    }
+  }
+
   // ---- the Port to the worker ----
   // Serialise, send and extract, timed for `npm run bench` (read from the host's data attribute).
   const startedAt = performance.now();
@@ -298,6 +448,7 @@
       case T.DONE: return onDone(frame);
       case T.ERROR: return onError(frame);
       case T.CONFIRM: return askToConfirm(frame.estimate);
+      case T.ON_DEVICE: return frame.section === SECTION.DIGEST ? onDeviceDigest(frame.step) : onDeviceTranslation(frame.step);
       case T.PROGRESS:
         if (frame.section === SECTION.DIGEST) {
           digest.status.textContent = msg('digestParts', [String(frame.parts.done), String(frame.parts.total)]);
@@ -373,6 +524,7 @@
   function start(readerableGate, translateLang = null) {
     port?.postMessage({
       type: T.START, html: document.documentElement.outerHTML, url: location.href, readerableGate, selectionHtml: selectionHtml(), translateLang,
+      onDevice: onDevice.apis(),
     });
   }
 
@@ -389,6 +541,8 @@
   start(true);
 
   let currentArticle = null;
+  let currentPlan = null;
+  let currentBilingual = false;
 
   /** Copies the Markdown, or downloads it as a file (a blob URL on a link the reader clicked for). */
   async function onExported({ purpose, markdown, fileName }) {
@@ -435,12 +589,21 @@
 
   function onPlan({ plan, bilingual, theme }) {
     applyTheme(theme);
+    currentPlan = plan;
+    currentBilingual = bilingual;
     const article = currentArticle;
     digest.label.textContent = provenanceText(plan.digest);
-    digest.status.textContent = plan.digestMode === 'model' || plan.digestMode === 'parts' ? msg('statusWriting') : '';
+    const writing = { model: 'statusWriting', parts: 'statusWriting', onDevice: 'statusOnDevice' }[plan.digestMode];
+    digest.status.textContent = writing ? msg(writing) : '';
     if (plan.digestNotice) showError(digest, plan.digestNotice, [optionsLink()]);
     const unavailable = plan.translationUnavailable;
-    if (unavailable) {
+    if (plan.translationOnDevice) {
+      // The worker sends the on-device translation's first step next; until its model is known
+      // to be ready, say what is being checked rather than that a model is missing.
+      translation.label.textContent = '';
+      translation.status.textContent = msg('statusCheckingOnDevice');
+      translation.content.replaceChildren();
+    } else if (unavailable) {
       translation.label.textContent = plan.translation ? provenanceText(plan.translation) : '';
       showError(translation, unavailable, [unavailable.code === 'same_language' ? otherTargetPicker() : optionsLink()]);
       translation.content.replaceChildren();
@@ -463,11 +626,12 @@
 
   function onDone(frame) {
     if (frame.section === SECTION.DIGEST) {
+      if (frame.provenance) digest.label.textContent = provenanceText(frame.provenance);
       renderDigest(frame.digest);
       showSpend(digest, frame);
       if (frame.cached) digest.label.textContent += ` · ${msg('fromCache')}`;
       if (frame.parts) digest.label.textContent += ` · ${msg('inParts', [String(frame.parts)])}`;
-      if (!digest.status.querySelector('.error')) digest.status.textContent = '';
+      if (!digest.status.querySelector('.error, .offer')) digest.status.textContent = '';
     } else if (frame.section === SECTION.TRANSLATION) {
       showSpend(translation, frame);
       markFailed(frame.failedBlockIds);

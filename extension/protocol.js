@@ -5,7 +5,7 @@
 // Frames on the `gloss` Port, a discriminated union on `type`:
 //
 // content → worker
-//   {type: 'start', html: string, url: string, readerableGate: boolean, selectionHtml?: string}
+//   {type: 'start', html: string, url: string, readerableGate: boolean, selectionHtml?: string, onDevice: OnDeviceApis}
 //   {type: 'retry', section: 'digest'}
 //   {type: 'retry', section: 'translation', blockIds: string[]}
 //   {type: 'confirm', section: 'translation'}            go ahead after seeing the estimate
@@ -13,6 +13,10 @@
 //   {type: 'preference', name: 'bilingual', value: boolean}
 //   {type: 'export', purpose: 'copy' | 'download'}
 //   {type: 'openOptions'}
+//   {type: 'onDevice', section: 'digest', answers: string[]}           every Summarizer answer so far
+//   {type: 'onDevice', section: 'translation', detected: Detected[]}   what the LanguageDetector said
+//   {type: 'onDevice', section: 'translation', blocks: BlockText[], done: boolean}   translated on this device
+//   {type: 'onDeviceUnavailable', section: 'digest'}                   the Summarizer's model is not ready
 //
 // worker → content
 //   {type: 'article', article: Article}                      as soon as it is extracted
@@ -26,6 +30,9 @@
 //   {type: 'done', section: 'digest', …, cached?: boolean}
 //   {type: 'done', section: 'translation', failedBlockIds: string[], error: ?ErrorInfo}   error: stopped early
 //   {type: 'error', section: 'original' | 'digest' | 'translation', error: ErrorInfo, blockIds?: string[], transient?: boolean}
+//   {type: 'onDevice', section: 'digest', step: DigestStep}             run these Summarizer calls
+//   {type: 'onDevice', section: 'translation', step: TranslationStep}   detect, translate, or say why not
+//   {type: 'done', section: 'digest', digest: Digest, provenance: Provenance}   the extractive stand-in
 //
 // One-off messages (chrome.runtime.sendMessage), options page → worker
 //   {type: 'testConnection', settings: Settings} → {ok: true, report: ConnectionReport} | {ok: false, error: ErrorInfo}
@@ -36,17 +43,24 @@
 /** @typedef {{text: string, bold?: boolean, italic?: boolean, code?: boolean, href?: string}} Span */
 /** @typedef {{id: string, kind: 'heading'|'paragraph'|'listItem'|'quote'|'code'|'tableRow'|'caption', level?: number, text: string, spans: Span[]}} Block */
 /** @typedef {{title: string, byline: ?string, siteName: ?string, publishedTime: ?string, lang: string, dir: ?string, excerpt: ?string, url: ?string, wordCount: number, readingMinutes: number, readerable: boolean, fromSelection: boolean, blocks: Block[]}} Article */
-/** @typedef {{keyPoints: Span[][], summary: Span[][], details: {label: string, text: Span[]}[]}} Digest */
+/** @typedef {{keyPoints: Span[][], keyPointSources: (string|null)[], summary: Span[][], details: {label: string, text: Span[], source?: string}[]}} Digest */
 /** @typedef {{id: string, spans: Span[]}} TranslatedBlock */
 /** @typedef {{inputTokens: ?number, outputTokens: ?number}} Usage */
 /** @typedef {{provider: string, lang: string, model: string}} Provenance */
-/** @typedef {{digest: Provenance, digestMode: 'model'|'cached'|'offline', digestNotice: ?ErrorInfo,
- *   translation: ?Provenance, sourceLang: string, targetLang: string, translationUnavailable: ?ErrorInfo, total: number}} PlanSummary */
+/** @typedef {{digest: Provenance, digestMode: 'model'|'parts'|'cached'|'offline'|'onDevice', digestNotice: ?ErrorInfo,
+ *   translation: ?Provenance, sourceLang: string, targetLang: string, translationUnavailable: ?ErrorInfo,
+ *   translationOnDevice: boolean, total: number}} PlanSummary */
 /** @typedef {{inputTokens: number, outputTokens: number, costUsd: ?number}} Estimate */
 /** @typedef {{schemaVersion: number, provider: string, apiKeys: Object<string, string>, model: string, baseUrl: string,
  *   digestLang: string, translateLang: string, concurrency: number, requestsPerMinute: number, chunkTokens: number,
  *   confirmAboveWords: number, pageBudgetTokens: number, bilingual: boolean}} Settings */
 /** @typedef {{modelCount: number, modelFound: boolean, model: string, models: string[]}} ConnectionReport */
+/** @typedef {{summarizer: boolean, translator: boolean, languageDetector: boolean}} OnDeviceApis */
+/** @typedef {{type: string, length: string, format: string, expectedInputLanguages: string[], outputLanguage: string, sharedContext: string}} SummarizerOptions */
+/** @typedef {{type: 'summarize', calls: {options: SummarizerOptions, input: string, context: string}[], done: number, total: number} | {type: 'done', digest: Digest}} DigestStep */
+/** @typedef {{type: 'detect', sample: string} | {type: 'translate', sourceLang: string, targetLang: string, blocks: BlockText[]} | {type: 'unavailable', error: ErrorInfo}} TranslationStep */
+/** @typedef {{id: string, text: string}} BlockText */
+/** @typedef {{detectedLanguage: string, confidence: number}} Detected */
 
 globalThis.GlossProtocol = Object.freeze({
   PORT_NAME: 'gloss',
@@ -68,8 +82,10 @@ globalThis.GlossProtocol = Object.freeze({
     DONE: 'done',
     ERROR: 'error',
     TEST_CONNECTION: 'testConnection',
+    ON_DEVICE: 'onDevice',
+    ON_DEVICE_UNAVAILABLE: 'onDeviceUnavailable',
   }),
   SECTION: Object.freeze({ ORIGINAL: 'original', DIGEST: 'digest', TRANSLATION: 'translation' }),
   /** Error codes made in JS (everything else comes from Rust's GlossError::code). */
-  CODE: Object.freeze({ INTERNAL: 'internal' }),
+  CODE: Object.freeze({ INTERNAL: 'internal', ON_DEVICE_FAILED: 'on_device_failed' }),
 });

@@ -43,7 +43,11 @@ pub fn markdown(article: &Article, export: &Export) -> String {
             out.push('\n');
         }
         for point in &digest.details {
-            let _ = writeln!(out, "- **{}**: {}", one_line(&point.label), to_markdown(&point.text));
+            if point.label.trim().is_empty() {
+                let _ = writeln!(out, "- {}", to_markdown(&point.text));
+            } else {
+                let _ = writeln!(out, "- **{}**: {}", one_line(&point.label), to_markdown(&point.text));
+            }
         }
     }
 

@@ -13,6 +13,7 @@ pub mod http_error;
 pub mod lang;
 pub mod markdown;
 pub mod models;
+pub mod on_device;
 pub mod pricing;
 pub mod prompt;
 pub mod provider;

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::article::{Article, Block};
 use crate::cache;
@@ -18,6 +18,7 @@ use crate::schedule::{Action, Progress, ScheduleConfig, Scheduler};
 use crate::stream::{StreamDecoder, StreamEvent, Wire};
 use crate::text::Span;
 use crate::tokens::estimate_tokens;
+use crate::on_device::{self, OnDeviceApis};
 use crate::translate::{self, ChunkOutcome, TranslatedBlock, TranslationParser};
 
 /// Automatic retries of one request after a retryable HTTP failure.
@@ -48,6 +49,9 @@ pub enum DigestPlan {
     Cached { provenance: Provenance, digest: Digest },
     /// No model configured (or it cannot be used): the extractive digest, ready now.
     Offline { provenance: Provenance, digest: Digest, notice: Option<ErrorInfo> },
+    /// No model configured, and the browser has a built-in Summarizer: its first step. If its
+    /// model turns out not to be ready, `Session::offline_digest` stands in.
+    OnDevice { provenance: Provenance, step: on_device::DigestStep },
 }
 
 /// How the Full Translation will be made.
@@ -67,6 +71,10 @@ pub struct TranslationPlan {
     pub needs_confirmation: bool,
     /// Why there is nothing to request (no model, or the article is already in the target language).
     pub unavailable: Option<ErrorInfo>,
+    /// No model, but the browser has a built-in Translator: the first step with it. `unavailable`
+    /// still says why no model translates, for when the Translator turns out not to be ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_device: Option<on_device::TranslationStep>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -136,6 +144,11 @@ pub struct Session {
     /// What the panel shows, for the Markdown export.
     digest_shown: Option<Digest>,
     translated: HashMap<String, Vec<Span>>,
+    /// The browser's built-in AI APIs, as the content script found them.
+    apis: OnDeviceApis,
+    /// Whether the digest shown, and the translation, came from the browser's built-in AI.
+    digest_on_device: bool,
+    translated_on_device: bool,
 }
 
 impl Session {
@@ -153,7 +166,44 @@ impl Session {
             spend: Spend::default(),
             digest_shown: None,
             translated: HashMap::new(),
+            apis: OnDeviceApis::default(),
+            digest_on_device: false,
+            translated_on_device: false,
         }
+    }
+
+    /// Tells the session which built-in AI APIs the page's window has.
+    pub fn set_on_device(&mut self, apis: OnDeviceApis) {
+        self.apis = apis;
+    }
+
+    /// The digest made with no model at all (when the built-in Summarizer is not ready).
+    pub fn offline_digest(&self) -> (Provenance, Digest) {
+        (Provenance::builtin(&self.article.lang), digest::offline(&self.article))
+    }
+
+    /// The next step of the on-device digest, given every answer so far; a finished digest is
+    /// recorded for the export.
+    pub fn on_device_digest(&mut self, answers: &[String]) -> on_device::DigestStep {
+        let step = on_device::digest_step(&self.article, &self.settings.digest_lang, answers);
+        if let on_device::DigestStep::Done { digest } = &step {
+            self.digest_shown = Some(digest.clone());
+            self.digest_on_device = true;
+        }
+        step
+    }
+
+    /// The on-device translation's step after language detection.
+    pub fn on_device_detected(&self, detected: &[on_device::Detected]) -> on_device::TranslationStep {
+        on_device::translation_detected(&self.article, &self.settings.translate_lang, detected)
+    }
+
+    /// Blocks the built-in Translator translated, as the panel shows them (and the export keeps).
+    pub fn on_device_translated(&mut self, answers: &[on_device::BlockText]) -> Vec<TranslatedBlock> {
+        let blocks = on_device::translated(&self.article, answers);
+        self.record_translated(&blocks);
+        self.translated_on_device = true;
+        blocks
     }
 
     /// Replaces the settings (they may load while the article is being extracted).
@@ -186,6 +236,10 @@ impl Session {
                     },
                 }
             }
+            Ok(None) if self.apis.summarizer => DigestPlan::OnDevice {
+                provenance: on_device::digest_provenance(&self.settings.digest_lang),
+                step: on_device::digest_step(&self.article, &self.settings.digest_lang, &[]),
+            },
             other => DigestPlan::Offline {
                 provenance: Provenance::builtin(&self.article.lang),
                 digest: digest::offline(&self.article),
@@ -206,11 +260,16 @@ impl Session {
             estimate: None,
             needs_confirmation: false,
             unavailable: None,
+            on_device: None,
         };
         let endpoint = match &self.endpoint {
             Ok(Some(e)) => e,
             Ok(None) => {
                 plan.unavailable = Some(GlossError::MissingKey.info());
+                if self.apis.translator && only.is_none() {
+                    plan.provenance = Some(on_device::translation_provenance(&target));
+                    plan.on_device = Some(on_device::translation_start(&self.article, &target, self.apis));
+                }
                 return plan;
             }
             Err(e) => {
@@ -279,7 +338,8 @@ impl Session {
         let endpoint = self.model_endpoint()?;
         let prompt = digest::prompt(&self.article, &self.settings.digest_lang);
         let input = estimate_tokens(&prompt.system) + estimate_tokens(&prompt.user);
-        Some(DigestReader::new(endpoint.preset.wire, &endpoint.model, input as u64))
+        let reader = DigestReader::new(endpoint.preset.wire, &endpoint.model, input as u64);
+        Some(reader.citing(self.article.blocks.iter().map(|b| b.id.clone()).collect()))
     }
 
     /// A reader for the answer to one translation chunk.
@@ -358,11 +418,15 @@ impl Session {
         let endpoint = self.model_endpoint();
         let digest_provenance = match endpoint {
             Some(e) => e.provenance(&self.settings.digest_lang),
+            None if self.digest_on_device => on_device::digest_provenance(&self.settings.digest_lang),
             None => Provenance::builtin(&self.article.lang),
         };
         let offline = (endpoint.is_none() && self.digest_shown.is_none()).then(|| digest::offline(&self.article));
         let digest = self.digest_shown.as_ref().or(offline.as_ref());
-        let translation_provenance = endpoint.map(|e| e.provenance(&self.settings.translate_lang));
+        let translation_provenance = match endpoint {
+            Some(e) => Some(e.provenance(&self.settings.translate_lang)),
+            None => self.translated_on_device.then(|| on_device::translation_provenance(&self.settings.translate_lang)),
+        };
         let export = crate::export::Export {
             digest: digest.map(|d| (d, &digest_provenance)),
             translation: translation_provenance.as_ref().filter(|_| !self.translated.is_empty()).map(|p| (&self.translated, p)),
@@ -498,12 +562,26 @@ pub struct DigestReader {
     usage: Usage,
     model: String,
     input_estimate: u64,
+    /// The article's block ids, when known: sources naming any other are dropped.
+    block_ids: Option<HashSet<String>>,
 }
 
 impl DigestReader {
     /// A reader for `model`'s answer to a prompt of about `input_estimate` tokens.
     pub fn new(wire: Wire, model: &str, input_estimate: u64) -> Self {
-        DigestReader { decoder: StreamDecoder::new(wire), text: String::new(), usage: Usage::default(), model: model.to_string(), input_estimate }
+        DigestReader {
+            decoder: StreamDecoder::new(wire),
+            text: String::new(),
+            usage: Usage::default(),
+            model: model.to_string(),
+            input_estimate,
+            block_ids: None,
+        }
+    }
+
+    /// The same, keeping only the sources that name one of `block_ids`.
+    pub fn citing(self, block_ids: HashSet<String>) -> Self {
+        DigestReader { block_ids: Some(block_ids), ..self }
     }
 
     /// Feeds bytes; `None` when they held no new text.
@@ -546,7 +624,11 @@ impl DigestReader {
             spend.add((self.usage.input_tokens, self.usage.output_tokens), (self.input_estimate, estimate_tokens(&self.text) as u64));
             spend.priced(&self.model)
         });
-        DigestUpdate { digest: digest::parse(&self.text), usage: self.usage, done, spend }
+        let mut digest = digest::parse(&self.text);
+        if let Some(ids) = &self.block_ids {
+            digest.keep_sources(|id| ids.contains(id));
+        }
+        DigestUpdate { digest, usage: self.usage, done, spend }
     }
 }
 
@@ -657,6 +739,38 @@ mod tests {
             translate_lang: "ja".into(),
             ..Settings::default()
         }
+    }
+
+    #[test]
+    fn no_key_with_the_browsers_built_in_ai_plans_it_and_keeps_the_fallbacks() {
+        let settings = Settings { digest_lang: "en".into(), translate_lang: "fr".into(), ..Settings::default() };
+        let mut session = Session::new(sample_article(), settings);
+        session.set_on_device(OnDeviceApis { summarizer: true, translator: true, language_detector: false });
+        let plan = session.plan();
+        match &plan.digest {
+            DigestPlan::OnDevice { provenance, step: on_device::DigestStep::Summarize { calls, .. } } => {
+                assert_eq!(provenance.model, "Summarizer API");
+                assert_eq!(calls.len(), 3);
+            }
+            other => panic!("expected on-device, got {other:?}"),
+        }
+        assert!(matches!(plan.translation.on_device, Some(on_device::TranslationStep::Translate { .. })));
+        assert_eq!(plan.translation.unavailable.map(|u| u.code), Some("missing_key".to_string()), "said if its model is not ready");
+        assert_eq!(session.offline_digest().0, Provenance::builtin("en"));
+
+        let done = session.on_device_digest(&["* A first paragraph with bold words and a link.".into(), "Short.".into(), "* x".into()]);
+        assert!(matches!(done, on_device::DigestStep::Done { .. }));
+        let shown = session.on_device_translated(&[on_device::BlockText { id: "b2".into(), text: "Un premier paragraphe.".into() }]);
+        assert_eq!(shown.len(), 1);
+        let markdown = session.export("2026-11-26").0;
+        assert!(markdown.contains("_chrome · en · Summarizer API_"), "{markdown}");
+        assert!(markdown.contains("_en → chrome · fr · Translator API_") && markdown.contains("Un premier paragraphe."), "{markdown}");
+        assert!(markdown.contains("\n- x\n"), "a detail without a label is a plain bullet: {markdown}");
+        // With a model configured, the browser's APIs are not used.
+        let mut with_key = Session::new(sample_article(), Settings { provider: "openai".into(), api_keys: [("openai".to_string(), "k".to_string())].into(), ..Settings::default() });
+        with_key.set_on_device(OnDeviceApis { summarizer: true, translator: true, language_detector: true });
+        assert!(matches!(with_key.plan().digest, DigestPlan::Model { .. }));
+        assert!(with_key.plan().translation.on_device.is_none());
     }
 
     #[test]

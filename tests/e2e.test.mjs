@@ -156,6 +156,57 @@ describe('the panel', () => {
   });
 });
 
+describe('key points link back to the article', () => {
+  /** Clicks a point's ¶ button; returns the paragraph of the page it showed and highlighted. */
+  async function followSource(page, button) {
+    const blockId = await button.getAttribute('data-source');
+    // From the end of the article, so that the paragraph is out of view until the click.
+    const before = await page.evaluate(() => { window.scrollTo(0, document.documentElement.scrollHeight); return scrollY; });
+    await button.click();
+    const shown = await page.waitForFunction(() => {
+      const lit = document.getAnimations().map((a) => a.effect?.target).find((t) => t && !t.closest('#gloss-extension-root'));
+      if (!lit) return null;
+      const box = lit.getBoundingClientRect();
+      return box.bottom > 0 && box.top < innerHeight ? { text: lit.textContent.replace(/\s+/g, ' ').trim(), scrollY } : null;
+    }, null, { timeout: 10_000 });
+    return { blockId, before, ...(await shown.jsonValue()) };
+  }
+
+  const blockText = (page, id) => page.evaluate((blockId) => {
+    const root = document.getElementById('gloss-extension-root').shadowRoot;
+    return root.querySelector(`section[data-section="original"] [data-block="${blockId}"]`).textContent.replace(/\s+/g, ' ').trim();
+  }, id);
+
+  test('a model-cited key point scrolls the page to its paragraph and highlights it', T, async () => {
+    await setSettings(gloss, openai());
+    const { page, p } = await openWithGloss(SAMPLE);
+    await p.digest.locator('ul.details li').nth(3).waitFor();
+    const prompt = digestRequests()[0].body.messages.map((m) => m.content).join('\n');
+    assert.match(prompt, /^\[b\d+\] /m, 'the prompt numbers the paragraphs');
+    const buttons = p.digest.locator('ul.key-points button.source');
+    assert.equal(await buttons.count(), 3, 'each cited key point has a link');
+    assert.equal(await p.digest.locator('ul.details button.source').count(), 2, 'only the cited details have one');
+    assert.doesNotMatch(await p.digest.innerText(), /\[b\d+\]/, 'the ids themselves are not shown');
+    const third = await followSource(page, buttons.nth(2));
+    assert.ok(third.scrollY < third.before, `the page scrolled back up to it (${third.before} → ${third.scrollY})`);
+    assert.ok(third.text.startsWith((await blockText(page, third.blockId)).slice(0, 60)), `${third.text} is block ${third.blockId}`);
+    await page.close();
+  });
+
+  test('the offline digest links each key point to the sentence it took', T, async () => {
+    const { page, p } = await openWithGloss(SAMPLE);
+    const buttons = p.digest.locator('ul.key-points button.source');
+    await buttons.first().waitFor();
+    const points = await p.digest.locator('ul.key-points li').allInnerTexts();
+    assert.equal(await buttons.count(), points.length);
+    const first = await followSource(page, buttons.first());
+    assert.ok(first.scrollY < first.before, `the page scrolled back up to it (${first.before} → ${first.scrollY})`);
+    const sentence = points[0].replace(/\s*¶$/, '');
+    assert.ok(first.text.includes(sentence), `the highlighted paragraph holds "${sentence}"`);
+    await page.close();
+  });
+});
+
 describe('what the reader asked for', () => {
   test('a substantial selection is digested instead of the whole page, and the panel says so', T, async () => {
     await setSettings(gloss, anthropic());
@@ -196,12 +247,15 @@ describe('what the reader asked for', () => {
 
 describe('with no key', () => {
   test('shows the offline extractive digest and says translation needs a model', T, async () => {
+    await setSettings(gloss, { provider: 'builtin', digestLang: 'en', translateLang: 'ja' });
     const { page, p } = await openWithGloss(SAMPLE);
     await p.digest.locator('ul.key-points li').first().waitFor();
     assert.equal(await p.digest.locator('.provenance').innerText(), 'built-in · en · extractive');
     assert.equal(await p.digest.locator('ul.key-points li').count(), 3);
     assert.ok((await p.digest.locator('p.summary').innerText()).length > 80);
+    // This Chromium has the Translator API but no model: first that is checked, then this is said.
     const error = p.translation.locator('.error');
+    await error.waitFor();
     assert.equal(await error.getAttribute('data-code'), 'missing_key');
     assert.equal(await error.locator('button.link').innerText(), 'Open options');
     assert.equal(mock.log.length, 0, 'nothing was sent anywhere');

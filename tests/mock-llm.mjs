@@ -88,7 +88,8 @@ function analyzePrompt(messages) {
   if (BLOCK_RE.test(userText)) {
     return { kind: 'translate', lang, blocks: parseBlocks(userText), article: '', promptChars };
   }
-  const article = whole.match(ARTICLE_RE)?.[1] ?? users.at(-1)?.text ?? '';
+  // The user message carries the article; the system prompt may name the delimiters too.
+  const article = (userText.match(ARTICLE_RE) ?? whole.match(ARTICLE_RE))?.[1] ?? users.at(-1)?.text ?? '';
   return { kind: 'digest', lang, blocks: [], article, promptChars };
 }
 
@@ -97,19 +98,22 @@ function deriveAnswer({ kind, lang, blocks, article }) {
   if (kind === 'translate') {
     return blocks.map(({ n, text }) => `[[${n}]] (${lang}) ${text}`).join('\n\n');
   }
-  const firstWords = article.trim().split(/\s+/).slice(0, 5).join(' ');
+  // Gloss numbers the article's paragraphs ("[b3] text"); a good model cites them.
+  const ids = [...article.matchAll(/\[(b\d+)\] /g)].map((m) => m[1]);
+  const cite = (i) => (ids[i] ? ` [${ids[i]}]` : '');
+  const firstWords = article.replace(/\[b\d+\] /g, '').trim().split(/\s+/).slice(0, 5).join(' ');
   return [
     '## Key points',
-    `- First key point about ${firstWords}.`,
-    '- Second key point.',
-    '- Third key point.',
+    `- First key point about ${firstWords}.${cite(0)}`,
+    `- Second key point.${cite(1)}`,
+    `- Third key point.${cite(2)}`,
     '',
     '## Summary',
     `A short summary paragraph of the article in ${lang}.`,
     '',
     '## Details',
-    '- **Context**: The article discusses its topic.',
-    '- **Finding**: Something important was found.',
+    `- **Context**: The article discusses its topic.${cite(0)}`,
+    `- **Finding**: Something important was found.${cite(1)}`,
     '- **Impact**: It matters to readers.',
     '- **Next**: What happens next.',
   ].join('\n');
