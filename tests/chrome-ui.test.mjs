@@ -96,13 +96,15 @@ async function chooseGlossMenuItem(page, x, y) {
   assert.equal(findIconOnScreen(), null, 'no Gloss icon on screen before the menu opens');
   await page.mouse.click(x, y, { button: 'right' });
   let icon = null;
-  for (let i = 0; i < 100 && !icon; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    icon = findIconOnScreen();
-  }
-  if (!icon) {
-    xdotool('key', 'Escape');
-    throw new Error('the context menu showed no Gloss item within 10 s');
+  try {
+    for (let i = 0; i < 100 && !icon; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      icon = findIconOnScreen();
+    }
+    if (!icon) throw new Error('the context menu showed no Gloss item within 10 s');
+  } catch (err) {
+    xdotool('key', 'Escape'); // close the menu, so that the next test starts clean
+    throw err;
   }
   // The item's row spans the menu's width; its label starts just right of the icon.
   const cx = icon.x1 + 40;
