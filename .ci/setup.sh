@@ -71,6 +71,19 @@ step_firefox() {
   apt-get install -y -qq firefox-esr >/dev/null
 }
 
+# tests/chrome-ui.test.mjs runs headful Chromium on its own Xvfb display and drives the browser's
+# own UI (the keyboard shortcut, the native context menu) with xdotool.
+step_xvfb() {
+  if command -v Xvfb >/dev/null && command -v xdotool >/dev/null; then
+    log "xvfb, xdotool: present"
+    return
+  fi
+  log "installing Debian's xvfb and xdotool"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq xvfb xdotool >/dev/null
+}
+
 step_geckodriver() {
   if [ -x "$GD_ROOT/bin/geckodriver" ] && "$GD_ROOT/bin/geckodriver" --version | head -n1 | grep -q "^geckodriver $GD_VERSION\b"; then
     log "geckodriver $GD_VERSION: present"
@@ -96,7 +109,8 @@ case "${1:-all}" in
   chromium) step_chromium ;;
   firefox) step_firefox ;;
   geckodriver) step_geckodriver ;;
+  xvfb) step_xvfb ;;
   npm) step_npm ;;
-  all) step_rust_target; step_chromium; step_firefox; step_npm; step_wasm_bindgen; step_geckodriver ;;
-  *) echo "usage: setup.sh [all|rust-target|wasm-bindgen|chromium|firefox|geckodriver|npm]" >&2; exit 2 ;;
+  all) step_rust_target; step_chromium; step_firefox; step_xvfb; step_npm; step_wasm_bindgen; step_geckodriver ;;
+  *) echo "usage: setup.sh [all|rust-target|wasm-bindgen|chromium|firefox|xvfb|geckodriver|npm]" >&2; exit 2 ;;
 esac

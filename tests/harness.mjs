@@ -14,12 +14,16 @@ export const CHROMIUM = process.env.GLOSS_CHROMIUM ?? '/usr/bin/chromium';
 const QUIET = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-default-apps', '--no-default-browser-check'];
 
-/** Launches Chromium with the extension; resolves once its service worker runs. */
-export async function launch({ headless = true, extension = EXTENSION } = {}) {
+/**
+ * Launches Chromium with the extension; resolves once its service worker runs. `env` is added to
+ * Chromium's environment (e.g. a `DISPLAY` for a headful browser under Xvfb).
+ */
+export async function launch({ headless = true, extension = EXTENSION, env } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'gloss-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
     viewport: { width: 1280, height: 900 },
     ignoreDefaultArgs: ['--disable-extensions'],
     args: [`--disable-extensions-except=${extension}`, `--load-extension=${extension}`, ...QUIET],
