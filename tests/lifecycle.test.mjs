@@ -214,3 +214,46 @@ describe('a full storage quota', () => {
     await page.close();
   });
 });
+
+describe('what Gloss reads: shadow roots and frames', () => {
+  const panelText = (page) => page.evaluate(() => document.getElementById('gloss-extension-root').shadowRoot.textContent);
+  const sentText = () => generations().map((e) => JSON.stringify(e.body)).join('\n');
+
+  test('an article rendered in an open shadow root is read, slotted light DOM in place; a closed root is not', T, async () => {
+    await setSettings(gloss, settings());
+    const { page, p } = await openWithGloss(gloss, `${site.url}/fixtures/pages/shadow-article.html`);
+    await p.original.locator('dl.meta').waitFor({ timeout: 30_000 });
+    const original = await p.original.locator('.extracted').textContent();
+    assert.match(original, /Every spring the volunteers of Skarholm print a new book of tide tables/);
+    assert.match(original, /When the last copy is sold/);
+    assert.match(original, /April\.A standfirst from the light DOM, slotted in after the first paragraph/, 'slotted light DOM is read in its slot');
+    assert.equal(await p.original.locator('dl.meta dd').first().textContent(), 'The Tide Tables of Skarholm');
+    assert.doesNotMatch(original, /sealed remark/, 'a closed shadow root is not read');
+    await p.digest.locator('.spend').waitFor({ timeout: 30_000 });
+    assert.match(sentText(), /brass float/, 'the shadow-root text is what the model was sent');
+    assert.doesNotMatch(sentText(), /sealed remark/);
+    await page.close();
+  });
+
+  test('frames are not read: only the top page is, and the frame gets no panel', T, async () => {
+    await setSettings(gloss, settings());
+    const { page, p } = await openWithGloss(gloss, `${site.url}/fixtures/pages/framed.html`);
+    const frame = page.frames().find((f) => f.url().includes('lighthouse-keepers'));
+    assert.ok(frame, 'the framed article loaded');
+    await frame.locator('h1').waitFor();
+    const outcome = await Promise.race([
+      p.original.locator('dl.meta').waitFor({ timeout: 30_000 }).then(() => 'article'),
+      p.original.locator('.error').waitFor({ timeout: 30_000 }).then(() => p.original.locator('.error').getAttribute('data-code')),
+    ]);
+    // The top page's one sentence is not an article: Gloss says so rather than reading the frame.
+    assert.match(outcome, /^(not_readerable|no_article|article)$/, outcome);
+    if (outcome === 'article') assert.match(await p.original.locator('.extracted').textContent(), /A short note on the top page/);
+    await sleep(1_000);
+    assert.doesNotMatch(await panelText(page), /Skarholm|lighthouse/i, 'nothing of the framed article is in the panel');
+    assert.doesNotMatch(sentText(), /Skarholm/, 'nor was any of it sent');
+    assert.equal(await frame.evaluate(() => Boolean(document.getElementById('gloss-extension-root'))), false, 'the frame has no panel');
+    assert.equal(await page.locator('#gloss-extension-root').count(), 1, 'the top page has one');
+    console.log(`# framed page: ${outcome}`);
+    await page.close();
+  });
+});
