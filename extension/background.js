@@ -484,21 +484,46 @@ async function cacheLookup(keys) {
   const blocks = {};
   for (const [, key] of keys.blocks) if (found[key]) blocks[key] = found[key];
   const hits = Object.keys(found);
-  if (hits.length) touchIndex(hits.map((key) => ({ key, bytes: JSON.stringify(found[key]).length })));
+  if (hits.length) touchIndex(hits.map((key) => ({ key, bytes: storedBytes(key, found[key]) })));
   return { digest: keys.digest ? found[keys.digest] ?? null : null, blocks };
 }
 
-/** Stores entries; when storage is full, evicts old entries instead of failing the reader. */
+/** What an entry counts against the storage quota: its key and its JSON, in UTF-8 bytes. */
+const utf8 = new TextEncoder();
+const storedBytes = (key, value) => utf8.encode(key).length + utf8.encode(JSON.stringify(value)).length;
+
+/**
+ * Stores entries; when storage is full, evicts the least recently used entries (as the core
+ * picks them) and tries once more. If it is still full (of what is not cache), nothing is
+ * cached: the reader already has the result on screen.
+ */
 async function cacheStore(entries) {
   if (!entries.length) return;
   const items = Object.fromEntries(entries.map((e) => [e.key, e.value]));
+  const used = entries.map((e) => ({ key: e.key, bytes: storedBytes(e.key, e.value) }));
   try {
     await chrome.storage.local.set(items);
   } catch {
-    await evictAll();
-    await chrome.storage.local.set(items).catch(() => {});
+    const need = used.reduce((sum, e) => sum + e.bytes, 0);
+    indexQueue = indexQueue.then(() => evictForRoom(need)).catch((err) => console.warn('Gloss: cache eviction', err));
+    await indexQueue;
+    try {
+      await chrome.storage.local.set(items);
+    } catch (err) {
+      console.warn('Gloss: storage is full, result not cached', err);
+      return;
+    }
   }
-  await touchIndex(entries.map((e) => ({ key: e.key, bytes: JSON.stringify(e.value).length })));
+  await touchIndex(used);
+}
+
+/** Frees `need` bytes from the cache, oldest entries first. */
+async function evictForRoom(need) {
+  const { [CACHE_INDEX]: index = {} } = await chrome.storage.local.get(CACHE_INDEX);
+  const evict = core.cacheRoom(Object.entries(index).map(([key, e]) => ({ key, bytes: e.bytes, usedAt: e.usedAt })), need);
+  for (const key of evict) delete index[key];
+  await chrome.storage.local.remove(evict);
+  await chrome.storage.local.set({ [CACHE_INDEX]: index }).catch(() => {});
 }
 
 /** Index updates are serialised: concurrent chunks would otherwise overwrite each other's. */
@@ -508,7 +533,7 @@ function touchIndex(used) {
     const { [CACHE_INDEX]: index = {} } = await chrome.storage.local.get(CACHE_INDEX);
     const now = Date.now();
     for (const { key, bytes } of used) index[key] = { bytes, usedAt: now };
-    const evict = core.cacheEvictions(Object.entries(index).map(([key, e]) => ({ key, bytes: e.bytes, usedAt: e.usedAt })));
+    const evict = core.cacheEvictions(Object.entries(index).map(([key, e]) => ({ key, bytes: e.bytes, usedAt: e.usedAt })), chrome.storage.local.QUOTA_BYTES);
     for (const key of evict) delete index[key];
     if (evict.length) await chrome.storage.local.remove(evict);
     await chrome.storage.local.set({ [CACHE_INDEX]: index });

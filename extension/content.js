@@ -521,9 +521,35 @@
     return holder.innerHTML;
   }
 
+  /**
+   * The page as HTML. Open shadow roots (web components) are included as declarative
+   * `<template shadowrootmode>` for the core to flatten; closed ones cannot be read, and frames
+   * are not read at all (see README, "What Gloss reads"). The panel's own root stays out.
+   */
+  function pageHtml() {
+    const html = document.documentElement;
+    const roots = [];
+    const collect = (scope) => {
+      for (const node of scope.querySelectorAll('*')) {
+        if (node.shadowRoot && node !== host) {
+          roots.push(node.shadowRoot);
+          collect(node.shadowRoot);
+        }
+      }
+    };
+    collect(document);
+    if (!roots.length || typeof html.getHTML !== 'function') return html.outerHTML;
+    try {
+      const shell = html.cloneNode(false).outerHTML;
+      return shell.slice(0, shell.lastIndexOf('</html>')) + html.getHTML({ shadowRoots: roots }) + '</html>';
+    } catch {
+      return html.outerHTML;
+    }
+  }
+
   function start(readerableGate, translateLang = null) {
     port?.postMessage({
-      type: T.START, html: document.documentElement.outerHTML, url: location.href, readerableGate, selectionHtml: selectionHtml(), translateLang,
+      type: T.START, html: pageHtml(), url: location.href, readerableGate, selectionHtml: selectionHtml(), translateLang,
       onDevice: onDevice.apis(),
     });
   }

@@ -117,7 +117,11 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
     }
     let url = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
     let config = Config { max_elements_to_parse: DEFAULT_MAX_ELEMENTS, ..Config::default() };
-    let mut readability = Readability::new(html, url, Some(config)).map_err(map_readability_error)?;
+    let doc = dom_query::Document::from(html);
+    if crate::shadow::may_have_shadow_roots(html) {
+        crate::shadow::flatten(&doc);
+    }
+    let mut readability = Readability::with_document(doc, url, Some(config)).map_err(map_readability_error)?;
     let depth = max_depth(&readability.doc);
     if depth > DEFAULT_MAX_DEPTH {
         return Err(GlossError::TooLarge(format!("elements nested {depth} deep (limit {DEFAULT_MAX_DEPTH})")));

@@ -4,8 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Total size the extension's cache may use before the least recently used entries go.
+/// Total size the extension's cache may use before the least recently used entries go, where
+/// the storage area has no quota of its own (Firefox's `storage.local`).
 pub const DEFAULT_CACHE_BYTES: u64 = 25 * 1024 * 1024;
+/// Share of a storage quota the cache may fill, in tenths: the rest is for the settings, the
+/// cache's own index, and the slack between the index's byte counts and the browser's.
+const QUOTA_TENTHS: u64 = 7;
 /// Prefix of every cache entry's storage key, so cache entries never collide with settings.
 pub const KEY_PREFIX: &str = "gloss-cache:";
 
@@ -81,6 +85,22 @@ pub fn evict(index: &[IndexEntry], bound: u64) -> Vec<String> {
     out
 }
 
+/// The cache's bound in a storage area of `quota` bytes (Chrome's `storage.local` has 10 MB
+/// without `unlimitedStorage`): below the quota, so the LRU bound evicts before a write fails.
+pub fn bound(quota: Option<u64>) -> u64 {
+    match quota {
+        Some(quota) if quota > 0 => DEFAULT_CACHE_BYTES.min(quota / 10 * QUOTA_TENTHS),
+        _ => DEFAULT_CACHE_BYTES,
+    }
+}
+
+/// Which keys to delete to free `need` bytes, least recently used first: for a write that the
+/// storage refused as over quota, whatever else fills it.
+pub fn make_room(index: &[IndexEntry], need: u64) -> Vec<String> {
+    let total: u64 = index.iter().map(|e| e.bytes).sum();
+    evict(index, total.saturating_sub(need))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +139,28 @@ mod tests {
         assert_eq!(evict(&index, 100), ["old"]);
         assert_eq!(evict(&index, 40), ["old", "mid"]);
         assert_eq!(evict(&index, 0), ["old", "mid", "new"]);
+    }
+
+    #[test]
+    fn the_bound_stays_below_a_storage_quota() {
+        let chrome = 10 * 1024 * 1024;
+        assert!(bound(Some(chrome)) < chrome);
+        assert_eq!(bound(Some(chrome)), chrome / 10 * 7);
+        assert_eq!(bound(None), DEFAULT_CACHE_BYTES);
+        assert_eq!(bound(Some(0)), DEFAULT_CACHE_BYTES, "no quota reported");
+        assert_eq!(bound(Some(1 << 40)), DEFAULT_CACHE_BYTES, "a large quota keeps the default");
+    }
+
+    #[test]
+    fn making_room_frees_at_least_what_is_needed_oldest_first() {
+        let index = vec![
+            IndexEntry { key: "new".into(), bytes: 40, used_at: 30 },
+            IndexEntry { key: "old".into(), bytes: 40, used_at: 10 },
+            IndexEntry { key: "mid".into(), bytes: 40, used_at: 20 },
+        ];
+        assert!(make_room(&index, 0).is_empty());
+        assert_eq!(make_room(&index, 1), ["old"]);
+        assert_eq!(make_room(&index, 41), ["old", "mid"]);
+        assert_eq!(make_room(&index, 1000), ["old", "mid", "new"], "everything, when that is not enough");
     }
 }

@@ -20,6 +20,7 @@ pub mod provider;
 pub mod reasoning;
 pub mod schedule;
 pub mod session;
+pub mod shadow;
 pub mod stream;
 pub mod text;
 pub mod tokens;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::article::ExtractOptions;
-use crate::cache::{evict, IndexEntry, DEFAULT_CACHE_BYTES};
+use crate::cache::{self, evict, IndexEntry};
 use crate::error::{ErrorInfo, GlossError};
 use crate::provider::{parse_models, Endpoint, Settings, PRESETS};
 use crate::session::{self, Call, ChunkEnd, DigestReader, Session, TranslationReader};
@@ -243,11 +243,21 @@ fn millis(now: f64) -> u64 {
     if now.is_finite() && now > 0.0 { now as u64 } else { 0 }
 }
 
-/// Storage keys to delete so the cache fits its bound: `index` is `[{key, bytes, usedAt}]`.
+/// Storage keys to delete so the cache fits its bound: `index` is `[{key, bytes, usedAt}]`,
+/// `quotaBytes` the storage area's quota when it has one.
 #[wasm_bindgen(js_name = cacheEvictions)]
-pub fn cache_evictions(index: JsValue) -> Result<JsValue, JsValue> {
+pub fn cache_evictions(index: JsValue, quota_bytes: Option<f64>) -> Result<JsValue, JsValue> {
     let index: Vec<IndexEntry> = from_js(index, "cache index")?;
-    Ok(to_js(&evict(&index, DEFAULT_CACHE_BYTES)))
+    let quota = quota_bytes.filter(|q| q.is_finite() && *q > 0.0).map(|q| q as u64);
+    Ok(to_js(&evict(&index, cache::bound(quota))))
+}
+
+/// Storage keys to delete, oldest first, to free `needBytes` after a write failed for quota.
+#[wasm_bindgen(js_name = cacheRoom)]
+pub fn cache_room(index: JsValue, need_bytes: f64) -> Result<JsValue, JsValue> {
+    let index: Vec<IndexEntry> = from_js(index, "cache index")?;
+    let need = if need_bytes.is_finite() && need_bytes > 0.0 { need_bytes as u64 } else { 0 };
+    Ok(to_js(&cache::make_room(&index, need)))
 }
 
 /// What a non-2xx response means, and whether to try again after `retryInMs`.
