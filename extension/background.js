@@ -67,12 +67,17 @@ async function openPanel(tab, intent = 'page') {
   }
 }
 
-async function loadSettings() {
+/** The settings in force, and what of the stored ones had to be reset (`Reset[]`, for a notice). */
+async function readSettings() {
   const { settings } = await chrome.storage.local.get('settings');
-  if (settings) return core.migrateSettings(settings);
+  if (settings !== undefined) return core.readSettings(settings);
   // Nothing saved yet: the built-in default, in the browser's language.
   const ui = chrome.i18n.getUILanguage().split('-')[0];
-  return { ...core.defaultSettings(), digestLang: ui, translateLang: ui };
+  return { settings: { ...core.defaultSettings(), digestLang: ui, translateLang: ui }, resets: [] };
+}
+
+async function loadSettings() {
+  return (await readSettings()).settings;
 }
 
 /** Serves one panel: extraction, then the digest and the translation side by side. */
@@ -109,7 +114,7 @@ function servePanel(port) {
         state = null;
         // Settings and the cache are read while the article is extracted, and the Original
         // section is sent before either is needed.
-        const settingsRead = loadSettings();
+        const settingsRead = readSettings();
         let session;
         try {
           const options = { readerableGate: msg.readerableGate, selectionHtml: msg.selectionHtml ?? null };
@@ -119,7 +124,7 @@ function servePanel(port) {
           return;
         }
         post({ type: T.ARTICLE, article: session.article() });
-        const settings = await settingsRead;
+        const { settings, resets } = await settingsRead;
         // The panel may ask for another target language for this page only.
         if (msg.translateLang) settings.translateLang = msg.translateLang;
         try {
@@ -133,7 +138,7 @@ function servePanel(port) {
         }
         state = { session, plan: session.plan() };
         const { digest, translation } = state.plan;
-        post({ type: T.PLAN, plan: summarise(state.plan), bilingual: Boolean(settings.bilingual), theme: settings.theme });
+        post({ type: T.PLAN, plan: summarise(state.plan), bilingual: Boolean(settings.bilingual), theme: settings.theme, settingsResets: resets });
         runDigest(session, digest, post, aborter.signal);
         if (translation.cached.length) post({ type: T.DELTA, section: SECTION.TRANSLATION, blocks: translation.cached, partial: null });
         if (translation.onDevice) post({ type: T.ON_DEVICE, section: SECTION.TRANSLATION, step: translation.onDevice });

@@ -613,10 +613,25 @@
     }
   }
 
-  function onPlan({ plan, bilingual, theme }) {
+  /** One line at the top: which stored settings could not be used and are at their defaults. */
+  function showSettingsNotice(resets) {
+    body.querySelector('.settings-notice')?.remove();
+    if (!resets?.length) return;
+    const { SETTING_LABELS } = globalThis.GlossProtocol;
+    const labels = [...new Set(resets.filter((r) => r.field && r.reason !== 'newer_schema').map((r) => r.field))]
+      .map((f) => (SETTING_LABELS[f] ? msg(SETTING_LABELS[f]) : f));
+    const text = resets.some((r) => r.reason === 'unreadable') ? msg('settingsResetPanelAll') : [
+      labels.length ? msg('settingsResetPanel', [labels.join(', ')]) : null,
+      resets.some((r) => r.reason === 'newer_schema') ? msg('settingsReset_newer_schema') : null,
+    ].filter(Boolean).join(' ');
+    body.prepend(el('p', { class: 'settings-notice', role: 'status' }, text, ' ', optionsLink()));
+  }
+
+  function onPlan({ plan, bilingual, theme, settingsResets }) {
     applyTheme(theme);
     currentPlan = plan;
     currentBilingual = bilingual;
+    showSettingsNotice(settingsResets);
     const article = currentArticle;
     digest.label.textContent = provenanceText(plan.digest);
     const writing = { model: 'statusWriting', parts: 'statusWriting', onDevice: 'statusOnDevice' }[plan.digestMode];

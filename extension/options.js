@@ -3,7 +3,7 @@
 import './protocol.js';
 import init, * as core from './pkg/gloss.js';
 
-const { T } = globalThis.GlossProtocol;
+const { T, SETTING_LABELS } = globalThis.GlossProtocol;
 const LANGS = ['ar', 'de', 'en', 'es', 'fr', 'hi', 'id', 'it', 'ja', 'ko', 'nl', 'pl', 'pt', 'ru', 'sv', 'th', 'tr', 'uk', 'vi', 'zh-CN', 'zh-TW'];
 const msg = (key, subs) => chrome.i18n.getMessage(key, subs) || key;
 const $ = (id) => document.getElementById(id);
@@ -33,14 +33,142 @@ const NUMBER_FIELDS = ['concurrency', 'requestsPerMinute', 'confirmAboveWords', 
 let apiKeys = {};
 /** The provider whose key the key field shows. */
 let shownProvider = null;
+/** The settings as loaded, so a save keeps what the form does not show (timeouts, chunk size). */
+let loaded = core.defaultSettings();
 
 async function load() {
   const { settings } = await chrome.storage.local.get('settings');
-  const s = core.migrateSettings(settings ?? { ...core.defaultSettings(), digestLang: uiLanguage(), translateLang: uiLanguage() });
+  const { settings: s, resets } = settings === undefined
+    ? { settings: core.migrateSettings({ ...core.defaultSettings(), digestLang: uiLanguage(), translateLang: uiLanguage() }), resets: [] }
+    : core.readSettings(settings);
+  loaded = s;
   apiKeys = { ...s.apiKeys };
   for (const name of [...TEXT_FIELDS, ...NUMBER_FIELDS]) form.elements[name].value = s[name];
   form.elements.bilingual.checked = s.bilingual;
+  modelRows.replaceChildren();
+  for (const row of s.modelOverrides) addModelRow(row);
   showPreset();
+  showNotice(resets);
+}
+
+// ---- the notice about stored settings that were reset ----
+
+const settingName = (field) => (SETTING_LABELS[field] ? msg(SETTING_LABELS[field]) : field);
+
+/** Says, in plain words, which stored settings could not be used and what they are now. */
+function showNotice(resets) {
+  const notice = $('notice');
+  notice.hidden = !resets.length;
+  if (!resets.length) return notice.replaceChildren();
+  const items = resets.map((r) => {
+    const li = document.createElement('li');
+    li.dataset.field = r.field ?? '';
+    li.dataset.reason = r.reason;
+    li.textContent = r.field && r.reason !== 'newer_schema' && r.reason !== 'unreadable'
+      ? msg(`settingsReset_${r.reason}`, [settingName(r.field)])
+      : msg(`settingsReset_${r.reason}`);
+    return li;
+  });
+  const title = document.createElement('p');
+  title.textContent = msg('settingsResetTitle');
+  const list = document.createElement('ul');
+  list.append(...items);
+  notice.replaceChildren(title, list);
+}
+
+// ---- models: prices and context ----
+
+const modelRows = $('modelRows').tBodies[0];
+const ROW_FIELDS = [
+  { name: 'model', header: 'optionsModelsModel', inputmode: null },
+  { name: 'contextTokens', header: 'optionsModelsContext', inputmode: 'numeric' },
+  { name: 'inputPerMtok', header: 'optionsModelsInput', inputmode: 'decimal' },
+  { name: 'outputPerMtok', header: 'optionsModelsOutput', inputmode: 'decimal' },
+];
+let rowIds = 0;
+
+/** Gives each row's inputs their labels again after a row is added or removed. */
+function labelRows() {
+  [...modelRows.rows].forEach((tr, i) => {
+    for (const f of ROW_FIELDS) tr.querySelector(`input[data-field="${f.name}"]`).setAttribute('aria-label', msg('optionsModelsCell', [msg(f.header), String(i + 1)]));
+    tr.querySelector('button').setAttribute('aria-label', msg('optionsModelsRemove', [String(i + 1)]));
+  });
+}
+
+/** Adds one editable row (values as stored, or blank). */
+function addModelRow(row = {}) {
+  const tr = document.createElement('tr');
+  const id = ++rowIds;
+  for (const f of ROW_FIELDS) {
+    const td = document.createElement('td');
+    const input = document.createElement('input');
+    input.type = 'text';
+    input.dataset.field = f.name;
+    input.autocomplete = 'off';
+    input.spellcheck = false;
+    if (f.inputmode) input.inputMode = f.inputmode;
+    input.value = row[f.name] == null ? '' : String(row[f.name]);
+    const error = document.createElement('p');
+    error.className = 'field-error';
+    error.id = `model-row-${id}-${f.name}-error`;
+    input.setAttribute('aria-describedby', error.id);
+    td.append(input, error);
+    tr.append(td);
+  }
+  const remove = document.createElement('button');
+  remove.type = 'button';
+  remove.className = 'secondary';
+  remove.textContent = '×';
+  remove.addEventListener('click', () => {
+    tr.remove();
+    labelRows();
+  });
+  const td = document.createElement('td');
+  td.append(remove);
+  tr.append(td);
+  modelRows.append(tr);
+  labelRows();
+  return tr;
+}
+
+/** The rows exactly as typed. */
+const typedRows = () => [...modelRows.rows].map((tr) => Object.fromEntries(ROW_FIELDS.map((f) => [f.name, tr.querySelector(`input[data-field="${f.name}"]`).value])));
+
+function errorWords(error) {
+  const fmt = (n) => n.toLocaleString();
+  return error.code === 'out_of_range'
+    ? msg('modelError_out_of_range', [fmt(error.min), fmt(error.max)])
+    : msg(`modelError_${error.code}`);
+}
+
+/** Shows each field's error next to it; returns the first field in error, if any. */
+function showRowErrors(errors) {
+  let first = null;
+  [...modelRows.rows].forEach((tr, i) => {
+    for (const f of ROW_FIELDS) {
+      const input = tr.querySelector(`input[data-field="${f.name}"]`);
+      const error = errors.find((e) => e.row === i && e.field === f.name);
+      input.setAttribute('aria-invalid', String(Boolean(error)));
+      document.getElementById(input.getAttribute('aria-describedby')).textContent = error ? errorWords(error) : '';
+      if (error && !first) first = input;
+    }
+  });
+  return first;
+}
+
+function showBuiltin() {
+  const { rows, defaultContextTokens } = core.builtinModels();
+  const price = (p) => (p == null ? '–' : `$${p}`);
+  $('builtinRows').tBodies[0].replaceChildren(...rows.map((r) => {
+    const tr = document.createElement('tr');
+    for (const text of [r.prefix ? msg('optionsModelsPrefix', [r.model]) : r.model, r.contextTokens.toLocaleString(), price(r.inputPerMtok), price(r.outputPerMtok)]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    return tr;
+  }));
+  $('builtinCaption').textContent = msg('optionsModelsBuiltinCaption', [defaultContextTokens.toLocaleString()]);
 }
 
 /** Placeholders show the preset's defaults; fields that do not apply are disabled. */
@@ -55,13 +183,15 @@ function showPreset() {
   form.elements.apiKey.placeholder = preset && !preset.needsKey ? msg('optionsOptional') : '';
 }
 
+/** The form as settings, and the model rows' errors (the rows are left out while there are any). */
 function read() {
   const provider = form.elements.provider.value;
   apiKeys[provider] = form.elements.apiKey.value.trim();
-  const settings = { ...core.defaultSettings(), apiKeys: { ...apiKeys }, bilingual: form.elements.bilingual.checked };
+  const check = core.checkModelRows(typedRows());
+  const settings = { ...loaded, apiKeys: { ...apiKeys }, bilingual: form.elements.bilingual.checked, modelOverrides: check.errors.length ? loaded.modelOverrides : check.rows };
   for (const name of TEXT_FIELDS) settings[name] = form.elements[name].value;
   for (const name of NUMBER_FIELDS) settings[name] = Number(form.elements[name].value) || 0;
-  return core.migrateSettings(settings);
+  return { settings: core.migrateSettings(settings), errors: check.errors };
 }
 
 function say(text, kind = '') {
@@ -97,16 +227,27 @@ $('clearCache').addEventListener('click', async () => {
   say(msg('optionsCacheCleared'), 'ok');
 });
 
+$('addModelRow').addEventListener('click', () => addModelRow().querySelector('input').focus());
+
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const settings = read();
+  const { settings, errors } = read();
+  const invalid = showRowErrors(errors);
+  if (invalid) {
+    // Nothing is saved and nothing typed is cleared: the reader fixes the field and saves again.
+    say(msg('optionsFixErrors'), 'error');
+    invalid.focus();
+    return;
+  }
   const granted = await ensureHostPermission(settings);
   await chrome.storage.local.set({ settings });
+  loaded = settings;
+  showNotice([]);
   say(granted ? msg('optionsSaved') : msg('optionsPermissionDenied'), granted ? 'ok' : 'error');
 });
 
 $('test').addEventListener('click', async () => {
-  const settings = read();
+  const { settings } = read();
   await ensureHostPermission(settings);
   say(msg('optionsTesting'));
   const result = await chrome.runtime.sendMessage({ type: T.TEST_CONNECTION, settings });
@@ -120,4 +261,7 @@ $('test').addEventListener('click', async () => {
   else say(msg('optionsTestModelMissing', [String(report.modelCount), report.model]), 'error');
 });
 
+showBuiltin();
 await load();
+// The stored values are in the form: typing now is not overwritten.
+form.removeAttribute('aria-busy');

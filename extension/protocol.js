@@ -20,7 +20,8 @@
 //
 // worker → content
 //   {type: 'article', article: Article}                      as soon as it is extracted
-//   {type: 'plan', plan: PlanSummary, bilingual: boolean}    what each section will show
+//   {type: 'plan', plan: PlanSummary, bilingual: boolean, settingsResets: Reset[]}   what each section will show;
+//                                                            settingsResets: stored settings that were reset (a notice)
 //   {type: 'confirm', section: 'translation', estimate: Estimate}   long article: wait for a click
 //   {type: 'progress', section: 'translation', progress: {total, done, failed, spend}}
 //   {type: 'exported', purpose: 'copy' | 'download', markdown: string, fileName: string}
@@ -51,9 +52,19 @@
  *   translation: ?Provenance, sourceLang: string, targetLang: string, translationUnavailable: ?ErrorInfo,
  *   translationOnDevice: boolean, total: number}} PlanSummary */
 /** @typedef {{inputTokens: number, outputTokens: number, costUsd: ?number}} Estimate */
+/** @typedef {{model: string, contextTokens?: number, inputPerMtok?: number, outputPerMtok?: number}} ModelOverride */
 /** @typedef {{schemaVersion: number, provider: string, apiKeys: Object<string, string>, model: string, baseUrl: string,
  *   digestLang: string, translateLang: string, concurrency: number, requestsPerMinute: number, chunkTokens: number,
- *   confirmAboveWords: number, pageBudgetTokens: number, bilingual: boolean}} Settings */
+ *   confirmAboveWords: number, pageBudgetTokens: number, bilingual: boolean, theme: 'auto'|'light'|'dark',
+ *   firstByteTimeoutMs: number, stallTimeoutMs: number, modelOverrides: ModelOverride[]}} Settings */
+/** A stored setting that was reset to its default; `field` is null when nothing could be read.
+ * @typedef {{field: ?string, reason: 'unreadable'|'wrong_type'|'out_of_range'|'unknown_provider'|'newer_schema'}} Reset */
+/** @typedef {{settings: Settings, resets: Reset[]}} ReadSettings                      core.readSettings(stored) */
+/** @typedef {{model: string, prefix: boolean, contextTokens: number, inputPerMtok: ?number, outputPerMtok: ?number}} BuiltinRow */
+/** @typedef {{rows: BuiltinRow[], defaultContextTokens: number}} BuiltinModels       core.builtinModels() */
+/** @typedef {{model: string, contextTokens: string, inputPerMtok: string, outputPerMtok: string}} ModelRowInput   as typed */
+/** @typedef {{row: number, field: string, code: 'required'|'duplicate'|'not_a_number'|'not_whole'|'out_of_range', min: ?number, max: ?number}} FieldError */
+/** @typedef {{rows: ModelOverride[], errors: FieldError[]}} RowsCheck                core.checkModelRows(inputs) */
 /** @typedef {{modelCount: number, modelFound: boolean, model: string, models: string[]}} ConnectionReport */
 /** @typedef {{summarizer: boolean, translator: boolean, languageDetector: boolean}} OnDeviceApis */
 /** @typedef {{type: string, length: string, format: string, expectedInputLanguages: string[], outputLanguage: string, sharedContext: string}} SummarizerOptions */
@@ -86,6 +97,22 @@ globalThis.GlossProtocol = Object.freeze({
     ON_DEVICE_UNAVAILABLE: 'onDeviceUnavailable',
   }),
   SECTION: Object.freeze({ ORIGINAL: 'original', DIGEST: 'digest', TRANSLATION: 'translation' }),
+  /** The options page's label (a message key) for each stored setting a notice may name. */
+  SETTING_LABELS: Object.freeze({
+    provider: 'optionsProvider',
+    apiKeys: 'optionsApiKey',
+    model: 'optionsModel',
+    baseUrl: 'optionsBaseUrl',
+    digestLang: 'optionsDigestLang',
+    translateLang: 'optionsTranslateLang',
+    concurrency: 'optionsConcurrency',
+    requestsPerMinute: 'optionsRpm',
+    confirmAboveWords: 'optionsConfirmWords',
+    pageBudgetTokens: 'optionsBudget',
+    bilingual: 'optionsBilingual',
+    theme: 'optionsTheme',
+    modelOverrides: 'optionsModelsTitle',
+  }),
   /** Error codes made in JS (everything else comes from Rust's GlossError::code). */
   CODE: Object.freeze({ INTERNAL: 'internal', ON_DEVICE_FAILED: 'on_device_failed' }),
 });

@@ -2,8 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::models::{ModelTable, Price};
+
 /// US dollars per million tokens, input and output, as the providers list them.
-const PRICES: &[(&str, f64, f64)] = &[
+pub(crate) const PRICES: &[(&str, f64, f64)] = &[
     ("claude-haiku-4-5", 1.0, 5.0),
     ("claude-sonnet-4-5", 3.0, 15.0),
     ("claude-opus-4-1", 15.0, 75.0),
@@ -27,8 +29,9 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    pub fn new(model: &str, input_tokens: u64, output_tokens: u64) -> Self {
-        Estimate { input_tokens, output_tokens, cost_usd: cost(model, input_tokens, output_tokens) }
+    /// Priced from `table` (the list prices and the reader's own).
+    pub fn new(table: &ModelTable, model: &str, input_tokens: u64, output_tokens: u64) -> Self {
+        Estimate { input_tokens, output_tokens, cost_usd: table.cost(model, input_tokens, output_tokens) }
     }
 }
 
@@ -51,18 +54,23 @@ impl Spend {
         self.estimated |= reported.0.is_none() || reported.1.is_none();
     }
 
-    /// The same, priced for `model`.
-    pub fn priced(mut self, model: &str) -> Self {
-        self.cost_usd = cost(model, self.input_tokens, self.output_tokens);
+    /// The same, priced for `model` from `table`.
+    pub fn priced(mut self, table: &ModelTable, model: &str) -> Self {
+        self.cost_usd = table.cost(model, self.input_tokens, self.output_tokens);
         self
     }
 }
 
-/// The list price of a call, when the model (or its provider-prefixed name) is in the table.
-pub fn cost(model: &str, input_tokens: u64, output_tokens: u64) -> Option<f64> {
+/// The list price of `model` (or of its provider-prefixed name), when it is in the table.
+pub fn list_price(model: &str) -> Option<Price> {
     let name = model.rsplit('/').next().unwrap_or(model);
     let (_, input, output) = PRICES.iter().find(|(m, _, _)| *m == name)?;
-    Some((input_tokens as f64 * input + output_tokens as f64 * output) / 1_000_000.0)
+    Some(Price { input_per_mtok: *input, output_per_mtok: *output })
+}
+
+/// The list price of a call, when the model is in the table.
+pub fn cost(model: &str, input_tokens: u64, output_tokens: u64) -> Option<f64> {
+    list_price(model).map(|p| p.cost(input_tokens, output_tokens))
 }
 
 #[cfg(test)]
@@ -75,7 +83,7 @@ mod tests {
         spend.add((Some(100), Some(50)), (90, 40));
         assert!(!spend.estimated);
         spend.add((None, None), (10, 5));
-        let priced = spend.priced("gpt-4o-mini");
+        let priced = spend.priced(&ModelTable::default(), "gpt-4o-mini");
         assert_eq!((priced.input_tokens, priced.output_tokens, priced.estimated), (110, 55, true));
         assert!(priced.cost_usd.is_some_and(|c| c > 0.0));
     }
@@ -85,6 +93,16 @@ mod tests {
         assert_eq!(cost("claude-haiku-4-5", 1_000_000, 1_000_000), Some(6.0));
         assert_eq!(cost("openai/gpt-4o-mini", 2_000_000, 0), Some(0.3));
         assert_eq!(cost("llama3.2", 1_000, 1_000), None);
-        assert_eq!(Estimate::new("gpt-4o", 1000, 1000).cost_usd.map(|c| (c * 1e6).round()), Some(12_500.0));
+        assert_eq!(Estimate::new(&ModelTable::default(), "gpt-4o", 1000, 1000).cost_usd.map(|c| (c * 1e6).round()), Some(12_500.0));
+    }
+
+    #[test]
+    fn the_readers_price_wins_over_the_list_price() {
+        let mut spend = Spend::default();
+        spend.add((Some(1_000_000), Some(1_000_000)), (0, 0));
+        let table = ModelTable::new(&[crate::models::ModelOverride { model: "gpt-4o-mini".into(), input_per_mtok: Some(1.0), output_per_mtok: Some(3.0), context_tokens: None }]);
+        assert_eq!(spend.priced(&ModelTable::default(), "gpt-4o-mini").cost_usd, Some(0.75));
+        assert_eq!(spend.priced(&table, "gpt-4o-mini").cost_usd, Some(4.0));
+        assert_eq!(Estimate::new(&table, "openai/gpt-4o-mini", 2_000_000, 0).cost_usd, Some(2.0));
     }
 }

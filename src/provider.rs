@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::GlossError;
+use crate::models::{clean_overrides, ModelOverride, ModelTable};
 use crate::prompt::Prompt;
 use crate::stream::Wire;
 
@@ -15,7 +16,8 @@ use crate::stream::Wire;
 /// - 0: no `schemaVersion` field; otherwise as 1.
 /// - 1: one `apiKey` for the chosen provider.
 /// - 2: `apiKeys` per provider; translation tunables; bilingual view.
-pub const SETTINGS_SCHEMA_VERSION: u32 = 2;
+/// - 3: `modelOverrides`, the reader's own context sizes and prices.
+pub const SETTINGS_SCHEMA_VERSION: u32 = 3;
 /// Anthropic's API version header: still the only one its SDK sends.
 const ANTHROPIC_VERSION: &str = "2023-06-01";
 /// Default wait for an answer's first byte.
@@ -23,7 +25,7 @@ pub const DEFAULT_FIRST_BYTE_TIMEOUT_MS: u64 = 90_000;
 /// Default wait for more of an answer that has started.
 pub const DEFAULT_STALL_TIMEOUT_MS: u64 = 30_000;
 /// Context Gloss asks a native Ollama for, so long articles are not silently cut.
-const OLLAMA_NUM_CTX: u32 = 16_384;
+const OLLAMA_NUM_CTX: u64 = 16_384;
 
 /// How a preset's requests are shaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +107,7 @@ pub fn preset(id: &str) -> Option<&'static Preset> {
 }
 
 /// What the user set in the options page (stored in `chrome.storage.local`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// Missing in stored settings means schema 0.
@@ -142,6 +144,8 @@ pub struct Settings {
     pub first_byte_timeout_ms: u64,
     /// Give up on an answer that stops for this long mid-way.
     pub stall_timeout_ms: u64,
+    /// The reader's context sizes and prices, over the built-in ones.
+    pub model_overrides: Vec<ModelOverride>,
 }
 
 impl Default for Settings {
@@ -164,21 +168,116 @@ impl Default for Settings {
             theme: "auto".to_string(),
             first_byte_timeout_ms: DEFAULT_FIRST_BYTE_TIMEOUT_MS,
             stall_timeout_ms: DEFAULT_STALL_TIMEOUT_MS,
+            model_overrides: Vec::new(),
         }
     }
 }
 
+/// Why a stored setting was not kept as it was. The codes are stable; the pages word them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetReason {
+    /// The stored settings were not an object at all: every setting is at its default.
+    Unreadable,
+    /// The field held a value of another type.
+    WrongType,
+    /// The field's value is outside what Gloss accepts.
+    OutOfRange,
+    /// The provider is not one this build knows: the built-in digest is used.
+    UnknownProvider,
+    /// Saved by a newer Gloss: what this build understands was kept, the rest left out.
+    NewerSchema,
+}
+
+/// One setting reset to its default, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reset {
+    /// The stored field's name (`concurrency`, `provider`, …); `None` for the whole object.
+    pub field: Option<String>,
+    pub reason: ResetReason,
+}
+
+impl Reset {
+    fn of(field: &str, reason: ResetReason) -> Self {
+        Reset { field: Some(field.to_string()), reason }
+    }
+}
+
+/// Stored settings brought up to date, with what could not be kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Migrated {
+    pub settings: Settings,
+    pub resets: Vec<Reset>,
+}
+
 impl Settings {
-    /// Brings stored settings of any known schema to the current one. Unknown providers and
+    /// Reads settings as stored, of any schema, field by field: a field of the wrong type gets
+    /// its default and the rest is kept; what was reset is listed, for a notice.
+    pub fn from_stored(stored: &Value) -> Migrated {
+        let Some(object) = stored.as_object() else {
+            return Migrated { settings: Settings::default(), resets: vec![Reset { field: None, reason: ResetReason::Unreadable }] };
+        };
+        let mut merged = match serde_json::to_value(Settings::default()) {
+            Ok(Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        // A missing version means schema 0, whose migrations must still run.
+        merged.insert("schemaVersion".into(), json!(0));
+        let mut resets = Vec::new();
+        for (key, value) in object {
+            let mut value = value.clone();
+            if key == "modelOverrides" {
+                if let Value::Array(rows) = &value {
+                    // One unreadable row costs that row, not the whole table.
+                    let readable: Vec<Value> = rows.iter().filter(|r| serde_json::from_value::<ModelOverride>((*r).clone()).is_ok()).cloned().collect();
+                    if readable.len() < rows.len() {
+                        resets.push(Reset::of(key, ResetReason::WrongType));
+                    }
+                    value = Value::Array(readable);
+                }
+            }
+            let mut candidate = merged.clone();
+            candidate.insert(key.clone(), value.clone());
+            if serde_json::from_value::<Settings>(Value::Object(candidate)).is_ok() {
+                merged.insert(key.clone(), value);
+            } else {
+                if key == "schemaVersion" {
+                    // Unknown, so no old schema's migration is applied to it.
+                    merged.insert(key.clone(), json!(SETTINGS_SCHEMA_VERSION));
+                }
+                if !resets.iter().any(|r| r.field.as_deref() == Some(key)) {
+                    resets.push(Reset::of(key, ResetReason::WrongType));
+                }
+            }
+        }
+        let settings = serde_json::from_value::<Settings>(Value::Object(merged)).unwrap_or_default();
+        let (settings, more) = settings.migrate_noting();
+        resets.extend(more);
+        Migrated { settings, resets }
+    }
+
+    /// Brings settings of any known schema to the current one. Unknown providers and
     /// out-of-range numbers fall back to defaults rather than failing.
-    pub fn migrate(mut self) -> Self {
+    pub fn migrate(self) -> Self {
+        self.migrate_noting().0
+    }
+
+    /// `migrate`, saying what it reset.
+    fn migrate_noting(mut self) -> (Self, Vec<Reset>) {
         let defaults = Settings::default();
+        let mut resets = Vec::new();
+        if self.schema_version > SETTINGS_SCHEMA_VERSION {
+            resets.push(Reset::of("schemaVersion", ResetReason::NewerSchema));
+        }
         // Before schema 2, "ollama" meant Ollama's OpenAI-compatible /v1 endpoint.
         if self.schema_version < 2 && self.provider == "ollama" {
             self.provider = "ollama-openai".to_string();
         }
         if self.provider != BUILTIN && preset(&self.provider).is_none() {
             self.provider = BUILTIN.to_string();
+            resets.push(Reset::of("provider", ResetReason::UnknownProvider));
         }
         // Schemas 0 and 1 kept one key, for the provider chosen at the time.
         let single = std::mem::take(&mut self.api_key);
@@ -192,23 +291,37 @@ impl Settings {
             .collect();
         self.base_url = self.base_url.trim().trim_end_matches('/').to_string();
         self.model = self.model.trim().to_string();
-        if !(1..=8).contains(&self.concurrency) {
+        let mut out_of_range = |field: &str, bad: bool| {
+            if bad {
+                resets.push(Reset::of(field, ResetReason::OutOfRange));
+            }
+            bad
+        };
+        if out_of_range("concurrency", !(1..=8).contains(&self.concurrency)) {
             self.concurrency = defaults.concurrency;
         }
-        if !(100..=16_000).contains(&self.chunk_tokens) {
+        if out_of_range("chunkTokens", !(100..=16_000).contains(&self.chunk_tokens)) {
             self.chunk_tokens = defaults.chunk_tokens;
         }
-        if !matches!(self.theme.as_str(), "auto" | "light" | "dark") {
+        if out_of_range("theme", !matches!(self.theme.as_str(), "auto" | "light" | "dark")) {
             self.theme = defaults.theme.clone();
         }
-        if !(500..=600_000).contains(&self.first_byte_timeout_ms) {
+        if out_of_range("firstByteTimeoutMs", !(500..=600_000).contains(&self.first_byte_timeout_ms)) {
             self.first_byte_timeout_ms = defaults.first_byte_timeout_ms;
         }
-        if !(500..=600_000).contains(&self.stall_timeout_ms) {
+        if out_of_range("stallTimeoutMs", !(500..=600_000).contains(&self.stall_timeout_ms)) {
             self.stall_timeout_ms = defaults.stall_timeout_ms;
         }
+        let (rows, dropped) = clean_overrides(&self.model_overrides);
+        self.model_overrides = rows;
+        out_of_range("modelOverrides", dropped);
         self.schema_version = SETTINGS_SCHEMA_VERSION;
-        self
+        (self, resets)
+    }
+
+    /// The context sizes and prices these settings put in force.
+    pub fn model_table(&self) -> ModelTable {
+        ModelTable::new(&self.model_overrides)
     }
 
     /// The key for the chosen provider (empty when none).
@@ -224,6 +337,9 @@ pub struct Endpoint {
     pub base_url: String,
     pub model: String,
     pub api_key: String,
+    /// The context a native Ollama is asked for: Gloss's default, or more when the reader
+    /// said the model has more (so a digest sized for it is not silently cut).
+    pub ollama_num_ctx: u64,
 }
 
 impl Endpoint {
@@ -244,7 +360,8 @@ impl Endpoint {
         if preset.needs_key && settings.key().is_empty() {
             return Err(GlossError::MissingKey);
         }
-        Ok(Some(Endpoint { preset, base_url, model, api_key: settings.key().to_string() }))
+        let ollama_num_ctx = settings.model_table().readers_context(&model).map_or(OLLAMA_NUM_CTX, |n| n.max(OLLAMA_NUM_CTX));
+        Ok(Some(Endpoint { preset, base_url, model, api_key: settings.key().to_string(), ollama_num_ctx }))
     }
 
     /// Whether the endpoint is on this machine (local Ollama, LM Studio, llama.cpp).
@@ -286,7 +403,7 @@ impl Endpoint {
                     ],
                     "stream": true,
                     // Ollama silently truncates prompts to `num_ctx` (often 2–4k by default).
-                    "options": {"num_ctx": OLLAMA_NUM_CTX, "num_predict": prompt.max_tokens},
+                    "options": {"num_ctx": self.ollama_num_ctx, "num_predict": prompt.max_tokens},
                 }),
             ),
             Wire::OpenAi => {
@@ -515,6 +632,10 @@ mod tests {
         assert_eq!(b["messages"][1]["content"], "hello");
         assert_eq!(b["options"]["num_predict"], 500);
         assert!(b["options"]["num_ctx"].as_u64().is_some_and(|n| n >= 8192));
+        let row = ModelOverride { model: "llama3.2".into(), context_tokens: Some(65_536), ..ModelOverride::default() };
+        let bigger = Settings { model_overrides: vec![row], ..settings("ollama", "") };
+        let big = Endpoint::from_settings(&bigger).ok().flatten();
+        assert_eq!(big.map(|e| body(&e.chat_request(&prompt()))["options"]["num_ctx"].clone()), Some(json!(65_536)), "the reader's larger context is asked for");
         assert_eq!(e.models_request().url, "http://localhost:11434/api/tags");
     }
 
@@ -615,6 +736,98 @@ mod tests {
         assert_eq!(s.concurrency, 3);
         assert_eq!(s.chunk_tokens, crate::translate::DEFAULT_CHUNK_TOKENS);
         assert_eq!(migrated("[1,2]"), Settings::default(), "not an object at all");
+    }
+
+    fn stored(json: &str) -> Migrated {
+        Settings::from_stored(&serde_json::from_str(json).unwrap_or(Value::Null))
+    }
+
+    fn reset_fields(m: &Migrated) -> Vec<(Option<&str>, ResetReason)> {
+        m.resets.iter().map(|r| (r.field.as_deref(), r.reason)).collect()
+    }
+
+    #[test]
+    fn migration_from_schema_2_adds_an_empty_model_table() {
+        let m = stored(r#"{"schemaVersion":2,"provider":"openai","apiKeys":{"openai":"k"},"concurrency":4}"#);
+        assert_eq!(m.settings.schema_version, 3);
+        assert!(m.settings.model_overrides.is_empty());
+        assert_eq!((m.settings.key(), m.settings.concurrency), ("k", 4));
+        assert_eq!(m.resets, vec![], "nothing to say about a good schema 2");
+    }
+
+    #[test]
+    fn schema_3_keeps_the_readers_rows_and_drops_bad_ones() {
+        let m = stored(
+            r#"{"schemaVersion":3,"provider":"ollama","modelOverrides":[
+                {"model":"llama3.2","contextTokens":32000,"inputPerMtok":0.5,"outputPerMtok":1.5},
+                {"model":"","contextTokens":9000},
+                {"model":"qwen","contextTokens":-5,"inputPerMtok":1e9},
+                {"model":"mistral-small-latest","contextTokens":"lots"}]}"#,
+        );
+        assert_eq!(m.settings.provider, "ollama", "schema 3 keeps the native Ollama");
+        let rows: Vec<(&str, Option<u64>)> = m.settings.model_overrides.iter().map(|r| (r.model.as_str(), r.context_tokens)).collect();
+        assert_eq!(rows, vec![("llama3.2", Some(32_000))]);
+        assert_eq!(reset_fields(&m), vec![(Some("modelOverrides"), ResetReason::WrongType), (Some("modelOverrides"), ResetReason::OutOfRange)]);
+        assert_eq!(m.settings.model_table().context_tokens("llama3.2"), 32_000);
+        let again = stored(&serde_json::to_string(&m.settings).unwrap_or_default());
+        assert_eq!((again.settings, again.resets), (m.settings, vec![]));
+    }
+
+    #[test]
+    fn unreadable_settings_are_the_defaults_with_a_notice() {
+        for junk in [r#""garbage""#, "[1,2]", "null", "42"] {
+            let m = stored(junk);
+            assert_eq!(m.settings, Settings::default(), "{junk}");
+            assert_eq!(reset_fields(&m), vec![(None, ResetReason::Unreadable)], "{junk}");
+        }
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_resets_only_that_field() {
+        let m = stored(r#"{"schemaVersion":2,"provider":"anthropic","apiKeys":{"anthropic":"k"},"concurrency":"lots","digestLang":"fr","bilingual":"yes","chunkTokens":-3}"#);
+        assert_eq!(m.settings.concurrency, crate::translate::DEFAULT_CONCURRENCY);
+        assert_eq!(m.settings.chunk_tokens, crate::translate::DEFAULT_CHUNK_TOKENS);
+        assert!(!m.settings.bilingual);
+        assert_eq!((m.settings.provider.as_str(), m.settings.key(), m.settings.digest_lang.as_str()), ("anthropic", "k", "fr"), "the rest is kept");
+        let mut fields = reset_fields(&m);
+        fields.sort_by_key(|(f, _)| f.map(str::to_string));
+        assert_eq!(fields, vec![(Some("bilingual"), ResetReason::WrongType), (Some("chunkTokens"), ResetReason::WrongType), (Some("concurrency"), ResetReason::WrongType)]);
+    }
+
+    #[test]
+    fn out_of_range_values_and_unknown_providers_are_named() {
+        let m = stored(r#"{"schemaVersion":2,"provider":"nope","concurrency":99,"theme":"purple","model":"m"}"#);
+        assert_eq!((m.settings.provider.as_str(), m.settings.concurrency, m.settings.theme.as_str()), (BUILTIN, 3, "auto"));
+        assert_eq!(m.settings.model, "m");
+        assert_eq!(
+            reset_fields(&m),
+            vec![(Some("provider"), ResetReason::UnknownProvider), (Some("concurrency"), ResetReason::OutOfRange), (Some("theme"), ResetReason::OutOfRange)]
+        );
+    }
+
+    #[test]
+    fn a_newer_schema_is_read_as_far_as_it_can_be() {
+        let m = stored(r#"{"schemaVersion":99,"provider":"groq","apiKeys":{"groq":"g"},"digestLang":"de","somethingNew":{"a":1},"concurrency":{"per":"host"}}"#);
+        assert_eq!((m.settings.provider.as_str(), m.settings.key(), m.settings.digest_lang.as_str()), ("groq", "g", "de"));
+        assert_eq!(m.settings.schema_version, SETTINGS_SCHEMA_VERSION, "written back as this build's schema");
+        assert_eq!(m.settings.concurrency, 3);
+        assert_eq!(reset_fields(&m), vec![(Some("concurrency"), ResetReason::WrongType), (Some("schemaVersion"), ResetReason::NewerSchema)]);
+        let bad_version = stored(r#"{"schemaVersion":"two","provider":"ollama"}"#);
+        assert_eq!(bad_version.settings.provider, "ollama", "an unreadable version is taken as this build's, not as schema 0");
+        assert_eq!(reset_fields(&bad_version), vec![(Some("schemaVersion"), ResetReason::WrongType)]);
+    }
+
+    #[test]
+    fn stored_schemas_0_to_2_read_as_before() {
+        for json in [
+            r#"{"provider":"anthropic","apiKey":" k ","digestLang":"ja"}"#,
+            r#"{"schemaVersion":1,"provider":"ollama","model":"qwen2.5"}"#,
+            r#"{"schemaVersion":2,"provider":"groq","apiKeys":{"groq":"g","nope":"x"},"concurrency":5,"bilingual":true}"#,
+        ] {
+            let m = stored(json);
+            assert_eq!(m.settings, migrated(json), "{json}");
+            assert_eq!(m.resets, vec![], "{json}");
+        }
     }
 
     #[test]

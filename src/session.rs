@@ -12,7 +12,7 @@ use crate::digest::{self, Digest};
 use crate::error::{ErrorInfo, GlossError};
 use crate::http_error::{map_http_error, retry_delay_ms, HttpFailure};
 use crate::provider::{Endpoint, HttpRequest, Provenance, Settings};
-use crate::models;
+use crate::models::ModelTable;
 use crate::pricing::{Estimate, Spend};
 use crate::schedule::{Action, Progress, ScheduleConfig, Scheduler};
 use crate::stream::{StreamDecoder, StreamEvent, Wire};
@@ -135,6 +135,8 @@ pub struct Session {
     pub article: Article,
     settings: Settings,
     endpoint: Result<Option<Endpoint>, GlossError>,
+    /// Context sizes and prices, the reader's over the built-in ones.
+    table: ModelTable,
     cached_digest: Option<Digest>,
     cached_blocks: HashMap<String, Vec<Span>>,
     scheduler: Option<Scheduler>,
@@ -155,10 +157,12 @@ impl Session {
     pub fn new(article: Article, settings: Settings) -> Self {
         let settings = settings.migrate();
         let endpoint = Endpoint::from_settings(&settings);
+        let table = settings.model_table();
         Session {
             article,
             settings,
             endpoint,
+            table,
             cached_digest: None,
             cached_blocks: HashMap::new(),
             scheduler: None,
@@ -210,6 +214,7 @@ impl Session {
     pub fn configure(&mut self, settings: Settings) {
         self.settings = settings.migrate();
         self.endpoint = Endpoint::from_settings(&self.settings);
+        self.table = self.settings.model_table();
     }
 
     fn model_endpoint(&self) -> Option<&Endpoint> {
@@ -227,7 +232,7 @@ impl Session {
                 let provenance = endpoint.provenance(lang);
                 match &self.cached_digest {
                     Some(digest) => DigestPlan::Cached { provenance, digest: digest.clone() },
-                    None if digest::article_tokens(&self.article) > models::digest_budget(&endpoint.model) => {
+                    None if digest::article_tokens(&self.article) > self.table.digest_budget(&endpoint.model) => {
                         DigestPlan::Parts { provenance, calls: self.digest_part_calls(None) }
                     }
                     None => DigestPlan::Model {
@@ -297,7 +302,7 @@ impl Session {
             let chunks = self.chunks(&plan.pending).len();
             let prompt_overhead = chunks * estimate_tokens(translate::SYSTEM);
             let input = (pending_tokens + prompt_overhead) as u64;
-            plan.estimate = Some(Estimate::new(&endpoint.model, input, (pending_tokens as u64).saturating_mul(13) / 10));
+            plan.estimate = Some(Estimate::new(&self.table, &endpoint.model, input, (pending_tokens as u64).saturating_mul(13) / 10));
             plan.needs_confirmation = only.is_none() && self.article.word_count > self.settings.confirm_above_words;
         }
         plan
@@ -317,7 +322,7 @@ impl Session {
     /// said the context was exceeded).
     pub fn digest_part_calls(&self, budget: Option<usize>) -> Vec<Call> {
         let Some(endpoint) = self.model_endpoint() else { return Vec::new() };
-        let budget = budget.unwrap_or_else(|| models::digest_budget(&endpoint.model));
+        let budget = budget.unwrap_or_else(|| self.table.digest_budget(&endpoint.model));
         let parts = digest::parts(&self.article, budget);
         let count = parts.len();
         parts
@@ -338,7 +343,7 @@ impl Session {
         let endpoint = self.model_endpoint()?;
         let prompt = digest::prompt(&self.article, &self.settings.digest_lang);
         let input = estimate_tokens(&prompt.system) + estimate_tokens(&prompt.user);
-        let reader = DigestReader::new(endpoint.preset.wire, &endpoint.model, input as u64);
+        let reader = DigestReader::new(endpoint.preset.wire, &self.table, &endpoint.model, input as u64);
         Some(reader.citing(self.article.blocks.iter().map(|b| b.id.clone()).collect()))
     }
 
@@ -501,7 +506,7 @@ impl Session {
 
     pub fn progress(&self) -> Option<TranslationProgress> {
         let model = self.model_endpoint().map_or("", |e| e.model.as_str());
-        self.scheduler.as_ref().map(|s| TranslationProgress { counts: s.progress(), spend: self.spend.priced(model) })
+        self.scheduler.as_ref().map(|s| TranslationProgress { counts: s.progress(), spend: self.spend.priced(&self.table, model) })
     }
 
     pub fn cancel(&mut self) {
@@ -560,6 +565,7 @@ pub struct DigestReader {
     decoder: StreamDecoder,
     text: String,
     usage: Usage,
+    table: ModelTable,
     model: String,
     input_estimate: u64,
     /// The article's block ids, when known: sources naming any other are dropped.
@@ -567,16 +573,10 @@ pub struct DigestReader {
 }
 
 impl DigestReader {
-    /// A reader for `model`'s answer to a prompt of about `input_estimate` tokens.
-    pub fn new(wire: Wire, model: &str, input_estimate: u64) -> Self {
-        DigestReader {
-            decoder: StreamDecoder::new(wire),
-            text: String::new(),
-            usage: Usage::default(),
-            model: model.to_string(),
-            input_estimate,
-            block_ids: None,
-        }
+    /// A reader for `model`'s answer to a prompt of about `input_estimate` tokens, priced from `table`.
+    pub fn new(wire: Wire, table: &ModelTable, model: &str, input_estimate: u64) -> Self {
+        let (text, usage, table, model) = (String::new(), Usage::default(), table.clone(), model.to_string());
+        DigestReader { decoder: StreamDecoder::new(wire), text, usage, table, model, input_estimate, block_ids: None }
     }
 
     /// The same, keeping only the sources that name one of `block_ids`.
@@ -622,7 +622,7 @@ impl DigestReader {
         let spend = done.then(|| {
             let mut spend = Spend::default();
             spend.add((self.usage.input_tokens, self.usage.output_tokens), (self.input_estimate, estimate_tokens(&self.text) as u64));
-            spend.priced(&self.model)
+            spend.priced(&self.table, &self.model)
         });
         let mut digest = digest::parse(&self.text);
         if let Some(ids) = &self.block_ids {
@@ -839,12 +839,51 @@ mod tests {
         assert!(calls.len() > 5, "{} parts", calls.len());
         for c in &calls {
             let body = c.request.body.as_deref().unwrap_or("");
-            assert!(crate::tokens::estimate_tokens(body) < models::context_tokens("llama3.2"), "each part fits the context");
+            assert!(crate::tokens::estimate_tokens(body) < crate::models::context_tokens("llama3.2"), "each part fits the context");
         }
         let smaller = session.digest_part_calls(Some(1_000));
         assert!(smaller.len() > calls.len());
         let combine = session.combine_call(&["## Key points\n- a".into()]);
         assert!(combine.is_some_and(|c| c.request.body.is_some_and(|b| b.contains("Digest of part 1"))));
+    }
+
+    #[test]
+    fn the_readers_context_size_decides_the_parts() {
+        let mut article = sample_article();
+        let block = article.blocks[1].clone();
+        article.blocks = (0..300).map(|i| Block { id: format!("b{}", i + 1), ..block.clone() }).collect();
+        let tokens = digest::article_tokens(&article);
+        assert!(tokens > 5_000 && tokens < 100_000, "{tokens} tokens: more than a small window, less than gpt-4o-mini's");
+        let whole = Session::new(article.clone(), settings("openai")).plan().digest;
+        assert!(matches!(whole, DigestPlan::Model { .. }), "128k tokens of context: one request");
+        let row = crate::models::ModelOverride { model: "gpt-4o-mini".into(), context_tokens: Some(8_000), ..Default::default() };
+        let small = Settings { model_overrides: vec![row], ..settings("openai") };
+        let session = Session::new(article, small);
+        let DigestPlan::Parts { calls, .. } = session.plan().digest else { panic!("expected parts") };
+        assert!(calls.len() >= 2, "{} parts", calls.len());
+        assert!(calls.iter().all(|c| estimate_tokens(c.request.body.as_deref().unwrap_or("")) < 8_000), "each part fits the reader's window");
+    }
+
+    #[test]
+    fn the_readers_price_is_in_the_estimate_and_the_digest_spend() {
+        let plain = Session::new(sample_article(), settings("openai")).plan().translation.estimate;
+        let row = crate::models::ModelOverride { model: "gpt-4o-mini".into(), input_per_mtok: Some(1_000.0), output_per_mtok: Some(1_000.0), ..Default::default() };
+        let session = Session::new(sample_article(), Settings { model_overrides: vec![row], ..settings("openai") });
+        let priced = session.plan().translation.estimate;
+        let tokens = priced.map(|e| e.input_tokens + e.output_tokens).unwrap_or(0);
+        assert!(tokens > 0);
+        assert_eq!(priced.and_then(|e| e.cost_usd), Some(tokens as f64 / 1_000.0));
+        assert_ne!(plain.and_then(|e| e.cost_usd), priced.and_then(|e| e.cost_usd));
+        let mut reader = session.digest_reader().unwrap_or_else(|| panic!("no reader"));
+        let _ = reader.push(openai_stream("## Key points\n- One\n", 2_000, 500).as_bytes());
+        let spend = reader.finish().ok().and_then(|u| u.spend);
+        assert_eq!(spend.and_then(|s| s.cost_usd), Some(2.5));
+    }
+
+    fn openai_stream(text: &str, input: u64, output: u64) -> String {
+        let delta = serde_json::json!({"choices":[{"index":0,"delta":{"content":text}}]});
+        let usage = serde_json::json!({"choices":[],"usage":{"prompt_tokens":input,"completion_tokens":output}});
+        format!("data: {delta}\n\ndata: {usage}\n\ndata: [DONE]\n\n")
     }
 
     #[test]
@@ -933,7 +972,7 @@ mod tests {
 
     #[test]
     fn digest_reader_streams_and_reports_usage() {
-        let mut reader = DigestReader::new(Wire::Anthropic, "claude-haiku-4-5", 100);
+        let mut reader = DigestReader::new(Wire::Anthropic, &ModelTable::default(), "claude-haiku-4-5", 100);
         let stream = anthropic_stream(&["## Key points\n- One\n", "- Two\n## Summary\nAll of it."], true);
         let (a, b) = stream.split_at(stream.len() / 2);
         let first = reader.push(a.as_bytes());
@@ -950,7 +989,7 @@ mod tests {
 
     #[test]
     fn digest_cut_mid_way_keeps_the_partial_text() {
-        let mut reader = DigestReader::new(Wire::Anthropic, "claude-haiku-4-5", 100);
+        let mut reader = DigestReader::new(Wire::Anthropic, &ModelTable::default(), "claude-haiku-4-5", 100);
         let pushed = reader.push(anthropic_stream(&["## Key points\n- One\n- Tw"], false).as_bytes());
         assert!(matches!(pushed, Ok(Some(_))));
         assert_eq!(reader.finish().err(), Some(GlossError::StreamCut));

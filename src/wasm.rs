@@ -300,8 +300,33 @@ pub fn default_settings() -> JsValue {
 /// Stored settings of any schema version, brought up to date.
 #[wasm_bindgen(js_name = migrateSettings)]
 pub fn migrate_settings(stored: JsValue) -> JsValue {
-    let settings: Settings = serde_wasm_bindgen::from_value(stored).unwrap_or_default();
-    to_js(&settings.migrate())
+    to_js(&Settings::from_stored(&stored_value(stored)).settings)
+}
+
+/// The same, with what had to be reset: `{settings, resets: [{field, reason}]}`.
+#[wasm_bindgen(js_name = readSettings)]
+pub fn read_settings(stored: JsValue) -> JsValue {
+    to_js(&Settings::from_stored(&stored_value(stored)))
+}
+
+/// Whatever JS holds, as JSON; anything that is not (a function, a symbol) counts as null.
+fn stored_value(stored: JsValue) -> serde_json::Value {
+    serde_wasm_bindgen::from_value(stored).unwrap_or(serde_json::Value::Null)
+}
+
+/// The built-in context sizes and prices: `{rows: [{model, prefix, contextTokens, inputPerMtok,
+/// outputPerMtok}], defaultContextTokens}`.
+#[wasm_bindgen(js_name = builtinModels)]
+pub fn builtin_models() -> JsValue {
+    to_js(&crate::models::builtin_table())
+}
+
+/// Reads the model rows as typed (`[{model, contextTokens, inputPerMtok, outputPerMtok}]`, all
+/// strings): `{rows, errors: [{row, field, code, min, max}]}`.
+#[wasm_bindgen(js_name = checkModelRows)]
+pub fn check_model_rows(rows: JsValue) -> Result<JsValue, JsValue> {
+    let rows: Vec<crate::models::ModelRowInput> = from_js(rows, "model rows")?;
+    Ok(to_js(&crate::models::check_rows(&rows)))
 }
 
 /// The providers the options page offers.

@@ -191,6 +191,27 @@ describe('axe-core on the options page', () => {
       assertNoBlocking(`options with a success (${scheme})`, await axe(page));
       await page.close();
     });
+
+    test(`with a settings notice, the model table and fields in error, ${scheme} scheme`, T, async () => {
+      await setSettings(gloss, { schemaVersion: 2, concurrency: 'lots', provider: 'nope' });
+      const page = await openOptions(scheme);
+      await page.locator('#notice li').first().waitFor();
+      await page.click('#addModelRow');
+      const row = page.locator('#modelRows tbody tr').last();
+      await row.locator('input[data-field="model"]').fill('my-model');
+      await row.locator('input[data-field="contextTokens"]').fill('lots');
+      await page.click('#addModelRow');
+      await page.locator('#builtinRows').evaluate((table) => { table.closest('details').open = true; });
+      await page.click('#save');
+      await page.locator('.field-error:not(:empty)').first().waitFor();
+      const result = await axe(page);
+      const rowInputs = await page.locator('#modelRows input').count();
+      const labelled = result.passes.find((r) => r.id === 'label')?.targets.length ?? 0;
+      const inputs = await page.locator('#settings input').count();
+      assert.ok(rowInputs === 8 && labelled >= inputs, `axe checked every input, the table's ${rowInputs} too (${labelled} of ${inputs})`);
+      assertNoBlocking(`options with a notice and errors (${scheme})`, result);
+      await page.close();
+    });
   }
 });
 
