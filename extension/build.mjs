@@ -13,7 +13,7 @@ const DIST = join(EXT, 'dist');
 const profile = process.argv.includes('--debug') ? 'debug' : 'release';
 
 /** Files the extension loads, copied as they are. */
-const STATIC = ['background.js', 'content.js', 'on-device.js', 'protocol.js', 'options.html', 'options.js', 'options.css', 'panel.css', '_locales', 'icons'];
+const STATIC = ['background.js', 'content.js', 'on-device.js', 'protocol.js', 'render.js', 'options.html', 'options.js', 'options.css', 'panel.css', '_locales', 'icons'];
 
 /**
  * Firefox's `browser_specific_settings`. 140 is the first desktop release (an ESR) that knows
@@ -112,5 +112,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const pkgDir = buildWasm();
   for (const browser of ['chrome', 'firefox']) console.log(`built ${assemble(browser, pkgDir)}`);
   cpSync(pkgDir, join(ROOT, 'www', 'pkg'), { recursive: true });
+  // The playground renders blocks with the panel's own code.
+  cpSync(join(EXT, 'render.js'), join(ROOT, 'www', 'pkg', 'render.js'));
   console.log(`built ${join(ROOT, 'www', 'pkg')}`);
 }

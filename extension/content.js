@@ -31,32 +31,7 @@
   // What the panel must still be able to say once the extension is gone.
   for (const key of ['error_extension_reloaded', 'reloadPage', 'error_worker_stopped', 'resume']) msg(key);
 
-  /** Creates an element with attributes and children (strings become text nodes). */
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (value == null || value === false) continue;
-      if (key === 'class') node.className = value;
-      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? '' : String(value));
-    }
-    node.append(...children.flat().filter((c) => c != null));
-    return node;
-  }
-
-  /** Renders spans (plain text with inline styles) as nodes. Links are http(s) only. */
-  function renderSpans(spans) {
-    return (spans ?? []).map((span) => {
-      let node = document.createTextNode(span.text);
-      if (span.code) node = el('code', {}, node);
-      if (span.italic) node = el('em', {}, node);
-      if (span.bold) node = el('strong', {}, node);
-      if (span.href && /^https?:\/\//i.test(span.href)) {
-        node = el('a', { href: span.href, target: '_blank', rel: 'noopener noreferrer' }, node);
-      }
-      return node;
-    });
-  }
+  const { el, renderSpans, renderBlock } = globalThis.GlossRender;
 
   const provenanceText = (p) => (p ? [p.provider, p.lang, p.model].join(' · ') : '');
 
@@ -171,13 +146,6 @@
     const details = el('details', { class: 'sent' }, el('summary', {}, msg('extractedText', [String(article.blocks.length)])), text);
     original.content.replaceChildren(meta, details);
     original.status.textContent = '';
-  }
-
-  function renderBlock(block, spans = block.spans) {
-    const kinds = { heading: 'h' + Math.min(Math.max(block.level ?? 3, 3), 6), listItem: 'p', quote: 'blockquote', code: 'pre', tableRow: 'p', caption: 'figcaption' };
-    const node = el(kinds[block.kind] ?? 'p', { class: `block ${block.kind}`, 'data-block': block.id }, renderSpans(spans));
-    if (block.kind === 'listItem') node.style.marginInlineStart = `${(block.level ?? 1) - 1}em`;
-    return node;
   }
 
   // ---- Quick Digest ----

@@ -13,37 +13,13 @@ const html = $('html');
 const url = $('url');
 const status = $('status');
 
-/** Creates an element with attributes and children (strings become text nodes). */
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value == null) continue;
-    if (key === 'class') node.className = value;
-    else node.setAttribute(key, String(value));
-  }
-  node.append(...children.flat().filter((c) => c != null));
-  return node;
-}
-
-/** Renders spans as the panel does: plain text with inline styles; links are http(s) only. */
-function renderSpans(spans) {
-  return (spans ?? []).map((span) => {
-    let node = document.createTextNode(span.text);
-    if (span.code) node = el('code', {}, node);
-    if (span.italic) node = el('em', {}, node);
-    if (span.bold) node = el('strong', {}, node);
-    if (span.href && /^https?:\/\//i.test(span.href)) {
-      node = el('a', { href: span.href, target: '_blank', rel: 'noopener noreferrer' }, node);
-    }
-    return node;
-  });
-}
+// The panel's own renderer (extension/render.js, copied into pkg/ by the build).
+const { el, renderSpans, renderBlock: panelBlock } = globalThis.GlossRender;
 
 /** Renders a block as the panel does, labelled with its id, kind and level. */
 function renderBlock(block) {
-  const kinds = { heading: 'h' + Math.min(Math.max(block.level ?? 3, 3), 6), listItem: 'li', quote: 'blockquote', code: 'pre', tableRow: 'p', caption: 'figcaption' };
-  const node = el(kinds[block.kind] ?? 'p', { class: `block ${block.kind}`, 'data-block': block.id, 'data-kind': block.kind }, renderSpans(block.spans));
-  if (block.kind === 'listItem') node.style.marginInlineStart = `${(block.level ?? 1) - 1}em`;
+  const node = panelBlock(block);
+  node.dataset.kind = block.kind;
   const label = [block.id, block.kind, block.level].filter((v) => v != null).join(' · ');
   return el('div', { class: 'row' }, el('span', { class: 'tag' }, label), node);
 }
