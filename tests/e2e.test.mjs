@@ -267,7 +267,8 @@ describe('the options page', () => {
   async function openOptions() {
     const page = await gloss.context.newPage();
     await page.goto(`chrome-extension://${gloss.extensionId}/options.html`);
-    await page.locator('#provider option[value="openai"]').waitFor({ state: 'attached' });
+    // The form is busy until the stored settings are in it (typing before would be overwritten).
+    await page.locator('#settings:not([aria-busy])').waitFor();
     return page;
   }
 
@@ -286,23 +287,36 @@ describe('the options page', () => {
     await page.close();
   });
 
-  test('Test connection reports OK with the model count, and a bad key', T, async () => {
-    const page = await openOptions();
-    await page.selectOption('#provider', 'openai');
-    await page.fill('#baseUrl', `${mock.url}/v1`);
-    await page.fill('#apiKey', 'test-key');
-    await page.click('#test');
-    await page.locator('#status.ok').waitFor();
-    assert.match(await page.locator('#status').innerText(), /Connection OK: 4 models/);
-    await page.fill('#apiKey', 'wrong-key');
-    await page.click('#test');
-    await page.locator('#status.error').waitFor();
-    assert.match(await page.locator('#status').innerText(), /rejected the API key/);
-    await page.fill('#baseUrl', 'http://localhost:9/v1');
-    await page.click('#test');
-    await page.locator('#status.error', { hasText: 'Could not reach' }).waitFor();
-    await page.close();
-  });
+  // Each provider family's own model list, key check and errors, from the same options page.
+  const connections = [
+    ['anthropic', () => mock.url, 'claude-haiku-4-5', true],
+    ['openai', () => `${mock.url}/v1`, 'gpt-4o-mini', true],
+    ['gemini', () => `${mock.url}/v1beta`, 'gemini-2.5-flash', true],
+    ['ollama', () => mock.url, 'llama3.2', false],
+  ];
+  for (const [provider, baseUrl, model, keyed] of connections) {
+    test(`${provider}: Test connection tells OK, a bad key and an unreachable host apart`, T, async () => {
+      const page = await openOptions();
+      await page.selectOption('#provider', provider);
+      await page.fill('#baseUrl', baseUrl());
+      await page.fill('#model', model);
+      if (keyed) await page.fill('#apiKey', 'test-key');
+      await page.click('#test');
+      await page.locator('#status.ok').waitFor();
+      assert.match(await page.locator('#status').innerText(), /Connection OK: 4 models/);
+      assert.ok(mock.log.some((e) => e.path.endsWith(provider === 'ollama' ? '/api/tags' : '/models')), 'the model list was asked for');
+      if (keyed) {
+        await page.fill('#apiKey', 'wrong-key');
+        await page.click('#test');
+        await page.locator('#status.error').waitFor();
+        assert.match(await page.locator('#status').innerText(), /rejected the API key/);
+      }
+      await page.fill('#baseUrl', provider === 'ollama' ? 'http://localhost:9' : 'http://localhost:9/v1');
+      await page.click('#test');
+      await page.locator('#status.error', { hasText: 'Could not reach' }).waitFor();
+      await page.close();
+    });
+  }
 });
 
 describe('provider failures', () => {
