@@ -1,13 +1,12 @@
 // Accessibility: axe-core over the panel (inside its shadow root) and the options page, in light
 // and dark colour schemes, and the panel driven by keyboard alone. No serious or critical
 // violation may remain; every violation found is printed, whatever its impact.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, launch, openWithGloss as open, setSettings, waitForTranslation } from './harness.mjs';
-import { startMockLlm } from './mock-llm.mjs';
-import { startServer } from './server.mjs';
+import { ROOT, openWithGloss as open, setSettings, waitForTranslation } from './harness.mjs';
+import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 60_000 };
 const SAMPLE = '/www/samples/lighthouse-keepers.html';
@@ -21,22 +20,9 @@ let gloss, mock, site;
 
 const openai = () => ({ provider: 'openai', apiKey: 'test-key', model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`, digestLang: 'ja', translateLang: 'ja' });
 
-before(async () => {
-  mock = await startMockLlm();
-  site = await startServer({ '/www/': join(ROOT, 'www') });
-  gloss = await launch();
-});
-
-after(async () => {
-  await gloss?.close();
-  await site?.close();
-  await mock?.close();
-});
-
-beforeEach(async () => {
-  mock.reset();
-  await setSettings(gloss, null);
-});
+const world = glossSuite();
+// Root-level `before` hooks are not run one after another: take the suite's world per test.
+beforeEach(() => ({ gloss, mock, site } = world));
 
 /**
  * Runs axe in `page` over `context` (axe's context object; the whole document when null) and

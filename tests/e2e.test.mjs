@@ -1,12 +1,11 @@
 // End-to-end: the built extension in real headless Chromium, pages on 127.0.0.1 and a mock LLM
 // that speaks the providers' wire formats. Each test is one thing a reader does or meets.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, clickAction, inExtension, launch, openWithGloss as open, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
-import { startMockLlm } from './mock-llm.mjs';
-import { startServer } from './server.mjs';
+import { ROOT, clickAction, inExtension, openWithGloss as open, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
+import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 60_000 };
 let gloss, mock, site;
@@ -18,22 +17,9 @@ const SEARCH = '/fixtures/pages/search-results.html';
 const openai = () => ({ provider: 'openai', apiKey: 'test-key', model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`, digestLang: 'ja', translateLang: 'ja' });
 const anthropic = () => ({ provider: 'anthropic', apiKey: 'test-key', model: 'claude-haiku-4-5', baseUrl: mock.url, digestLang: 'ja', translateLang: 'ja' });
 
-before(async () => {
-  mock = await startMockLlm();
-  site = await startServer({ '/www/': join(ROOT, 'www'), '/fixtures/': join(ROOT, 'tests', 'fixtures') });
-  gloss = await launch();
-});
-
-after(async () => {
-  await gloss?.close();
-  await site?.close();
-  await mock?.close();
-});
-
-beforeEach(async () => {
-  mock.reset();
-  await setSettings(gloss, null);
-});
+const world = glossSuite();
+// Root-level `before` hooks are not run one after another: take the suite's world per test.
+beforeEach(() => ({ gloss, mock, site } = world));
 
 const openWithGloss = (path) => open(gloss, site.url + path);
 const unique = (path) => uniqueUrl(site.url + path);

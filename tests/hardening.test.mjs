@@ -1,16 +1,12 @@
 // Hardening, end to end: every provider failure has a specific, tested outcome; the key stays
 // in the extension; Gloss talks only to the configured endpoint; prompt injection goes nowhere.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, launch, openWithGloss, setSettings } from './harness.mjs';
+import { openWithGloss, setSettings } from './harness.mjs';
 import { longArticle } from './long-article.mjs';
-import { startMockLlm } from './mock-llm.mjs';
-import { startServer } from './server.mjs';
+import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 60_000 };
-const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 let gloss, mock, site;
 
 const SAMPLE = '/www/samples/lighthouse-keepers.html';
@@ -27,24 +23,12 @@ const anthropic = (extra = {}) => ({
 const digestOnly = (behavior) => ({ match: (e) => e.kind === 'digest', ...behavior });
 const digests = () => mock.requests((e) => e.kind === 'digest');
 
-before(async () => {
-  mock = await startMockLlm({ validKey: SECRET });
-  mkdirSync(ARTIFACTS, { recursive: true });
-  for (let i = 0; i < 10; i++) writeFileSync(join(ARTIFACTS, `tab-${i}.html`), longArticle(600, 100 + i));
-  site = await startServer({ '/www/': join(ROOT, 'www'), '/fixtures/': join(ROOT, 'tests', 'fixtures'), '/artifacts/': ARTIFACTS });
-  gloss = await launch();
+const world = glossSuite({
+  mock: { validKey: SECRET },
+  articles: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`tab-${i}.html`, longArticle(600, 100 + i)])),
 });
-
-after(async () => {
-  await gloss?.close();
-  await site?.close();
-  await mock?.close();
-});
-
-beforeEach(async () => {
-  mock.reset();
-  await setSettings(gloss, null);
-});
+// Root-level `before` hooks are not run one after another: take the suite's world per test.
+beforeEach(() => ({ gloss, mock, site } = world));
 
 /** Opens the sample with Gloss and resolves to the digest's outcome: an error code or 'ok'. */
 async function digestOutcome(timeout = 30_000) {

@@ -1,16 +1,12 @@
 // Hardening, continued: what happens to the requests when the tab goes away, what happens
 // when storage is full, and which parts of a page Gloss reads (frames, shadow roots).
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, inExtension, launch, openWithGloss, setSettings } from './harness.mjs';
+import { inExtension, openWithGloss, setSettings } from './harness.mjs';
 import { longArticle } from './long-article.mjs';
-import { startMockLlm } from './mock-llm.mjs';
-import { startServer } from './server.mjs';
+import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 90_000 };
-const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 const SECRET = 'sk-test-lifecycle';
 let gloss, mock, site;
 
@@ -21,24 +17,9 @@ const settings = (extra = {}) => ({
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const generations = () => mock.requests();
 
-before(async () => {
-  mock = await startMockLlm({ validKey: SECRET });
-  mkdirSync(ARTIFACTS, { recursive: true });
-  writeFileSync(join(ARTIFACTS, 'lifecycle-article.html'), longArticle(2_000, 31));
-  site = await startServer({ '/www/': join(ROOT, 'www'), '/fixtures/': join(ROOT, 'tests', 'fixtures'), '/artifacts/': ARTIFACTS });
-  gloss = await launch();
-});
-
-after(async () => {
-  await gloss?.close();
-  await site?.close();
-  await mock?.close();
-});
-
-beforeEach(async () => {
-  mock.reset();
-  await setSettings(gloss, null);
-});
+const world = glossSuite({ mock: { validKey: SECRET }, articles: { 'lifecycle-article.html': longArticle(2_000, 31) } });
+// Root-level `before` hooks are not run one after another: take the suite's world per test.
+beforeEach(() => ({ gloss, mock, site } = world));
 
 describe('a tab that goes away mid-stream', () => {
   /**

@@ -3,29 +3,18 @@
 // (Summarizer "unavailable", Translator "downloadable"), and no test may download one. The
 // stand-in is installed in the extension's isolated world of the page, where the panel's content
 // script looks the APIs up, and records every call.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { ROOT, clickAction, inExtension, launch, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
-import { startServer } from './server.mjs';
+import { clickAction, inExtension, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
+import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 60_000 };
 const SAMPLE = '/www/samples/lighthouse-keepers.html';
 let gloss, site;
 
-before(async () => {
-  site = await startServer({ '/www/': join(ROOT, 'www') });
-  gloss = await launch();
-});
-
-after(async () => {
-  await gloss?.close();
-  await site?.close();
-});
-
-beforeEach(async () => {
-  await setSettings(gloss, null);
-});
+const world = glossSuite();
+// Root-level `before` hooks are not run one after another: take the suite's world per test.
+beforeEach(() => ({ gloss, site } = world));
 
 /**
  * The documented surface (availability, create with monitor and downloadprogress, summarize,

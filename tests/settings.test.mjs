@@ -1,39 +1,20 @@
 // Settings end to end: the reader's own prices and context sizes, typed in the Options page,
 // change what the panel shows; stored settings that cannot be used fall back to defaults with a
 // notice in Options and in the panel, and a save writes the repaired settings.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, inExtension, launch, openWithGloss as open, setSettings } from './harness.mjs';
+import { inExtension, openWithGloss as open, setSettings } from './harness.mjs';
 import { longArticle } from './long-article.mjs';
-import { startMockLlm } from './mock-llm.mjs';
-import { startServer } from './server.mjs';
+import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 90_000 };
-const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 const SAMPLE = '/www/samples/lighthouse-keepers.html';
 const MEDIUM = '/artifacts/settings-medium-article.html';
 let gloss, mock, site;
 
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  writeFileSync(join(ARTIFACTS, 'settings-medium-article.html'), longArticle(2_000, 11));
-  mock = await startMockLlm();
-  site = await startServer({ '/www/': join(ROOT, 'www'), '/artifacts/': ARTIFACTS });
-  gloss = await launch();
-});
-
-after(async () => {
-  await gloss?.close();
-  await site?.close();
-  await mock?.close();
-});
-
-beforeEach(async () => {
-  mock.reset();
-  await setSettings(gloss, null);
-});
+const world = glossSuite({ articles: { 'settings-medium-article.html': longArticle(2_000, 11) } });
+// Root-level `before` hooks are not run one after another: take the suite's world per test.
+beforeEach(() => ({ gloss, mock, site } = world));
 
 const openWithGloss = (path) => open(gloss, site.url + path);
 const stored = async () => (await inExtension(gloss, () => chrome.storage.local.get('settings'))).settings;

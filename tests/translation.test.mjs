@@ -1,16 +1,12 @@
 // Full Translation at scale, end to end: long articles, rate limits, closing, caching and a
 // service worker that dies mid-way. The mock's request log is the witness of what was sent.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, clickAction, launch, openWithGloss, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
+import { clickAction, openWithGloss, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
 import { longArticle } from './long-article.mjs';
-import { startMockLlm } from './mock-llm.mjs';
-import { startServer } from './server.mjs';
+import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 120_000 };
-const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 let gloss, mock, site;
 
 const settings = (extra = {}) => ({
@@ -19,26 +15,15 @@ const settings = (extra = {}) => ({
 const translations = () => mock.requests((e) => e.kind === 'translate');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  writeFileSync(join(ARTIFACTS, 'long-article.html'), longArticle(10_000));
-  writeFileSync(join(ARTIFACTS, 'medium-article.html'), longArticle(2_000, 11));
-  writeFileSync(join(ARTIFACTS, 'huge-article.html'), longArticle(30_000, 13));
-  mock = await startMockLlm();
-  site = await startServer({ '/www/': join(ROOT, 'www'), '/artifacts/': ARTIFACTS });
-  gloss = await launch();
+const world = glossSuite({
+  articles: {
+    'long-article.html': longArticle(10_000),
+    'medium-article.html': longArticle(2_000, 11),
+    'huge-article.html': longArticle(30_000, 13),
+  },
 });
-
-after(async () => {
-  await gloss?.close();
-  await site?.close();
-  await mock?.close();
-});
-
-beforeEach(async () => {
-  mock.reset();
-  await setSettings(gloss, null);
-});
+// Root-level `before` hooks are not run one after another: take the suite's world per test.
+beforeEach(() => ({ gloss, mock, site } = world));
 
 const LONG = () => `${site.url}/artifacts/long-article.html`;
 const MEDIUM = () => `${site.url}/artifacts/medium-article.html`;
