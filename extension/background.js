@@ -104,7 +104,7 @@ function servePanel(port) {
     runTranslation(state.session, only, post, signal);
   };
 
-  port.onMessage.addListener(async (msg) => {
+  const handle = async (msg) => {
     await ready;
     switch (msg.type) {
       case T.START: {
@@ -171,15 +171,22 @@ function servePanel(port) {
       case T.ON_DEVICE:
         if (state) onDeviceAnswer(state, msg, post);
         break;
+      case T.KEEPALIVE:
+        break; // receiving it is the point: the browser keeps a worker with a busy Port
+
       case T.ON_DEVICE_UNAVAILABLE: {
         // The Summarizer's model is not ready: the extractive digest stands in, labelled as such.
         if (!state) return;
-        const { provenance, digest } = state.session.offlineDigest();
+        const { provenance, digest } = state.session.onDeviceFallback();
         post({ type: T.DONE, section: SECTION.DIGEST, digest, provenance, usage: {} });
         break;
       }
     }
-  });
+  };
+  // A frame the core refuses (a bad shape, a late one) is said in its section, not dropped silently.
+  port.onMessage.addListener((msg) => handle(msg).catch((error) => {
+    post({ type: T.ERROR, section: msg.section ?? SECTION.DIGEST, error: asErrorInfo(error) });
+  }));
 }
 
 /** The content script's report from the browser's built-in AI; the core says what comes next. */

@@ -103,7 +103,7 @@
   function show() { panel.hidden = false; tab.hidden = true; }
   function collapse() { panel.hidden = true; tab.hidden = false; tab.focus(); }
   function close() {
-    onDeviceAborter.abort();
+    onDeviceRun.abort();
     host.remove();
     port?.disconnect();
     port = null;
@@ -170,20 +170,43 @@
   }
 
   const normalize = (text) => text.replace(/\s+/g, ' ').trim();
-  const PROSE = 'p, li, blockquote, pre, h1, h2, h3, h4, h5, h6, figcaption, td, th, dd, dt, div';
+  const PROSE = 'p, li, blockquote, pre, h1, h2, h3, h4, h5, h6, figcaption, td, th, dd, dt';
 
-  /** The smallest element of the page (outside the panel) whose text holds the block's opening words. */
+  /** The page's open shadow roots, nested ones included (never the panel's own). */
+  function openShadowRoots() {
+    const roots = [];
+    const collect = (scope) => {
+      for (const node of scope.querySelectorAll('*')) {
+        if (node.shadowRoot && node !== host) {
+          roots.push(node.shadowRoot);
+          collect(node.shadowRoot);
+        }
+      }
+    };
+    collect(document);
+    return roots;
+  }
+
+  /**
+   * The smallest element of the page (outside the panel, open shadow roots included) whose text
+   * holds the block's opening words; prose elements first, then any `div`.
+   */
   function findInPage(block) {
     const needle = normalize(block.text).slice(0, 80);
-    if (!needle) return null;
-    let best = null;
-    for (const node of document.body.querySelectorAll(PROSE)) {
-      if (node.id === HOST_ID || node.closest(`#${HOST_ID}`)) continue;
-      const text = node.textContent;
-      if (text.length < needle.length || (best && text.length >= best.textContent.length)) continue;
-      if (normalize(text).includes(needle)) best = node;
+    if (!needle || !document.body) return null;
+    const scopes = [document.body, ...openShadowRoots()];
+    for (const selector of [PROSE, 'div']) {
+      let best = null;
+      for (const scope of scopes) {
+        for (const node of scope.querySelectorAll(selector)) {
+          const text = node.textContent;
+          if (text.length < needle.length || (best && text.length >= best.textContent.length)) continue;
+          if (normalize(text).includes(needle)) best = node;
+        }
+      }
+      if (best) return best;
     }
-    return best;
+    return null;
   }
 
   /** Scrolls the page to a block's paragraph and highlights it briefly (nothing of the page is changed). */
@@ -298,21 +321,46 @@
   const onDevice = globalThis.GlossOnDevice;
   /** Every Summarizer answer so far for this digest (the core's next step depends on them all). */
   let onDeviceAnswers = [];
-  const onDeviceAborter = new AbortController();
+  /** The current article's on-device work; a new start (or closing) aborts it. */
+  let onDeviceRun = new AbortController();
   const errorText = (error) => String(error?.message ?? error);
   const downloadable = (state) => state === 'downloadable' || state === 'downloading';
+
+  function resetOnDevice() {
+    onDeviceRun.abort();
+    onDeviceRun = new AbortController();
+    onDeviceAnswers = [];
+  }
+
+  /** Posts to the worker unless the work it reports on was abandoned since. */
+  const report = (signal, frame) => { if (!signal.aborted) port?.postMessage(frame); };
+
+  /**
+   * Runs `work` while telling the worker every 20 s that the panel is still busy: a model download
+   * or a long article's summaries can take minutes, and a silent Port lets the browser stop it.
+   */
+  async function keepingAlive(work) {
+    const timer = setInterval(() => port?.postMessage({ type: T.KEEPALIVE }), 20_000);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
 
   /**
    * An offer to download a built-in model: the click is the user activation Chrome asks for. Shows
    * the download's progress, then calls `then`.
    */
   function offerDownload(section, label, api, options, then) {
+    const { signal } = onDeviceRun;
     const offer = button(label, async () => {
       offer.disabled = true;
       const progress = (loaded) => { section.status.replaceChildren(el('p', { class: 'offer' }, msg('onDeviceDownloading', [String(Math.round(loaded * 100))]))); };
       progress(0);
       try {
-        await onDevice.download(api, options, progress);
+        await keepingAlive(() => onDevice.download(api, options, progress));
+        if (signal.aborted) return;
         section.status.textContent = '';
         then();
       } catch (error) {
@@ -323,13 +371,14 @@
   }
 
   async function onDeviceDigest(step) {
+    const { signal } = onDeviceRun;
     if (step.done === 0) onDeviceAnswers = [];
     const options = step.calls[0].options;
     const state = await onDevice.availability('Summarizer', options);
     if (state !== 'available') {
       // The extractive digest stands in; a model that can be downloaded is offered.
-      port?.postMessage({ type: T.ON_DEVICE_UNAVAILABLE, section: SECTION.DIGEST });
-      if (downloadable(state)) {
+      report(signal, { type: T.ON_DEVICE_UNAVAILABLE, section: SECTION.DIGEST });
+      if (downloadable(state) && !signal.aborted) {
         digest.status.replaceChildren(offerDownload(digest, msg('onDeviceDownload'), 'Summarizer', options, () => {
           digest.status.textContent = msg('statusOnDevice');
           port?.postMessage({ type: T.RETRY, section: SECTION.DIGEST });
@@ -337,26 +386,28 @@
       }
       return;
     }
-    const progress = (n) => { digest.status.textContent = msg('onDeviceProgress', [String(step.done + n), String(step.total)]); };
+    const progress = (n) => { if (!signal.aborted) digest.status.textContent = msg('onDeviceProgress', [String(step.done + n), String(step.total)]); };
     progress(0);
     try {
-      const answers = await onDevice.summarize(step.calls, { signal: onDeviceAborter.signal, onAnswer: progress });
+      const answers = await keepingAlive(() => onDevice.summarize(step.calls, { signal, onAnswer: progress }));
+      if (signal.aborted) return;
       onDeviceAnswers.push(...answers);
-      port?.postMessage({ type: T.ON_DEVICE, section: SECTION.DIGEST, answers: onDeviceAnswers });
+      report(signal, { type: T.ON_DEVICE, section: SECTION.DIGEST, answers: onDeviceAnswers });
     } catch (error) {
-      if (onDeviceAborter.signal.aborted) return;
-      port?.postMessage({ type: T.ON_DEVICE_UNAVAILABLE, section: SECTION.DIGEST });
+      if (signal.aborted) return;
+      report(signal, { type: T.ON_DEVICE_UNAVAILABLE, section: SECTION.DIGEST });
       showError(digest, { code: CODE.ON_DEVICE_FAILED, message: errorText(error), retryable: false });
     }
   }
 
   async function onDeviceTranslation(step) {
+    const { signal } = onDeviceRun;
     if (step.type === 'detect') {
       let detected = [];
       if (await onDevice.availability('LanguageDetector', {}) === 'available') {
-        detected = await onDevice.detect(step.sample, onDeviceAborter.signal).catch(() => []);
+        detected = await onDevice.detect(step.sample, signal).catch(() => []);
       }
-      port?.postMessage({ type: T.ON_DEVICE, section: SECTION.TRANSLATION, detected });
+      report(signal, { type: T.ON_DEVICE, section: SECTION.TRANSLATION, detected });
       return;
     }
     if (step.type === 'unavailable') {
@@ -365,6 +416,7 @@
     }
     const options = { sourceLanguage: step.sourceLang, targetLanguage: step.targetLang };
     const state = await onDevice.availability('Translator', options);
+    if (signal.aborted) return;
     if (state === 'available') {
       translateOnDevice(step);
       return;
@@ -378,25 +430,29 @@
   }
 
   async function translateOnDevice(step) {
+    const { signal } = onDeviceRun;
     translation.label.textContent = `${step.sourceLang} → ${provenanceText(currentPlan.translation)}`;
     translation.status.textContent = msg('statusTranslating');
-    if (!slots.size) prepareTranslation(currentArticle, currentBilingual);
+    // A new plan (a restart, Resume) cleared the section: lay its slots out again.
+    if (!list?.isConnected) prepareTranslation(currentArticle, currentBilingual);
+    // Code and empty blocks are shown as they are, as the core says.
+    report(signal, { type: T.ON_DEVICE, section: SECTION.TRANSLATION, blocks: step.unchanged, done: false });
     const todo = step.blocks.filter((b) => slots.get(b.id)?.classList.contains('pending') ?? true);
     const total = step.blocks.length;
     let done = total - todo.length;
     showProgress({ total, done, failed: 0 }, false);
     try {
-      await onDevice.translate({ ...step, blocks: todo }, {
-        signal: onDeviceAborter.signal,
+      await keepingAlive(() => onDevice.translate({ ...step, blocks: todo }, {
+        signal,
         onBlock: (block) => {
-          port?.postMessage({ type: T.ON_DEVICE, section: SECTION.TRANSLATION, blocks: [block], done: false });
+          report(signal, { type: T.ON_DEVICE, section: SECTION.TRANSLATION, blocks: [block], done: false });
           done += 1;
           showProgress({ total, done, failed: 0 }, false);
         },
-      });
-      port?.postMessage({ type: T.ON_DEVICE, section: SECTION.TRANSLATION, blocks: [], done: true });
+      }));
+      report(signal, { type: T.ON_DEVICE, section: SECTION.TRANSLATION, blocks: [], done: true });
     } catch (error) {
-      if (onDeviceAborter.signal.aborted) return;
+      if (signal.aborted) return;
       // What was translated stays; the rest can be tried again.
       showError(translation, { code: CODE.ON_DEVICE_FAILED, message: errorText(error), retryable: true }, [button(msg('retry'), () => translateOnDevice(step))]);
     }
@@ -496,16 +552,7 @@
    */
   function pageHtml() {
     const html = document.documentElement;
-    const roots = [];
-    const collect = (scope) => {
-      for (const node of scope.querySelectorAll('*')) {
-        if (node.shadowRoot && node !== host) {
-          roots.push(node.shadowRoot);
-          collect(node.shadowRoot);
-        }
-      }
-    };
-    collect(document);
+    const roots = openShadowRoots();
     if (!roots.length || typeof html.getHTML !== 'function') return html.outerHTML;
     try {
       const shell = html.cloneNode(false).outerHTML;
@@ -516,6 +563,7 @@
   }
 
   function start(readerableGate, translateLang = null) {
+    resetOnDevice();
     port?.postMessage({
       type: T.START, html: pageHtml(), url: location.href, readerableGate, selectionHtml: selectionHtml(), translateLang,
       onDevice: onDevice.apis(),

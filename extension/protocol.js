@@ -17,6 +17,7 @@
 //   {type: 'onDevice', section: 'translation', detected: Detected[]}   what the LanguageDetector said
 //   {type: 'onDevice', section: 'translation', blocks: BlockText[], done: boolean}   translated on this device
 //   {type: 'onDeviceUnavailable', section: 'digest'}                   the Summarizer's model is not ready
+//   {type: 'keepalive'}                          still busy on the device (a silent Port lets the worker stop)
 //
 // worker → content
 //   {type: 'article', article: Article}                      as soon as it is extracted
@@ -69,7 +70,7 @@
 /** @typedef {{summarizer: boolean, translator: boolean, languageDetector: boolean}} OnDeviceApis */
 /** @typedef {{type: string, length: string, format: string, expectedInputLanguages: string[], outputLanguage: string, sharedContext: string}} SummarizerOptions */
 /** @typedef {{type: 'summarize', calls: {options: SummarizerOptions, input: string, context: string}[], done: number, total: number} | {type: 'done', digest: Digest}} DigestStep */
-/** @typedef {{type: 'detect', sample: string} | {type: 'translate', sourceLang: string, targetLang: string, blocks: BlockText[]} | {type: 'unavailable', error: ErrorInfo}} TranslationStep */
+/** @typedef {{type: 'detect', sample: string} | {type: 'translate', sourceLang: string, targetLang: string, blocks: BlockText[], unchanged: BlockText[]} | {type: 'unavailable', error: ErrorInfo}} TranslationStep */
 /** @typedef {{id: string, text: string}} BlockText */
 /** @typedef {{detectedLanguage: string, confidence: number}} Detected */
 
@@ -95,6 +96,7 @@ globalThis.GlossProtocol = Object.freeze({
     TEST_CONNECTION: 'testConnection',
     ON_DEVICE: 'onDevice',
     ON_DEVICE_UNAVAILABLE: 'onDeviceUnavailable',
+    KEEPALIVE: 'keepalive',
   }),
   SECTION: Object.freeze({ ORIGINAL: 'original', DIGEST: 'digest', TRANSLATION: 'translation' }),
   /** The options page's label (a message key) for each stored setting a notice may name. */

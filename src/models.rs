@@ -301,12 +301,26 @@ pub fn check_rows(input: &[ModelRowInput]) -> RowsCheck {
     RowsCheck { rows, errors }
 }
 
-/// `Ok(None)` for blank text.
+/// `Ok(None)` for blank text. Spaces, `_` and groups of three digits after commas (`128,000`)
+/// separate thousands; any other comma is a decimal comma (`0,15`, as many readers write it).
 fn parse_number(text: &str) -> Result<Option<f64>, ()> {
-    let cleaned: String = text.trim().chars().filter(|c| !matches!(c, ',' | '_' | ' ')).collect();
-    if cleaned.is_empty() {
+    let compact: String = text.trim().chars().filter(|c| !matches!(c, '_' | ' ' | '\u{a0}' | '\u{202f}')).collect();
+    if compact.is_empty() {
         return Ok(None);
     }
+    let (whole, fraction) = compact.split_once('.').map_or((compact.as_str(), None), |(w, f)| (w, Some(f)));
+    let digits = |g: &str| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit());
+    let mut groups = whole.split(',');
+    let thousands = whole.contains(',')
+        && groups.next().is_some_and(|head| head.len() <= 3 && digits(head))
+        && groups.all(|g| g.len() == 3 && digits(g));
+    let cleaned = match (thousands, fraction) {
+        (true, _) => compact.replace(',', ""),
+        (false, None) => compact.replacen(',', ".", 1),
+        // `1,5.3`: a comma that is neither.
+        (false, Some(_)) if whole.contains(',') => return Err(()),
+        (false, Some(_)) => compact,
+    };
     match cleaned.parse::<f64>() {
         Ok(n) if n.is_finite() => Ok(Some(n)),
         _ => Err(()),
@@ -319,6 +333,25 @@ mod tests {
 
     fn row(model: &str, context: Option<u64>, input: Option<f64>, output: Option<f64>) -> ModelOverride {
         ModelOverride { model: model.into(), context_tokens: context, input_per_mtok: input, output_per_mtok: output }
+    }
+
+    #[test]
+    fn numbers_as_readers_write_them() {
+        for (text, want) in [
+            ("0,15", Some(0.15)),
+            ("2,5", Some(2.5)),
+            ("128,000", Some(128_000.0)),
+            ("1,000,000", Some(1_000_000.0)),
+            ("1,234.5", Some(1_234.5)),
+            ("128 000", Some(128_000.0)),
+            ("0.15", Some(0.15)),
+            ("  ", None),
+        ] {
+            assert_eq!(parse_number(text), Ok(want), "{text}");
+        }
+        assert!(parse_number("1,2,3").is_err());
+        assert!(parse_number("1,5.3").is_err());
+        assert!(parse_number("lots").is_err());
     }
 
     #[test]

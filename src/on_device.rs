@@ -28,8 +28,9 @@ pub struct OnDeviceApis {
 /// and labelled so.
 const SUMMARIZER_OUTPUT: &[&str] = &["en", "es", "ja"];
 
-/// Article text per Summarizer call, in characters: well inside Gemini Nano's input quota (about
-/// 6,000 tokens) for every script, so no call is refused for length.
+/// Article text per Summarizer call, in bytes of UTF-8 (a fair stand-in for tokens across
+/// scripts: about 2,000 tokens of English, 2,700 of Japanese), well inside Gemini Nano's input
+/// quota of about 6,000 tokens, so no call is refused for length.
 pub const PART_CHARS: usize = 8_000;
 
 /// What the Summarizer is to write, and in which language.
@@ -72,8 +73,9 @@ pub enum DigestStep {
 pub enum TranslationStep {
     /// Ask the LanguageDetector about this sample, then send back what it said.
     Detect { sample: String },
-    /// Translate each block's text from `source_lang` to `target_lang`, in order.
-    Translate { source_lang: String, target_lang: String, blocks: Vec<BlockText> },
+    /// Translate each block's text from `source_lang` to `target_lang`, in order. The
+    /// `unchanged` blocks (code, empty ones) are shown as they are.
+    Translate { source_lang: String, target_lang: String, blocks: Vec<BlockText>, unchanged: Vec<BlockText> },
     /// Nothing to translate (the article is already in the target language).
     Unavailable { error: crate::error::ErrorInfo },
 }
@@ -99,10 +101,12 @@ const MIN_CONFIDENCE: f64 = 0.6;
 /// Characters of the article shown to the LanguageDetector.
 const DETECT_SAMPLE_CHARS: usize = 1_000;
 
+/// `chrome · <lang> · Summarizer API`, in the language the Summarizer will actually write.
 pub fn digest_provenance(digest_lang: &str) -> Provenance {
     Provenance { provider: "chrome".into(), lang: summarizer_language(digest_lang).into(), model: "Summarizer API".into() }
 }
 
+/// `chrome · <lang> · Translator API`.
 pub fn translation_provenance(target_lang: &str) -> Provenance {
     Provenance { provider: "chrome".into(), lang: primary(target_lang).into(), model: "Translator API".into() }
 }
@@ -121,23 +125,27 @@ fn is_prose(block: &Block) -> bool {
     matches!(block.kind, BlockKind::Paragraph | BlockKind::ListItem | BlockKind::Quote | BlockKind::Heading)
 }
 
-/// The article's text in parts of at most `PART_CHARS`, at block boundaries (a longer block is
-/// cut at a character boundary).
+/// The article's prose in parts of at most `PART_CHARS`, at block boundaries.
 fn parts(article: &Article) -> Vec<String> {
+    pack(article.blocks.iter().filter(|b| is_prose(b)).map(|b| b.text.as_str()))
+}
+
+/// Packs texts, in order, into pieces of at most `PART_CHARS` bytes, one text after another on
+/// its own line; a text longer than that is cut at character boundaries.
+fn pack<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
-    for block in article.blocks.iter().filter(|b| is_prose(b)) {
-        let mut text = block.text.as_str();
+    for mut text in texts {
         while !text.is_empty() {
             if !current.is_empty() && current.len() + text.len() + 1 > PART_CHARS {
                 parts.push(std::mem::take(&mut current));
             }
-            let room = PART_CHARS.saturating_sub(current.len()).max(1);
-            let cut = floor_char_boundary(text, room.min(text.len()));
-            let cut = if cut == 0 { text.chars().next().map_or(text.len(), char::len_utf8) } else { cut };
             if !current.is_empty() {
                 current.push('\n');
             }
+            let room = PART_CHARS.saturating_sub(current.len()).max(1);
+            let cut = floor_char_boundary(text, room.min(text.len()));
+            let cut = if cut == 0 { text.chars().next().map_or(text.len(), char::len_utf8) } else { cut };
             current.push_str(&text[..cut]);
             text = &text[cut..];
         }
@@ -166,33 +174,48 @@ fn options(article: &Article, digest_lang: &str, kind: &str, length: &str) -> Su
     }
 }
 
+/// Whether the Summarizer has anything to read in `article` (else the extractive digest is all).
+pub fn can_digest(article: &Article) -> bool {
+    article.blocks.iter().any(|b| is_prose(b) && !b.text.trim().is_empty())
+}
+
 /// The next step of an on-device digest, given every answer received so far.
 ///
 /// A short article takes three calls (three short key points, a summary, longer key points for
-/// the details). A longer one is first summarised part by part, and the three calls then read
-/// those summaries, so the digest never fails on length.
+/// the details). A longer one is first summarised part by part, and those summaries again in
+/// parts while together they are still too long for one call; the three calls then read what is
+/// left, so no call is refused for length and the digest never fails on it.
 pub fn digest_step(article: &Article, digest_lang: &str, answers: &[String]) -> DigestStep {
-    let parts = parts(article);
-    let (input, first) = if parts.len() <= 1 {
-        (parts.into_iter().next().unwrap_or_default(), 0)
-    } else if answers.len() < parts.len() {
-        let count = parts.len();
-        let calls = parts
-            .into_iter()
-            .enumerate()
-            .skip(answers.len())
-            .map(|(i, input)| SummarizeCall {
-                options: options(article, digest_lang, "tldr", "long"),
-                input,
-                context: format!("Part {} of {count} of the article.", i + 1),
-            })
-            .collect();
-        return DigestStep::Summarize { calls, done: answers.len(), total: count + 3 };
-    } else {
-        let count = parts.len();
-        (answers[..count].join("\n\n"), count)
-    };
-    let finals = &answers[first.min(answers.len())..];
+    let mut inputs = parts(article);
+    // Answers used by the rounds of part summaries so far.
+    let mut used = 0;
+    let mut round = 0;
+    while inputs.len() > 1 {
+        let have = answers.len() - used;
+        if have < inputs.len() {
+            let count = inputs.len();
+            let what = if round == 0 { "the article" } else { "a summary of the article" };
+            let calls = inputs
+                .into_iter()
+                .enumerate()
+                .skip(have)
+                .map(|(i, input)| SummarizeCall {
+                    options: options(article, digest_lang, "tldr", "long"),
+                    input,
+                    context: format!("Part {} of {count} of {what}.", i + 1),
+                })
+                .collect();
+            return DigestStep::Summarize { calls, done: answers.len(), total: used + count + 3 };
+        }
+        let summaries = &answers[used..used + inputs.len()];
+        used += inputs.len();
+        round += 1;
+        let next = pack(summaries.iter().map(String::as_str));
+        // Summaries no shorter than what they summarise would never converge: keep what fits.
+        inputs = if next.len() >= inputs.len() { next.into_iter().take(1).collect() } else { next };
+    }
+    let input = inputs.pop().unwrap_or_default();
+    let finals = &answers[used.min(answers.len())..];
     if finals.len() >= 3 {
         return DigestStep::Done { digest: read_digest(article, digest_lang, &finals[..3]) };
     }
@@ -202,7 +225,7 @@ pub fn digest_step(article: &Article, digest_lang: &str, answers: &[String]) -> 
         .skip(finals.len())
         .map(|(kind, length, context)| SummarizeCall { options: options(article, digest_lang, kind, length), input: input.clone(), context: context.into() })
         .collect();
-    DigestStep::Summarize { calls, done: answers.len(), total: first + 3 }
+    DigestStep::Summarize { calls, done: answers.len(), total: used + 3 }
 }
 
 /// Reads the three answers (short key points, summary, long key points) into a digest, with the
@@ -233,7 +256,7 @@ fn words(text: &str) -> HashSet<String> {
 }
 
 /// The paragraph sharing the most words (of four letters or more) with `point`, if any shares enough.
-pub fn best_source(article: &Article, point: &str) -> Option<String> {
+fn best_source(article: &Article, point: &str) -> Option<String> {
     let wanted = words(point);
     article
         .blocks
@@ -290,21 +313,24 @@ fn translation_from(article: &Article, source: &str, target_lang: &str) -> Trans
     if source.eq_ignore_ascii_case(target) {
         return TranslationStep::Unavailable { error: GlossError::SameLanguage(crate::lang::name(target).to_string()).info() };
     }
-    let blocks = article
+    // Code, and blocks with no text, stay as they are (as with a model).
+    let (blocks, unchanged) = article
         .blocks
         .iter()
-        .filter(|b| !b.text.trim().is_empty())
         .map(|b| BlockText { id: b.id.clone(), text: b.text.clone() })
-        .collect();
-    TranslationStep::Translate { source_lang: source.to_string(), target_lang: target.to_string(), blocks }
+        .partition(|b| article.blocks.iter().any(|a| a.id == b.id && a.kind != BlockKind::Code) && !b.text.trim().is_empty());
+    TranslationStep::Translate { source_lang: source.to_string(), target_lang: target.to_string(), blocks, unchanged }
 }
 
 /// Translated texts as the panel shows them: plain text in the block's own slot, for known ids only.
 pub fn translated(article: &Article, answers: &[BlockText]) -> Vec<TranslatedBlock> {
     answers
         .iter()
-        .filter(|a| article.blocks.iter().any(|b| b.id == a.id))
-        .map(|a| TranslatedBlock { id: a.id.clone(), spans: vec![Span::plain(a.text.trim().to_string())] })
+        .filter_map(|a| {
+            let block = article.blocks.iter().find(|b| b.id == a.id)?;
+            let spans = if block.kind == BlockKind::Code { block.spans.clone() } else { vec![Span::plain(a.text.trim().to_string())] };
+            Some(TranslatedBlock { id: a.id.clone(), spans })
+        })
         .collect()
 }
 
@@ -375,6 +401,44 @@ mod tests {
     }
 
     #[test]
+    fn summaries_too_long_together_are_summarised_again_until_one_call_reads_them() {
+        let article = long_article(600);
+        let mut answers: Vec<String> = Vec::new();
+        let mut rounds = 0;
+        while let DigestStep::Summarize { calls, done, total } = digest_step(&article, "en", &answers) {
+            assert!(calls.iter().all(|c| c.input.len() <= PART_CHARS), "no call over the limit");
+            assert!(done == answers.len() && total >= done + calls.len());
+            rounds += 1;
+            assert!(rounds < 20, "it converges");
+            // A Summarizer that writes about a fifth of what it reads.
+            answers.extend(calls.iter().map(|c| "Summary words. ".repeat(c.input.len() / 75 + 1)));
+        }
+        assert!(rounds >= 3, "parts, summaries of summaries, then the three calls: {rounds}");
+    }
+
+    #[test]
+    fn summaries_that_do_not_shrink_still_end() {
+        let article = long_article(60);
+        let mut answers: Vec<String> = Vec::new();
+        for _ in 0..10 {
+            match digest_step(&article, "en", &answers) {
+                DigestStep::Summarize { calls, .. } => answers.extend(calls.iter().map(|c| c.input.clone())),
+                DigestStep::Done { .. } => return,
+            }
+        }
+        panic!("a Summarizer that echoes its input must not loop forever");
+    }
+
+    #[test]
+    fn an_article_without_prose_has_nothing_for_the_summarizer() {
+        let mut article = sample_article();
+        assert!(can_digest(&article));
+        article.blocks.retain(|b| b.kind == BlockKind::Heading);
+        article.blocks[0].kind = BlockKind::Code;
+        assert!(!can_digest(&article));
+    }
+
+    #[test]
     fn one_huge_paragraph_is_cut_not_refused() {
         let mut article = sample_article();
         article.blocks[1].text = "ü".repeat(PART_CHARS * 2);
@@ -415,13 +479,24 @@ mod tests {
         assert!(sample.contains("A first paragraph") && sample.len() <= DETECT_SAMPLE_CHARS);
         let said = |lang: &str, confidence| vec![Detected { detected_language: lang.into(), confidence }];
         let step = translation_detected(&article, "fr", &said("de", 0.9));
-        assert!(matches!(&step, TranslationStep::Translate { source_lang, target_lang, blocks } if source_lang == "de" && target_lang == "fr" && blocks.len() == article.blocks.len()));
+        assert!(matches!(&step, TranslationStep::Translate { source_lang, target_lang, blocks, .. } if source_lang == "de" && target_lang == "fr" && blocks.len() == article.blocks.len()));
         let step = translation_detected(&article, "fr", &said("de", 0.3));
         assert!(matches!(&step, TranslationStep::Translate { source_lang, .. } if source_lang == "en"), "an unsure guess keeps the page's language");
         let step = translation_detected(&article, "en-GB", &said("en", 0.95));
         assert!(matches!(&step, TranslationStep::Unavailable { error } if error.code == "same_language"));
         let without = translation_start(&article, "fr", OnDeviceApis { language_detector: false, ..apis });
         assert!(matches!(without, TranslationStep::Translate { .. }));
+    }
+
+    #[test]
+    fn code_is_not_given_to_the_translator_and_keeps_its_spans() {
+        let mut article = sample_article();
+        article.blocks[1].kind = BlockKind::Code;
+        let TranslationStep::Translate { blocks, unchanged, .. } = translation_from(&article, "en", "fr") else { panic!() };
+        assert!(blocks.iter().all(|b| b.id != "b2"));
+        assert_eq!(unchanged.iter().map(|b| b.id.as_str()).collect::<Vec<_>>(), ["b2"]);
+        let shown = translated(&article, &unchanged);
+        assert_eq!(shown[0].spans, article.blocks[1].spans, "code is shown as it was");
     }
 
     #[test]

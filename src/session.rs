@@ -181,33 +181,63 @@ impl Session {
         self.apis = apis;
     }
 
-    /// The digest made with no model at all (when the built-in Summarizer is not ready).
-    pub fn offline_digest(&self) -> (Provenance, Digest) {
+    /// The digest made with no model at all, and its label.
+    fn offline_digest(&self) -> (Provenance, Digest) {
         (Provenance::builtin(&self.article.lang), digest::offline(&self.article))
     }
 
+    /// What stands in when the browser's Summarizer turns out not to be ready (its model still to
+    /// download, or failing): the offline digest. Refused for a page not digesting on the device.
+    pub fn on_device_fallback(&self) -> Result<(Provenance, Digest), GlossError> {
+        if !self.digests_on_device() {
+            return Err(GlossError::Invalid("no on-device digest is running for this page".into()));
+        }
+        Ok(self.offline_digest())
+    }
+
+    /// Whether the digest is the browser's Summarizer's to make: no model, the API is there, and
+    /// the article has prose for it.
+    fn digests_on_device(&self) -> bool {
+        matches!(self.endpoint, Ok(None)) && self.apis.summarizer && on_device::can_digest(&self.article)
+    }
+
+    /// Whether the translation is the browser's Translator's to make.
+    fn translates_on_device(&self) -> bool {
+        matches!(self.endpoint, Ok(None)) && self.apis.translator
+    }
+
     /// The next step of the on-device digest, given every answer so far; a finished digest is
-    /// recorded for the export.
-    pub fn on_device_digest(&mut self, answers: &[String]) -> on_device::DigestStep {
+    /// recorded for the export. An answer for a session that is not digesting on the device (a
+    /// late one from an earlier run) is refused.
+    pub fn on_device_digest(&mut self, answers: &[String]) -> Result<on_device::DigestStep, GlossError> {
+        if !self.digests_on_device() {
+            return Err(GlossError::Invalid("no on-device digest is running for this page".into()));
+        }
         let step = on_device::digest_step(&self.article, &self.settings.digest_lang, answers);
         if let on_device::DigestStep::Done { digest } = &step {
             self.digest_shown = Some(digest.clone());
             self.digest_on_device = true;
         }
-        step
+        Ok(step)
     }
 
     /// The on-device translation's step after language detection.
-    pub fn on_device_detected(&self, detected: &[on_device::Detected]) -> on_device::TranslationStep {
-        on_device::translation_detected(&self.article, &self.settings.translate_lang, detected)
+    pub fn on_device_detected(&self, detected: &[on_device::Detected]) -> Result<on_device::TranslationStep, GlossError> {
+        if !self.translates_on_device() {
+            return Err(GlossError::Invalid("no on-device translation is running for this page".into()));
+        }
+        Ok(on_device::translation_detected(&self.article, &self.settings.translate_lang, detected))
     }
 
     /// Blocks the built-in Translator translated, as the panel shows them (and the export keeps).
-    pub fn on_device_translated(&mut self, answers: &[on_device::BlockText]) -> Vec<TranslatedBlock> {
+    pub fn on_device_translated(&mut self, answers: &[on_device::BlockText]) -> Result<Vec<TranslatedBlock>, GlossError> {
+        if !self.translates_on_device() {
+            return Err(GlossError::Invalid("no on-device translation is running for this page".into()));
+        }
         let blocks = on_device::translated(&self.article, answers);
         self.record_translated(&blocks);
         self.translated_on_device = true;
-        blocks
+        Ok(blocks)
     }
 
     /// Replaces the settings (they may load while the article is being extracted).
@@ -241,15 +271,14 @@ impl Session {
                     },
                 }
             }
-            Ok(None) if self.apis.summarizer => DigestPlan::OnDevice {
+            Ok(None) if self.digests_on_device() => DigestPlan::OnDevice {
                 provenance: on_device::digest_provenance(&self.settings.digest_lang),
                 step: on_device::digest_step(&self.article, &self.settings.digest_lang, &[]),
             },
-            other => DigestPlan::Offline {
-                provenance: Provenance::builtin(&self.article.lang),
-                digest: digest::offline(&self.article),
-                notice: other.as_ref().err().map(GlossError::info),
-            },
+            other => {
+                let (provenance, digest) = self.offline_digest();
+                DigestPlan::Offline { provenance, digest, notice: other.as_ref().err().map(GlossError::info) }
+            }
         }
     }
 
@@ -271,7 +300,7 @@ impl Session {
             Ok(Some(e)) => e,
             Ok(None) => {
                 plan.unavailable = Some(GlossError::MissingKey.info());
-                if self.apis.translator && only.is_none() {
+                if self.translates_on_device() && only.is_none() {
                     plan.provenance = Some(on_device::translation_provenance(&target));
                     plan.on_device = Some(on_device::translation_start(&self.article, &target, self.apis));
                 }
@@ -756,12 +785,12 @@ mod tests {
         }
         assert!(matches!(plan.translation.on_device, Some(on_device::TranslationStep::Translate { .. })));
         assert_eq!(plan.translation.unavailable.map(|u| u.code), Some("missing_key".to_string()), "said if its model is not ready");
-        assert_eq!(session.offline_digest().0, Provenance::builtin("en"));
+        assert_eq!(session.on_device_fallback().map(|f| f.0), Ok(Provenance::builtin("en")));
 
         let done = session.on_device_digest(&["* A first paragraph with bold words and a link.".into(), "Short.".into(), "* x".into()]);
-        assert!(matches!(done, on_device::DigestStep::Done { .. }));
+        assert!(matches!(done, Ok(on_device::DigestStep::Done { .. })));
         let shown = session.on_device_translated(&[on_device::BlockText { id: "b2".into(), text: "Un premier paragraphe.".into() }]);
-        assert_eq!(shown.len(), 1);
+        assert_eq!(shown.map(|s| s.len()), Ok(1));
         let markdown = session.export("2026-11-26").0;
         assert!(markdown.contains("_chrome · en · Summarizer API_"), "{markdown}");
         assert!(markdown.contains("_en → chrome · fr · Translator API_") && markdown.contains("Un premier paragraphe."), "{markdown}");
@@ -771,6 +800,8 @@ mod tests {
         with_key.set_on_device(OnDeviceApis { summarizer: true, translator: true, language_detector: true });
         assert!(matches!(with_key.plan().digest, DigestPlan::Model { .. }));
         assert!(with_key.plan().translation.on_device.is_none());
+        assert!(with_key.on_device_digest(&[]).is_err(), "a late on-device answer is refused");
+        assert!(with_key.on_device_translated(&[]).is_err());
     }
 
     #[test]

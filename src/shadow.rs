@@ -27,11 +27,25 @@ pub fn flatten(doc: &Document) -> usize {
             break;
         }
         for template in templates {
-            flatten_one(&template);
-            flattened += 1;
+            if template.parent().is_some_and(|host| can_host(&host)) {
+                flatten_one(&template);
+                flattened += 1;
+            } else {
+                // A browser leaves such a template inert: its contents are never shown.
+                template.remove_from_parent();
+            }
         }
     }
     flattened
+}
+
+/// Elements a shadow root can be attached to (the DOM standard's list, and custom elements):
+/// a declarative root anywhere else is an inert template, not a shadow tree.
+fn can_host(node: &NodeRef) -> bool {
+    const HOSTS: &[&str] = &["article", "aside", "blockquote", "body", "div", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "main", "nav", "p", "section", "span"];
+    let Some(name) = node.node_name() else { return false };
+    let name = name.to_ascii_lowercase();
+    HOSTS.contains(&name.as_str()) || (name.contains('-') && name.starts_with(|c: char| c.is_ascii_lowercase()))
 }
 
 /// The slot a light-DOM child of a host is assigned to: elements by their `slot` attribute,
@@ -105,6 +119,13 @@ mod tests {
     fn nested_shadow_roots_are_flattened_from_the_outside_in() {
         let html = r#"<body><x-page><template shadowrootmode="open"><main><x-para><template shadowrootmode="open"><p><slot></slot></p></template>Inner text.</x-para><slot></slot></main></template><p>Light text.</p></x-page></body>"#;
         assert_eq!(flat(html), "<x-page><main><x-para><p>Inner text.</p></x-para><p>Light text.</p></main></x-page>");
+    }
+
+    #[test]
+    fn a_declarative_root_on_an_element_that_cannot_host_one_stays_inert() {
+        let html = r#"<body><ul><li><template shadowrootmode="open"><b>x</b></template>Visible item text</li></ul></body>"#;
+        assert_eq!(flat(html), "<ul><li>Visible item text</li></ul>");
+        assert_eq!(flat(r#"<body><div><template shadowrootmode="open"><p>Shadow.</p></template>Light.</div></body>"#), "<div><p>Shadow.</p></div>");
     }
 
     #[test]

@@ -138,31 +138,31 @@ impl JsSession {
     }
 
     /// `{provenance, digest}`: the digest made with no model, for when the Summarizer is not ready.
-    #[wasm_bindgen(js_name = offlineDigest)]
-    pub fn offline_digest(&self) -> JsValue {
-        let (provenance, digest) = self.0.offline_digest();
-        to_js(&serde_json::json!({"provenance": provenance, "digest": digest}))
+    #[wasm_bindgen(js_name = onDeviceFallback)]
+    pub fn on_device_fallback(&self) -> Result<JsValue, JsValue> {
+        let (provenance, digest) = self.0.on_device_fallback().map_err(|e| err(&e))?;
+        Ok(to_js(&serde_json::json!({"provenance": provenance, "digest": digest})))
     }
 
     /// The on-device digest's next step given every answer so far (`string[]`).
     #[wasm_bindgen(js_name = onDeviceDigest)]
     pub fn on_device_digest(&mut self, answers: JsValue) -> Result<JsValue, JsValue> {
         let answers: Vec<String> = from_js(answers, "answers")?;
-        Ok(to_js(&self.0.on_device_digest(&answers)))
+        self.0.on_device_digest(&answers).map(|step| to_js(&step)).map_err(|e| err(&e))
     }
 
     /// The on-device translation's step after the LanguageDetector said `detected`.
     #[wasm_bindgen(js_name = onDeviceDetected)]
     pub fn on_device_detected(&self, detected: JsValue) -> Result<JsValue, JsValue> {
         let detected: Vec<crate::on_device::Detected> = from_js(detected, "detected languages")?;
-        Ok(to_js(&self.0.on_device_detected(&detected)))
+        self.0.on_device_detected(&detected).map(|step| to_js(&step)).map_err(|e| err(&e))
     }
 
     /// Blocks the built-in Translator translated (`[{id, text}]`), as the panel shows them.
     #[wasm_bindgen(js_name = onDeviceTranslated)]
     pub fn on_device_translated(&mut self, blocks: JsValue) -> Result<JsValue, JsValue> {
         let blocks: Vec<crate::on_device::BlockText> = from_js(blocks, "translated blocks")?;
-        Ok(to_js(&self.0.on_device_translated(&blocks)))
+        self.0.on_device_translated(&blocks).map(|shown| to_js(&shown)).map_err(|e| err(&e))
     }
 
     pub fn cancel(&mut self) {

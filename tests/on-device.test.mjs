@@ -6,13 +6,14 @@
 import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clickAction, inExtension, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
+import { longArticle } from './long-article.mjs';
 import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 60_000 };
 const SAMPLE = '/www/samples/lighthouse-keepers.html';
 let gloss, site;
 
-const world = glossSuite();
+const world = glossSuite({ articles: { 'on-device-long.html': longArticle(6_000, 21) } });
 // Root-level `before` hooks are not run one after another: take the suite's world per test.
 beforeEach(() => ({ gloss, site } = world));
 
@@ -50,9 +51,13 @@ function standIn(config) {
     }
   };
   globalThis.Summarizer = surface('Summarizer', (options) => ({
-    inputQuota: 6000,
-    async summarize(input, { context } = {}) {
+    // Gemini Nano's quota is in tokens; the stand-in counts four characters a token.
+    inputQuota: 2500,
+    async summarize(input, { context, signal } = {}) {
       calls.push({ api: 'Summarizer', method: 'summarize', type: options.type, length: options.length, outputLanguage: options.outputLanguage, context, chars: input.length });
+      if (config.delayMs) await new Promise((r) => setTimeout(r, config.delayMs));
+      signal?.throwIfAborted();
+      if (Math.ceil(input.length / 4) > this.inputQuota) throw new DOMException('The input is too large.', 'QuotaExceededError');
       const found = sentences(input);
       if (options.type === 'tldr') return found.slice(0, 2).join(' ');
       const count = options.length === 'short' ? 3 : 5;
@@ -74,24 +79,25 @@ function standIn(config) {
   globalThis.__standInCalls = calls;
 }
 
-/** The tab showing `page`, found from the worker (the click granted the extension this tab). */
-const TAB = 'const tab = (await chrome.tabs.query({})).find((t) => t.url === url); if (!tab) throw new Error(`no granted tab at ${url}`);';
-
-/** Installs the stand-in in the extension's isolated world of the tab showing `page`. */
+/**
+ * Installs the stand-in in the extension's isolated world of the tab showing `page` (found from
+ * the worker: the click granted the extension this tab); resolves to the tab's id.
+ */
 async function installStandIn(page, config) {
   // chrome.scripting needs a function; the stand-in's source is written into the expression the
   // worker runs (the worker's CSP allows no eval, and the isolated world's neither).
-  await inExtension(gloss, `(async () => {
+  return inExtension(gloss, `(async () => {
     const url = ${JSON.stringify(page.url())};
-    ${TAB}
+    const tab = (await chrome.tabs.query({})).find((t) => t.url === url);
+    if (!tab) throw new Error('no granted tab at ' + url);
     await chrome.scripting.executeScript({ target: { tabId: tab.id }, func: ${standIn.toString()}, args: [${JSON.stringify(config)}] });
+    return tab.id;
   })()`);
 }
 
-const standInCalls = (page) => inExtension(gloss, `(async () => {
-  const url = ${JSON.stringify(page.url())};
-  ${TAB}
-  const [result] = await chrome.scripting.executeScript({ target: { tabId: tab.id }, func: () => globalThis.__standInCalls });
+/** Every call the stand-in in tab `tabId` has recorded. */
+const standInCalls = (tabId) => inExtension(gloss, `(async () => {
+  const [result] = await chrome.scripting.executeScript({ target: { tabId: ${Number(tabId)} }, func: () => globalThis.__standInCalls });
   return result.result;
 })()`);
 
@@ -99,17 +105,17 @@ const standInCalls = (page) => inExtension(gloss, `(async () => {
  * Opens the sample with Gloss once (which grants the extension this tab), installs the stand-in,
  * closes the panel and opens it again: the content script now finds the stand-in APIs.
  */
-async function openWithStandIn(config) {
+async function openWithStandIn(config, path = SAMPLE) {
   const page = await gloss.context.newPage();
-  await page.goto(uniqueUrl(site.url + SAMPLE));
+  await page.goto(uniqueUrl(site.url + path));
   await clickAction(gloss, page);
   const first = await waitForPanel(gloss, page);
   await first.original.locator('dl.meta').waitFor();
-  await installStandIn(page, config);
+  const tabId = await installStandIn(page, config);
   await first.root.locator('button.icon').filter({ hasText: '×' }).click();
   await first.root.waitFor({ state: 'detached' });
   await clickAction(gloss, page);
-  return { page, p: await waitForPanel(gloss, page) };
+  return { page, p: await waitForPanel(gloss, page), tabId };
 }
 
 const READY = { summarizer: 'available', translator: 'available', detector: 'available', detected: [{ detectedLanguage: 'en', confidence: 0.97 }] };
@@ -117,7 +123,7 @@ const READY = { summarizer: 'available', translator: 'available', detector: 'ava
 describe('Chrome built-in AI, with no key', () => {
   test('digests and translates on the device, labelled so, with key points linked to the article', T, async () => {
     await setSettings(gloss, { provider: 'builtin', digestLang: 'en', translateLang: 'fr' });
-    const { page, p } = await openWithStandIn(READY);
+    const { page, p, tabId } = await openWithStandIn(READY);
     await p.digest.locator('ul.details li').first().waitFor();
     assert.equal(await p.digest.locator('.provenance').innerText(), 'chrome · en · Summarizer API');
     assert.equal(await p.digest.locator('ul.key-points li').count(), 3);
@@ -125,12 +131,15 @@ describe('Chrome built-in AI, with no key', () => {
     assert.ok(await p.digest.locator('ul.key-points button.source').count() >= 1, 'key points link back to their paragraph');
     await waitForTranslation(page);
     assert.equal(await p.translation.locator('.provenance').innerText(), 'en → chrome · fr · Translator API');
-    const slots = await p.translation.locator('.translated [data-block]').allInnerTexts();
-    const blocks = await p.original.locator('.extracted [data-block]').count();
+    const slots = await p.translation.locator('.translated [data-block]:not(.code)').allInnerTexts();
+    const blocks = await p.original.locator('.extracted [data-block]:not(.code)').count();
     assert.equal(slots.length, blocks);
-    assert.ok(slots.every((t) => t.startsWith('[fr] ')), 'every block translated on the device');
+    assert.ok(slots.every((t) => t.startsWith('[fr] ')), `every block translated on the device: ${JSON.stringify(slots.filter((t) => !t.startsWith('[fr] ')))}`);
+    const code = p.translation.locator('.translated [data-block].code');
+    assert.equal(await code.count(), 1);
+    assert.equal(await code.textContent(), await p.original.locator('.extracted [data-block].code').textContent(), 'code is not given to the translator');
 
-    const calls = await standInCalls(page);
+    const calls = await standInCalls(tabId);
     const summaries = calls.filter((c) => c.method === 'summarize');
     assert.deepEqual(summaries.map((c) => [c.type, c.length]), [['key-points', 'short'], ['tldr', 'medium'], ['key-points', 'long']]);
     assert.ok(summaries.every((c) => c.outputLanguage === 'en'));
@@ -142,7 +151,7 @@ describe('Chrome built-in AI, with no key', () => {
 
   test('a model still to download is offered, downloaded on a click with its progress shown, then used', T, async () => {
     await setSettings(gloss, { provider: 'builtin', digestLang: 'en', translateLang: 'ja' });
-    const { page, p } = await openWithStandIn({ ...READY, summarizer: 'downloadable', translator: 'downloadable' });
+    const { page, p, tabId } = await openWithStandIn({ ...READY, summarizer: 'downloadable', translator: 'downloadable' });
     // Until then: the extractive digest, labelled as such, and the offer.
     await p.digest.locator('ul.key-points li').first().waitFor();
     assert.equal(await p.digest.locator('.provenance').innerText(), 'built-in · en · extractive');
@@ -160,20 +169,60 @@ describe('Chrome built-in AI, with no key', () => {
     assert.match(await translate.innerText(), /en → ja/);
     await translate.click();
     await waitForTranslation(page);
-    const slots = await p.translation.locator('.translated [data-block]').allInnerTexts();
+    const slots = await p.translation.locator('.translated [data-block]:not(.code)').allInnerTexts();
     assert.ok(slots.length > 0 && slots.every((t) => t.startsWith('[ja] ')));
 
-    const calls = await standInCalls(page);
+    const calls = await standInCalls(tabId);
     const downloads = calls.filter((c) => c.method === 'create' && (c.api === 'Summarizer' || c.api === 'Translator'));
     assert.ok(downloads[0].activation, 'the download was started by the reader\'s click');
     await page.close();
   });
 
+  test('a long article is summarised in parts, and no call exceeds the input quota', { timeout: 120_000 }, async () => {
+    await setSettings(gloss, { provider: 'builtin', digestLang: 'en', translateLang: 'en' });
+    const { page, p, tabId } = await openWithStandIn(READY, '/artifacts/on-device-long.html');
+    await p.digest.locator('.provenance').getByText('chrome · en · Summarizer API').waitFor();
+    await p.digest.locator('ul.key-points li').first().waitFor({ timeout: 90_000 });
+    assert.equal(await p.digest.locator('.error').count(), 0, 'no call was refused');
+    const summaries = (await standInCalls(tabId)).filter((c) => c.method === 'summarize');
+    assert.ok(summaries.length > 3, `${summaries.length} calls: parts first`);
+    assert.ok(summaries.some((c) => /^Part 1 of \d+ of the article\.$/.test(c.context)));
+    assert.ok(summaries.every((c) => c.chars / 4 <= 2500), `largest input ${Math.max(...summaries.map((c) => c.chars))} characters`);
+    await page.close();
+  });
+
+  test('reading a new article mid-digest never mixes the old one into it', T, async () => {
+    await setSettings(gloss, { provider: 'builtin', digestLang: 'en', translateLang: 'en' });
+    const { page, p, tabId } = await openWithStandIn({ ...READY, delayMs: 500 });
+    // The first article's digest is under way…
+    for (let i = 0; i < 50 && !(await standInCalls(tabId)).some((c) => c.method === 'summarize'); i++) await new Promise((r) => setTimeout(r, 100));
+    // …when the page becomes another article, as single-page sites do.
+    await page.evaluate(() => {
+      history.pushState({}, '', '/www/samples/zebras');
+      document.querySelector('article h1').textContent = 'Zebras at Dawn';
+      document.title = 'Zebras at Dawn';
+      document.querySelectorAll('article p').forEach((node, i) => {
+        node.textContent = `Zebras graze quietly across the open savanna plains near river bend number ${i} at dawn. The herd moves on before the heat of the day settles over the grass.`;
+      });
+    });
+    const offer = p.original.locator('.error[data-code="page_changed"]');
+    await offer.waitFor({ timeout: 5_000 });
+    await offer.locator('button.retry').click();
+    await p.original.locator('dl.meta', { hasText: 'Zebras at Dawn' }).waitFor();
+    await p.digest.locator('ul.details li').first().waitFor({ timeout: 20_000 });
+    // Let the first run's calls end, then look: nothing of the lighthouse article was shown.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const shown = await p.digest.locator('.content').innerText();
+    assert.match(shown, /Zebras graze/);
+    assert.doesNotMatch(shown, /lighthouse|Skarholm|keeper/i);
+    await page.close();
+  });
+
   test('a confident detector overrules the page\'s language, and a same-language article offers another target', T, async () => {
     await setSettings(gloss, { provider: 'builtin', digestLang: 'en', translateLang: 'de' });
-    const { page, p } = await openWithStandIn({ ...READY, detected: [{ detectedLanguage: 'de', confidence: 0.9 }] });
+    const { page, p, tabId } = await openWithStandIn({ ...READY, detected: [{ detectedLanguage: 'de', confidence: 0.9 }] });
     await p.translation.locator('.error[data-code="same_language"]').waitFor();
-    const calls = await standInCalls(page);
+    const calls = await standInCalls(tabId);
     assert.equal(calls.filter((c) => c.method === 'translate').length, 0, 'nothing is translated into its own language');
     await page.close();
   });
