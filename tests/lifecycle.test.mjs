@@ -227,14 +227,12 @@ describe('what Gloss reads: shadow roots and frames', () => {
       p.original.locator('.error').waitFor({ timeout: 30_000 }).then(() => p.original.locator('.error').getAttribute('data-code')),
     ]);
     // The top page's one sentence is not an article: Gloss says so rather than reading the frame.
-    assert.match(outcome, /^(not_readerable|no_article|article)$/, outcome);
-    if (outcome === 'article') assert.match(await p.original.locator('.extracted').textContent(), /A short note on the top page/);
+    assert.equal(outcome, 'not_readerable');
     await sleep(1_000);
     assert.doesNotMatch(await panelText(page), /Skarholm|lighthouse/i, 'nothing of the framed article is in the panel');
     assert.doesNotMatch(sentText(), /Skarholm/, 'nor was any of it sent');
     assert.equal(await frame.evaluate(() => Boolean(document.getElementById('gloss-extension-root'))), false, 'the frame has no panel');
     assert.equal(await page.locator('#gloss-extension-root').count(), 1, 'the top page has one');
-    console.log(`# framed page: ${outcome}`);
     await page.close();
   });
 });
