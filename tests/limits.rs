@@ -52,6 +52,18 @@ fn ten_thousand_deep_nesting_does_not_overflow() {
     println!("10,000-deep nesting: {took:?} -> {result:?}");
 }
 
+/// A 9.8 KB page the fuzzer made (about 800 nested lists and 1,400 `<dd>`s): dom_smoothie's
+/// scoring grows with the square of the depth, and it took 1.5 s before the depth limit came
+/// down to Chromium's own parser limit of 512.
+#[test]
+fn a_page_of_hundreds_of_nested_lists_ends_quickly() {
+    let html = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pages/nested-lists-fuzz.html")).unwrap();
+    let (result, took) = timed(|| extract(&html, None));
+    assert!(matches!(&result, Err(GlossError::TooLarge(m)) if m.contains("nested")), "{result:?}");
+    assert!(took < BOUND, "{took:?}");
+    println!("fuzz-made nested lists (9.8 KB): {took:?}");
+}
+
 #[test]
 fn a_100_000_character_paragraph_is_kept_whole() {
     let text = "word ".repeat(20_000);
