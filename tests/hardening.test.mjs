@@ -57,6 +57,8 @@ const MATRIX = [
   ['an HTML error page from a proxy, three times', Array(3).fill({ status: 502, headers: { 'content-type': 'text/html' }, body: '<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>' }), 'server', 3],
   ['malformed JSON in an event', [{ status: 200, headers: { 'content-type': 'text/event-stream' }, body: 'data: {"choices":[{"delta":{"content":"Hi"}\n\n' }], 'bad_response', 1],
   ['invalid UTF-8 in the stream', [{ status: 200, headers: { 'content-type': 'text/event-stream' }, body: Buffer.from([0x64, 0x61, 0x74, 0x61, 0x3a, 0x20, 0xff, 0xfe, 0x0a, 0x0a]) }], 'bad_response', 1],
+  ['an error event inside the stream', [{ errorEventAfterChunks: 4 }], 'server', 1],
+  ['a stream cut before its [DONE]', [{ cutAfterChunks: 4 }], 'stream_cut', 1],
   ['a 200 with an empty body', [{ status: 200, headers: { 'content-type': 'text/event-stream' }, body: '' }], 'stream_cut', 1],
   ['no first byte within the timeout, then fine', [{ firstByteDelayMs: 4000 }], 'ok', 2],
   ['a redirect', [{ status: 307, headers: { location: '/v1/chat/completions' } }], 'ok', 2],
