@@ -136,6 +136,14 @@ describe('a full storage quota', () => {
     }
   }
 
+  /** The digest and translation were cached and indexed, and the oldest filler entry made room. */
+  function assertCachedAfterEviction(all, fresh, keys) {
+    assert.ok(fresh.some((k) => k.startsWith('gloss-cache:digest:')), 'the digest was cached');
+    assert.ok(fresh.some((k) => k.startsWith('gloss-cache:translation:')), 'the translation was cached');
+    for (const k of fresh) assert.ok(all[INDEX][k], `the new entry ${k} is in the index`);
+    assert.ok(!(keys[0] in all) && !(keys[0] in all[INDEX]), 'the oldest entry was evicted');
+  }
+
   test('a cache left over its bound near the quota: the oldest entries go, the new ones are written', T, async () => {
     const saved = settings();
     await setSettings(gloss, saved);
@@ -143,10 +151,7 @@ describe('a full storage quota', () => {
     assert.ok(free < 10_000 && keys.length > 50, `storage is full (${keys.length} entries, ${free} bytes free of ${quota})`);
     const page = await readSample();
     const { all, used, fresh } = await waitForDigestEntry(keys);
-    assert.ok(fresh.some((k) => k.startsWith('gloss-cache:digest:')), 'the digest was cached');
-    assert.ok(fresh.some((k) => k.startsWith('gloss-cache:translation:')), 'the translation was cached');
-    for (const k of fresh) assert.ok(all[INDEX][k], `the new entry ${k} is in the index`);
-    assert.ok(!(keys[0] in all) && !(keys[0] in all[INDEX]), 'the oldest entry was evicted');
+    assertCachedAfterEviction(all, fresh, keys);
     assert.ok(keys.at(-2) in all, 'the most recent ones were kept');
     assert.deepEqual(all.settings, saved, 'the settings survived');
     assert.ok(used <= quota * 0.75, `the cache is back under its bound: ${used} of ${quota} bytes`);
@@ -162,10 +167,7 @@ describe('a full storage quota', () => {
     assert.ok(free < 1_000 && keys.length > 20, `storage is full (${keys.length} entries, ${free} bytes free of ${quota})`);
     const page = await readSample();
     const { all, used, fresh } = await waitForDigestEntry(keys);
-    assert.ok(fresh.some((k) => k.startsWith('gloss-cache:digest:')), 'the digest was cached');
-    assert.ok(fresh.some((k) => k.startsWith('gloss-cache:translation:')), 'the translation was cached');
-    for (const k of fresh) assert.ok(all[INDEX][k], `the new entry ${k} is in the index`);
-    assert.ok(!(keys[0] in all) && !(keys[0] in all[INDEX]), 'the oldest entry was evicted');
+    assertCachedAfterEviction(all, fresh, keys);
     const kept = keys.filter((k) => k in all);
     assert.ok(kept.length >= keys.length - 3, `only as many as needed went (${keys.length - kept.length} of ${keys.length})`);
     assert.ok(keys.at(-2) in all, 'the most recent ones were kept');
