@@ -136,7 +136,8 @@ function servePanel(port) {
           post({ type: T.ERROR, section: SECTION.DIGEST, error: asErrorInfo(error) });
           return;
         }
-        state = { session, plan: session.plan() };
+        // When each section started, for the elapsed time its header shows.
+        state = { session, plan: session.plan(), startedAt: { digest: Date.now(), translation: Date.now() } };
         const { digest, translation } = state.plan;
         post({ type: T.PLAN, plan: summarise(state.plan), bilingual: Boolean(settings.bilingual), theme: settings.theme, settingsResets: resets });
         runDigest(session, digest, post, aborter.signal);
@@ -156,8 +157,12 @@ function servePanel(port) {
         break;
       case T.RETRY:
         if (!state) return;
-        if (msg.section === SECTION.DIGEST) runDigest(state.session, state.plan.digest, post, aborter.signal);
-        else translate(msg.blockIds);
+        if (msg.section === SECTION.DIGEST) {
+          state.startedAt.digest = Date.now();
+          runDigest(state.session, state.plan.digest, post, aborter.signal);
+        } else {
+          translate(msg.blockIds);
+        }
         break;
       case T.PREFERENCE:
         await savePreference(msg.name, msg.value);
@@ -190,18 +195,23 @@ function servePanel(port) {
 }
 
 /** The content script's report from the browser's built-in AI; the core says what comes next. */
-function onDeviceAnswer({ session, plan }, msg, post) {
+function onDeviceAnswer({ session, plan, startedAt }, msg, post) {
   if (msg.section === SECTION.DIGEST) {
     const step = session.onDeviceDigest(msg.answers);
-    // The label again: an extractive stand-in may have been shown while the model downloaded.
-    if (step.type === 'done') post({ type: T.DONE, section: SECTION.DIGEST, digest: step.digest, provenance: plan.digest.provenance, usage: {} });
-    else post({ type: T.ON_DEVICE, section: SECTION.DIGEST, step });
+    if (step.type === 'done') {
+      // The label again: an extractive stand-in may have been shown while the model downloaded.
+      post({ type: T.DONE, section: SECTION.DIGEST, digest: step.digest, provenance: plan.digest.provenance, usage: {},
+        spend: step.spend, elapsedMs: Date.now() - startedAt.digest });
+    } else {
+      post({ type: T.ON_DEVICE, section: SECTION.DIGEST, step });
+    }
   } else if (msg.detected) {
     post({ type: T.ON_DEVICE, section: SECTION.TRANSLATION, step: session.onDeviceDetected(msg.detected) });
   } else {
-    const blocks = session.onDeviceTranslated(msg.blocks);
+    if (msg.start) startedAt.translation = Date.now(); // after any language-pack download
+    const { blocks, spend } = session.onDeviceTranslated(msg.blocks);
     if (blocks.length) post({ type: T.DELTA, section: SECTION.TRANSLATION, blocks, partial: null });
-    if (msg.done) post({ type: T.DONE, section: SECTION.TRANSLATION, failedBlockIds: [], error: null });
+    if (msg.done) post({ type: T.DONE, section: SECTION.TRANSLATION, failedBlockIds: [], error: null, spend, elapsedMs: Date.now() - startedAt.translation });
   }
 }
 

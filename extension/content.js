@@ -436,7 +436,7 @@
     // A new plan (a restart, Resume) cleared the section: lay its slots out again.
     if (!list?.isConnected) prepareTranslation(currentArticle, currentBilingual);
     // Code and empty blocks are shown as they are, as the core says.
-    report(signal, { type: T.ON_DEVICE, section: SECTION.TRANSLATION, blocks: step.unchanged, done: false });
+    report(signal, { type: T.ON_DEVICE, section: SECTION.TRANSLATION, blocks: step.unchanged, done: false, start: true });
     const todo = step.blocks.filter((b) => slots.get(b.id)?.classList.contains('pending') ?? true);
     const total = step.blocks.length;
     let done = total - todo.length;

@@ -15,7 +15,7 @@
 //   {type: 'openOptions'}
 //   {type: 'onDevice', section: 'digest', answers: string[]}           every Summarizer answer so far
 //   {type: 'onDevice', section: 'translation', detected: Detected[]}   what the LanguageDetector said
-//   {type: 'onDevice', section: 'translation', blocks: BlockText[], done: boolean}   translated on this device
+//   {type: 'onDevice', section: 'translation', blocks: BlockText[], done: boolean, start?: true}   translated on this device
 //   {type: 'onDeviceUnavailable', section: 'digest'}                   the Summarizer's model is not ready
 //   {type: 'keepalive'}                          still busy on the device (a silent Port lets the worker stop)
 //
@@ -53,6 +53,7 @@
  *   translation: ?Provenance, sourceLang: string, targetLang: string, translationUnavailable: ?ErrorInfo,
  *   translationOnDevice: boolean, total: number}} PlanSummary */
 /** @typedef {{inputTokens: number, outputTokens: number, costUsd: ?number}} Estimate */
+/** @typedef {{inputTokens: number, outputTokens: number, estimated: boolean, costUsd: ?number}} Spend */
 /** @typedef {{model: string, contextTokens?: number, inputPerMtok?: number, outputPerMtok?: number}} ModelOverride */
 /** @typedef {{schemaVersion: number, provider: string, apiKeys: Object<string, string>, model: string, baseUrl: string,
  *   digestLang: string, translateLang: string, concurrency: number, requestsPerMinute: number, chunkTokens: number,
@@ -69,7 +70,7 @@
 /** @typedef {{modelCount: number, modelFound: boolean, model: string, models: string[]}} ConnectionReport */
 /** @typedef {{summarizer: boolean, translator: boolean, languageDetector: boolean}} OnDeviceApis */
 /** @typedef {{type: string, length: string, format: string, expectedInputLanguages: string[], outputLanguage: string, sharedContext: string}} SummarizerOptions */
-/** @typedef {{type: 'summarize', calls: {options: SummarizerOptions, input: string, context: string}[], done: number, total: number} | {type: 'done', digest: Digest}} DigestStep */
+/** @typedef {{type: 'summarize', calls: {options: SummarizerOptions, input: string, context: string}[], done: number, total: number} | {type: 'done', digest: Digest, spend: Spend}} DigestStep */
 /** @typedef {{type: 'detect', sample: string} | {type: 'translate', sourceLang: string, targetLang: string, blocks: BlockText[], unchanged: BlockText[]} | {type: 'unavailable', error: ErrorInfo}} TranslationStep */
 /** @typedef {{id: string, text: string}} BlockText */
 /** @typedef {{detectedLanguage: string, confidence: number}} Detected */

@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::article::{Article, Block, BlockKind};
 use crate::digest::{self, Digest};
 use crate::error::GlossError;
+use crate::pricing::Spend;
 use crate::provider::Provenance;
 use crate::text::Span;
+use crate::tokens::estimate_tokens;
 use crate::translate::TranslatedBlock;
 
 /// Which built-in AI APIs the page's window exposes. Presence only: whether a model is ready
@@ -64,7 +66,8 @@ pub struct SummarizeCall {
 pub enum DigestStep {
     /// Make these calls in order and send back every answer so far, these included.
     Summarize { calls: Vec<SummarizeCall>, done: usize, total: usize },
-    Done { digest: Digest },
+    /// The digest, and what it took: tokens estimated (the API reports none), no cost.
+    Done { digest: Digest, spend: Spend },
 }
 
 /// What the content script does next for an on-device translation.
@@ -187,9 +190,10 @@ pub fn can_digest(article: &Article) -> bool {
 /// left, so no call is refused for length and the digest never fails on it.
 pub fn digest_step(article: &Article, digest_lang: &str, answers: &[String]) -> DigestStep {
     let mut inputs = parts(article);
-    // Answers used by the rounds of part summaries so far.
+    // Answers used by the rounds of part summaries so far, and the tokens those calls read.
     let mut used = 0;
     let mut round = 0;
+    let mut read = 0;
     while inputs.len() > 1 {
         let have = answers.len() - used;
         if have < inputs.len() {
@@ -208,6 +212,7 @@ pub fn digest_step(article: &Article, digest_lang: &str, answers: &[String]) -> 
             return DigestStep::Summarize { calls, done: answers.len(), total: used + count + 3 };
         }
         let summaries = &answers[used..used + inputs.len()];
+        read += inputs.iter().map(|i| estimate_tokens(i)).sum::<usize>();
         used += inputs.len();
         round += 1;
         let next = pack(summaries.iter().map(String::as_str));
@@ -217,7 +222,10 @@ pub fn digest_step(article: &Article, digest_lang: &str, answers: &[String]) -> 
     let input = inputs.pop().unwrap_or_default();
     let finals = &answers[used.min(answers.len())..];
     if finals.len() >= 3 {
-        return DigestStep::Done { digest: read_digest(article, digest_lang, &finals[..3]) };
+        let input = (read + 3 * estimate_tokens(&input)) as u64;
+        let output = answers[..used + 3].iter().map(|a| estimate_tokens(a)).sum::<usize>() as u64;
+        let spend = Spend { input_tokens: input, output_tokens: output, estimated: true, cost_usd: None };
+        return DigestStep::Done { digest: read_digest(article, digest_lang, &finals[..3]), spend };
     }
     let context = "Write each detailed point as a label of one to four words, a colon, then one sentence.";
     let calls = [("key-points", "short", ""), ("tldr", "medium", ""), ("key-points", "long", context)]
@@ -320,6 +328,19 @@ fn translation_from(article: &Article, source: &str, target_lang: &str) -> Trans
         .map(|b| BlockText { id: b.id.clone(), text: b.text.clone() })
         .partition(|b| article.blocks.iter().any(|a| a.id == b.id && a.kind != BlockKind::Code) && !b.text.trim().is_empty());
     TranslationStep::Translate { source_lang: source.to_string(), target_lang: target.to_string(), blocks, unchanged }
+}
+
+/// What translating `answers` on the device took: the source blocks read and the text written,
+/// in estimated tokens (the API reports none), at no cost.
+pub fn translation_spend(article: &Article, answers: &[BlockText]) -> Spend {
+    let mut spend = Spend { estimated: true, ..Spend::default() };
+    for answer in answers {
+        if let Some(block) = article.blocks.iter().find(|b| b.id == answer.id && b.kind != BlockKind::Code) {
+            spend.input_tokens += estimate_tokens(&block.text) as u64;
+            spend.output_tokens += estimate_tokens(&answer.text) as u64;
+        }
+    }
+    spend
 }
 
 /// Translated texts as the panel shows them: plain text in the block's own slot, for known ids only.
@@ -455,7 +476,10 @@ mod tests {
             "A short article.\nIt has a list.".to_string(),
             "* **Style**: bold words and a link in the first paragraph\n* The closing paragraph closes the article paragraph".to_string(),
         ];
-        let DigestStep::Done { digest } = digest_step(&article, "en", &answers) else { panic!("expected a digest") };
+        let DigestStep::Done { digest, spend } = digest_step(&article, "en", &answers) else { panic!("expected a digest") };
+        assert!(spend.estimated && spend.cost_usd.is_none());
+        assert!(spend.input_tokens >= 3 * estimate_tokens("A first paragraph with bold words and a link.") as u64, "each of the three calls read the article");
+        assert_eq!(spend.output_tokens, answers.iter().map(|a| estimate_tokens(a) as u64).sum::<u64>());
         assert_eq!(digest.key_points.len(), 3, "three key points at most");
         assert_eq!(spans_text(&digest.summary[0]), "A short article. It has a list.");
         assert_eq!(digest.key_point_sources[0].as_deref(), Some("b2"));
@@ -467,7 +491,7 @@ mod tests {
     #[test]
     fn no_sources_across_languages() {
         let answers = ["* The first paragraph has bold words and a link.".to_string(), "S.".into(), "* x".into()];
-        let DigestStep::Done { digest } = digest_step(&sample_article(), "ja", &answers) else { panic!() };
+        let DigestStep::Done { digest, .. } = digest_step(&sample_article(), "ja", &answers) else { panic!() };
         assert_eq!(digest.key_point_sources, [None]);
     }
 

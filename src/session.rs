@@ -214,7 +214,7 @@ impl Session {
             return Err(GlossError::Invalid("no on-device digest is running for this page".into()));
         }
         let step = on_device::digest_step(&self.article, &self.settings.digest_lang, answers);
-        if let on_device::DigestStep::Done { digest } = &step {
+        if let on_device::DigestStep::Done { digest, .. } = &step {
             self.digest_shown = Some(digest.clone());
             self.digest_on_device = true;
         }
@@ -229,15 +229,20 @@ impl Session {
         Ok(on_device::translation_detected(&self.article, &self.settings.translate_lang, detected))
     }
 
-    /// Blocks the built-in Translator translated, as the panel shows them (and the export keeps).
-    pub fn on_device_translated(&mut self, answers: &[on_device::BlockText]) -> Result<Vec<TranslatedBlock>, GlossError> {
+    /// Blocks the built-in Translator translated, as the panel shows them (and the export keeps),
+    /// with what the translation has taken so far.
+    pub fn on_device_translated(&mut self, answers: &[on_device::BlockText]) -> Result<(Vec<TranslatedBlock>, Spend), GlossError> {
         if !self.translates_on_device() {
             return Err(GlossError::Invalid("no on-device translation is running for this page".into()));
         }
         let blocks = on_device::translated(&self.article, answers);
         self.record_translated(&blocks);
         self.translated_on_device = true;
-        Ok(blocks)
+        let more = on_device::translation_spend(&self.article, answers);
+        self.spend.input_tokens += more.input_tokens;
+        self.spend.output_tokens += more.output_tokens;
+        self.spend.estimated = true;
+        Ok((blocks, self.spend))
     }
 
     /// Replaces the settings (they may load while the article is being extracted).
@@ -790,7 +795,8 @@ mod tests {
         let done = session.on_device_digest(&["* A first paragraph with bold words and a link.".into(), "Short.".into(), "* x".into()]);
         assert!(matches!(done, Ok(on_device::DigestStep::Done { .. })));
         let shown = session.on_device_translated(&[on_device::BlockText { id: "b2".into(), text: "Un premier paragraphe.".into() }]);
-        assert_eq!(shown.map(|s| s.len()), Ok(1));
+        assert_eq!(shown.as_ref().map(|s| s.0.len()), Ok(1));
+        assert!(shown.is_ok_and(|s| s.1.estimated && s.1.input_tokens > 0 && s.1.cost_usd.is_none()));
         let markdown = session.export("2026-11-26").0;
         assert!(markdown.contains("_chrome · en · Summarizer API_"), "{markdown}");
         assert!(markdown.contains("_en → chrome · fr · Translator API_") && markdown.contains("Un premier paragraphe."), "{markdown}");

@@ -158,11 +158,13 @@ impl JsSession {
         self.0.on_device_detected(&detected).map(|step| to_js(&step)).map_err(|e| err(&e))
     }
 
-    /// Blocks the built-in Translator translated (`[{id, text}]`), as the panel shows them.
+    /// Blocks the built-in Translator translated (`[{id, text}]`): `{blocks, spend}`, the blocks as
+    /// the panel shows them and what the translation has taken so far.
     #[wasm_bindgen(js_name = onDeviceTranslated)]
     pub fn on_device_translated(&mut self, blocks: JsValue) -> Result<JsValue, JsValue> {
         let blocks: Vec<crate::on_device::BlockText> = from_js(blocks, "translated blocks")?;
-        self.0.on_device_translated(&blocks).map(|shown| to_js(&shown)).map_err(|e| err(&e))
+        let (shown, spend) = self.0.on_device_translated(&blocks).map_err(|e| err(&e))?;
+        Ok(to_js(&serde_json::json!({"blocks": shown, "spend": spend})))
     }
 
     pub fn cancel(&mut self) {

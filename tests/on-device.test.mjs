@@ -129,8 +129,11 @@ describe('Chrome built-in AI, with no key', () => {
     assert.equal(await p.digest.locator('ul.key-points li').count(), 3);
     assert.ok(await p.digest.locator('p.summary').count() >= 1);
     assert.ok(await p.digest.locator('ul.key-points button.source').count() >= 1, 'key points link back to their paragraph');
+    assert.match(await p.digest.locator('.spend').innerText(), /^~[\d,]+ → ~[\d,]+ tokens · \d+\.\d s$/, 'estimated tokens and time, no cost');
     await waitForTranslation(page);
     assert.equal(await p.translation.locator('.provenance').innerText(), 'en → chrome · fr · Translator API');
+    await p.translation.locator('.spend').waitFor();
+    assert.match(await p.translation.locator('.spend').innerText(), /^~[\d,]+ → ~[\d,]+ tokens · \d+\.\d s$/);
     const slots = await p.translation.locator('.translated [data-block]:not(.code)').allInnerTexts();
     const blocks = await p.original.locator('.extracted [data-block]:not(.code)').count();
     assert.equal(slots.length, blocks);
