@@ -4,6 +4,7 @@ import './protocol.js';
 import init, * as core from './pkg/gloss.js';
 
 const { T, SETTING_LABELS } = globalThis.GlossProtocol;
+const { el } = globalThis.GlossRender;
 const LANGS = ['ar', 'de', 'en', 'es', 'fr', 'hi', 'id', 'it', 'ja', 'ko', 'nl', 'pl', 'pt', 'ru', 'sv', 'th', 'tr', 'uk', 'vi', 'zh-CN', 'zh-TW'];
 const msg = (key, subs) => chrome.i18n.getMessage(key, subs) || key;
 const $ = (id) => document.getElementById(id);
@@ -60,20 +61,11 @@ function showNotice(resets) {
   const notice = $('notice');
   notice.hidden = !resets.length;
   if (!resets.length) return notice.replaceChildren();
-  const items = resets.map((r) => {
-    const li = document.createElement('li');
-    li.dataset.field = r.field ?? '';
-    li.dataset.reason = r.reason;
-    li.textContent = r.field && r.reason !== 'newer_schema' && r.reason !== 'unreadable'
+  const items = resets.map((r) => el('li', { 'data-field': r.field ?? '', 'data-reason': r.reason },
+    r.field && r.reason !== 'newer_schema' && r.reason !== 'unreadable'
       ? msg(`settingsReset_${r.reason}`, [settingName(r.field)])
-      : msg(`settingsReset_${r.reason}`);
-    return li;
-  });
-  const title = document.createElement('p');
-  title.textContent = msg('settingsResetTitle');
-  const list = document.createElement('ul');
-  list.append(...items);
-  notice.replaceChildren(title, list);
+      : msg(`settingsReset_${r.reason}`)));
+  notice.replaceChildren(el('p', {}, msg('settingsResetTitle')), el('ul', {}, items));
 }
 
 // ---- models: prices and context ----
@@ -97,35 +89,17 @@ function labelRows() {
 
 /** Adds one editable row (values as stored, or blank). */
 function addModelRow(row = {}) {
-  const tr = document.createElement('tr');
   const id = ++rowIds;
-  for (const f of ROW_FIELDS) {
-    const td = document.createElement('td');
-    const input = document.createElement('input');
-    input.type = 'text';
-    input.dataset.field = f.name;
-    input.autocomplete = 'off';
-    input.spellcheck = false;
-    if (f.inputmode) input.inputMode = f.inputmode;
+  const cells = ROW_FIELDS.map((f) => {
+    const errorId = `model-row-${id}-${f.name}-error`;
+    const input = el('input', {
+      type: 'text', 'data-field': f.name, autocomplete: 'off', spellcheck: 'false', inputmode: f.inputmode, 'aria-describedby': errorId,
+    });
     input.value = row[f.name] == null ? '' : String(row[f.name]);
-    const error = document.createElement('p');
-    error.className = 'field-error';
-    error.id = `model-row-${id}-${f.name}-error`;
-    input.setAttribute('aria-describedby', error.id);
-    td.append(input, error);
-    tr.append(td);
-  }
-  const remove = document.createElement('button');
-  remove.type = 'button';
-  remove.className = 'secondary';
-  remove.textContent = '×';
-  remove.addEventListener('click', () => {
-    tr.remove();
-    labelRows();
+    return el('td', {}, input, el('p', { class: 'field-error', id: errorId }));
   });
-  const td = document.createElement('td');
-  td.append(remove);
-  tr.append(td);
+  const tr = el('tr', {}, cells);
+  tr.append(el('td', {}, el('button', { type: 'button', class: 'secondary', onclick: () => { tr.remove(); labelRows(); } }, '×')));
   modelRows.append(tr);
   labelRows();
   return tr;
@@ -160,13 +134,8 @@ function showBuiltin() {
   const { rows, defaultContextTokens } = core.builtinModels();
   const price = (p) => (p == null ? '–' : `$${p}`);
   $('builtinRows').tBodies[0].replaceChildren(...rows.map((r) => {
-    const tr = document.createElement('tr');
-    for (const text of [r.prefix ? msg('optionsModelsPrefix', [r.model]) : r.model, r.contextTokens.toLocaleString(), price(r.inputPerMtok), price(r.outputPerMtok)]) {
-      const td = document.createElement('td');
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
+    const texts = [r.prefix ? msg('optionsModelsPrefix', [r.model]) : r.model, r.contextTokens.toLocaleString(), price(r.inputPerMtok), price(r.outputPerMtok)];
+    return el('tr', {}, texts.map((text) => el('td', {}, text)));
   }));
   $('builtinCaption').textContent = msg('optionsModelsBuiltinCaption', [defaultContextTokens.toLocaleString()]);
 }

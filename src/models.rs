@@ -244,8 +244,8 @@ pub struct RowsCheck {
     pub errors: Vec<FieldError>,
 }
 
-/// Reads the typed rows. Blank rows are skipped; numbers accept `,` or `_` as thousands
-/// separators and a leading `$` on prices.
+/// Reads the typed rows. Blank rows are skipped; numbers are read as `parse_number` says (a
+/// thousands separator or a decimal comma), with a leading `$` allowed on prices.
 pub fn check_rows(input: &[ModelRowInput]) -> RowsCheck {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
