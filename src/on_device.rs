@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::article::{Article, Block, BlockKind};
 use crate::digest::{self, Digest};
 use crate::error::GlossError;
-use crate::pricing::Spend;
-use crate::provider::Provenance;
+use crate::models::pricing::Spend;
+use crate::llm::provider::Provenance;
 use crate::text::Span;
-use crate::tokens::estimate_tokens;
+use crate::text::tokens::estimate_tokens;
 use crate::translate::TranslatedBlock;
 
 /// Which built-in AI APIs the page's window exposes. Presence only: whether a model is ready
@@ -319,7 +319,7 @@ pub fn translation_detected(article: &Article, target_lang: &str, detected: &[De
 fn translation_from(article: &Article, source: &str, target_lang: &str) -> TranslationStep {
     let (source, target) = (primary(source), primary(target_lang));
     if source.eq_ignore_ascii_case(target) {
-        return TranslationStep::Unavailable { error: GlossError::SameLanguage(crate::lang::name(target).to_string()).info() };
+        return TranslationStep::Unavailable { error: GlossError::SameLanguage(crate::text::lang::name(target).to_string()).info() };
     }
     // Code, and blocks with no text, stay as they are (as with a model).
     let (blocks, unchanged) = article

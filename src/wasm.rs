@@ -6,12 +6,13 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::article::ExtractOptions;
-use crate::cache::{self, evict, IndexEntry};
+use crate::session::cache::{self, evict, IndexEntry};
 use crate::error::{ErrorInfo, GlossError};
-use crate::provider::{parse_models, Endpoint, Settings, PRESETS};
-use crate::session::{self, Call, ChunkEnd, DigestReader, Session, TranslationReader};
+use crate::llm::provider::{parse_models, Endpoint, Settings, PRESETS};
+use crate::session::{self, Call, DigestReader, Session, TranslationReader};
+use crate::translate::ChunkEnd;
 use crate::translate::TranslatedBlock;
-use crate::stream::Wire;
+use crate::llm::wire::Wire;
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
     // JSON-compatible: `None` becomes `null` and maps become plain objects.
@@ -279,7 +280,7 @@ pub fn network_failure(message: &str, attempt: u32) -> JsValue {
 /// The core's token estimate for `text`, as used to budget requests.
 #[wasm_bindgen(js_name = estimateTokens)]
 pub fn estimate_tokens(text: &str) -> usize {
-    crate::tokens::estimate_tokens(text)
+    crate::text::tokens::estimate_tokens(text)
 }
 
 /// The same for an answer that did not start, or stopped, within the call's timeouts.
@@ -291,7 +292,7 @@ pub fn timeout_failure(what: &str, attempt: u32) -> JsValue {
 /// Answers streaming at once across all tabs.
 #[wasm_bindgen(js_name = globalMaxStreams)]
 pub fn global_max_streams() -> usize {
-    crate::schedule::GLOBAL_MAX_STREAMS
+    crate::translate::schedule::GLOBAL_MAX_STREAMS
 }
 
 #[wasm_bindgen(js_name = defaultSettings)]

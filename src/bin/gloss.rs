@@ -61,7 +61,7 @@ fn run(args: &[String]) -> Result<Value, Failure> {
         }
     }
     let page = page.ok_or_else(|| Failure::Usage("no page given".into()))?;
-    let html = gloss::charset::decode(&read(&page)?)?;
+    let html = gloss::article::charset::decode(&read(&page)?)?;
     let article = extract(&html, url.as_deref())?;
     if command == "extract" {
         Ok(article_json(&article))

@@ -784,10 +784,10 @@ fn dictionary(target: Target) -> Vec<&'static [u8]> {
     ];
     let lists: &[&[&str]] = match target {
         Target::Extract => &[HTML],
-        Target::Stream(gloss::stream::Wire::Anthropic) => &[SSE, ERRORS, ANTHROPIC],
-        Target::Stream(gloss::stream::Wire::OpenAi) => &[SSE, ERRORS, OPENAI],
-        Target::Stream(gloss::stream::Wire::Gemini) => &[SSE, ERRORS, GEMINI],
-        Target::Stream(gloss::stream::Wire::OllamaNative) => &[OLLAMA, ERRORS],
+        Target::Stream(gloss::llm::wire::Wire::Anthropic) => &[SSE, ERRORS, ANTHROPIC],
+        Target::Stream(gloss::llm::wire::Wire::OpenAi) => &[SSE, ERRORS, OPENAI],
+        Target::Stream(gloss::llm::wire::Wire::Gemini) => &[SSE, ERRORS, GEMINI],
+        Target::Stream(gloss::llm::wire::Wire::OllamaNative) => &[OLLAMA, ERRORS],
         Target::Translation => &[TRANSLATION],
         Target::Digest => &[DIGEST],
         Target::Inline => &[INLINE],

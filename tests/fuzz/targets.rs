@@ -5,7 +5,8 @@
 //! crash. Everything a target varies (split points, chunk size) is derived from the input bytes,
 //! so a saved input replays exactly.
 
-use gloss::stream::{StreamDecoder, StreamEvent, Wire};
+use gloss::llm::stream::{StreamDecoder, StreamEvent};
+use gloss::llm::wire::Wire;
 use gloss::text::{is_safe_href, spans_text, Span};
 use gloss::translate::{ChunkOutcome, TranslationParser};
 use gloss::{Block, BlockKind, ExtractOptions, GlossError};
@@ -385,6 +386,6 @@ fn digest(data: &[u8]) -> Result<(), String> {
 
 fn inline(data: &[u8]) -> Result<(), String> {
     let text = String::from_utf8_lossy(data);
-    check_spans(&gloss::markdown::parse_inline(&text, &gloss::markdown::any_http), "http links", &is_safe_href)?;
-    check_spans(&gloss::markdown::parse_inline(&text, &|_| false), "no links", &|_| false)
+    check_spans(&gloss::text::markdown::parse_inline(&text, &gloss::text::markdown::any_http), "http links", &is_safe_href)?;
+    check_spans(&gloss::text::markdown::parse_inline(&text, &|_| false), "no links", &|_| false)
 }

@@ -1,5 +1,9 @@
 //! Plain text with inline styling (`Span`), and small text utilities shared by the modules.
 
+pub mod lang;
+pub mod markdown;
+pub mod tokens;
+
 use serde::{Deserialize, Serialize};
 
 /// A run of text with its inline style. `href` is only ever an absolute http(s) URL.

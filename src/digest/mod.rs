@@ -1,14 +1,16 @@
 //! The Quick Digest: the prompt that asks a model for it, the parser that reads its streamed
 //! answer into key points, summary and detailed points, and the offline fallback.
 
+pub mod extractive;
+
 use serde::{Deserialize, Serialize};
 
 use crate::article::{Article, Block, BlockKind};
-use crate::extractive::extractive_digest;
-use crate::markdown::{any_http, parse_inline, to_markdown};
-use crate::prompt::Prompt;
+use crate::digest::extractive::extractive_digest;
+use crate::text::markdown::{any_http, parse_inline, to_markdown};
+use crate::llm::prompt::Prompt;
 use crate::text::Span;
-use crate::tokens::estimate_tokens;
+use crate::text::tokens::estimate_tokens;
 
 /// Version of the digest prompt; part of cache keys so a changed prompt invalidates them.
 pub const PROMPT_VERSION: u32 = 2;
@@ -87,7 +89,7 @@ fn user_prompt(lang: &str, title: &str, body: &str) -> String {
         "Target language for the digest: {code} ({name}). Write the whole digest in {name}.\n\
          Title: {title}\n\n<article>\n{body}</article>",
         code = lang,
-        name = crate::lang::name(lang),
+        name = crate::text::lang::name(lang),
     )
 }
 
@@ -133,7 +135,7 @@ pub fn part_prompt(title: &str, blocks: &[&Block], index: usize, count: usize, l
 pub fn combine_prompt(title: &str, part_answers: &[String], lang: &str) -> Prompt {
     let mut body = String::new();
     for (i, answer) in part_answers.iter().enumerate() {
-        body.push_str(&format!("### Digest of part {}\n{}\n\n", i + 1, crate::reasoning::strip_think(answer).trim()));
+        body.push_str(&format!("### Digest of part {}\n{}\n\n", i + 1, crate::llm::reasoning::strip_think(answer).trim()));
     }
     let user = format!(
         "Below are digests of the consecutive parts of one article. Merge them into one digest of the whole \
@@ -155,7 +157,7 @@ enum Part {
 /// Parses a digest answer, complete or still streaming. Sections are found by their headings
 /// (by name, else by order, since a model may translate them); bullets and paragraphs within.
 pub fn parse(answer: &str) -> Digest {
-    let answer = crate::reasoning::strip_think(answer);
+    let answer = crate::llm::reasoning::strip_think(answer);
     let mut digest = Digest::default();
     let mut part = Part::KeyPoints;
     let mut headings_seen = 0;

@@ -2,24 +2,27 @@
 //! each response's bytes into what the panel shows. Everything here is decided in Rust; the
 //! extension only moves bytes and frames.
 
+pub mod cache;
+pub mod export;
+
 use serde::{Deserialize, Serialize};
 
 use std::collections::{HashMap, HashSet};
 
 use crate::article::{Article, Block};
-use crate::cache;
 use crate::digest::{self, Digest};
 use crate::error::{ErrorInfo, GlossError};
-use crate::http_error::{map_http_error, retry_delay_ms, HttpFailure};
-use crate::provider::{Endpoint, HttpRequest, Provenance, Settings};
+use crate::llm::http_error::{map_http_error, retry_delay_ms, HttpFailure};
+use crate::llm::provider::{Endpoint, HttpRequest, Provenance, Settings};
 use crate::models::ModelTable;
-use crate::pricing::{Estimate, Spend};
-use crate::schedule::{Action, Progress, ScheduleConfig, Scheduler};
-use crate::stream::{StreamDecoder, StreamEvent, Wire};
+use crate::models::pricing::{Estimate, Spend};
+use crate::translate::schedule::{Action, Progress, ScheduleConfig, Scheduler};
+use crate::llm::stream::{StreamDecoder, StreamEvent, Usage};
+use crate::llm::wire::Wire;
 use crate::text::Span;
-use crate::tokens::estimate_tokens;
+use crate::text::tokens::estimate_tokens;
 use crate::on_device::{self, OnDeviceApis};
-use crate::translate::{self, ChunkOutcome, TranslatedBlock, TranslationParser};
+use crate::translate::{self, ChunkEnd, TranslatedBlock, TranslationParser};
 
 /// Automatic retries of one request after a retryable HTTP failure.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -318,7 +321,7 @@ impl Session {
         };
         plan.provenance = Some(endpoint.provenance(&target));
         if only.is_none() && same_language(&self.article.lang, &target) {
-            plan.unavailable = Some(GlossError::SameLanguage(crate::lang::name(&target).to_string()).info());
+            plan.unavailable = Some(GlossError::SameLanguage(crate::text::lang::name(&target).to_string()).info());
             return plan;
         }
         let keys: HashMap<String, String> = self.block_keys(endpoint).into_iter().collect();
@@ -408,7 +411,7 @@ impl Session {
             .iter()
             .map(|b| {
                 let kind = serde_json::to_string(&b.kind).unwrap_or_default();
-                let text = crate::markdown::to_markdown(&b.spans);
+                let text = crate::text::markdown::to_markdown(&b.spans);
                 let fields = [version.as_str(), endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.translate_lang, &kind, &cache::normalise(&text)];
                 (b.id.clone(), cache::key("translation", &fields))
             })
@@ -466,12 +469,12 @@ impl Session {
             Some(e) => Some(e.provenance(&self.settings.translate_lang)),
             None => self.translated_on_device.then(|| on_device::translation_provenance(&self.settings.translate_lang)),
         };
-        let export = crate::export::Export {
+        let export = crate::session::export::Export {
             digest: digest.map(|d| (d, &digest_provenance)),
             translation: translation_provenance.as_ref().filter(|_| !self.translated.is_empty()).map(|p| (&self.translated, p)),
             date,
         };
-        (crate::export::markdown(&self.article, &export), crate::export::file_name(&self.article))
+        (crate::session::export::markdown(&self.article, &export), crate::session::export::file_name(&self.article))
     }
 
     /// What to store for a finished digest.
@@ -566,23 +569,6 @@ fn same_language(a: &str, b: &str) -> bool {
     primary(a) == primary(b) && primary(a) != "und"
 }
 
-/// Token counts reported by the provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Usage {
-    pub input_tokens: Option<u64>,
-    pub output_tokens: Option<u64>,
-}
-
-impl Usage {
-    fn absorb(&mut self, event: &StreamEvent) {
-        if let StreamEvent::Usage { input_tokens, output_tokens } = event {
-            self.input_tokens = input_tokens.or(self.input_tokens);
-            self.output_tokens = output_tokens.or(self.output_tokens);
-        }
-    }
-}
-
 /// What the panel shows of a digest so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -672,15 +658,6 @@ impl DigestReader {
 pub struct ChunkUpdate {
     pub completed: Vec<TranslatedBlock>,
     pub partial: Option<TranslatedBlock>,
-}
-
-/// The end of a chunk: aligned blocks, failed ones, and the error if the stream failed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChunkEnd {
-    pub outcome: ChunkOutcome,
-    pub usage: Usage,
-    pub error: Option<ErrorInfo>,
 }
 
 /// Reads a translation chunk's answer stream.
@@ -876,7 +853,7 @@ mod tests {
         assert!(calls.len() > 5, "{} parts", calls.len());
         for c in &calls {
             let body = c.request.body.as_deref().unwrap_or("");
-            assert!(crate::tokens::estimate_tokens(body) < crate::models::context_tokens("llama3.2"), "each part fits the context");
+            assert!(crate::text::tokens::estimate_tokens(body) < crate::models::context_tokens("llama3.2"), "each part fits the context");
         }
         let smaller = session.digest_part_calls(Some(1_000));
         assert!(smaller.len() > calls.len());
@@ -980,7 +957,7 @@ mod tests {
             match session.next_step(1) {
                 Step::Start { job, block_ids, .. } => {
                     let blocks = block_ids.iter().map(|id| TranslatedBlock { id: id.clone(), spans: vec![] }).collect();
-                    session.report(job, &ChunkEnd { outcome: ChunkOutcome { translated: blocks, failed: vec![] }, usage: Usage::default(), error: None }, 2);
+                    session.report(job, &ChunkEnd { outcome: crate::translate::ChunkOutcome { translated: blocks, failed: vec![] }, usage: Usage::default(), error: None }, 2);
                 }
                 Step::Finished { failed } => {
                     assert!(failed.is_empty());

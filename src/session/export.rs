@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use crate::article::{Article, BlockKind};
 use crate::digest::Digest;
-use crate::markdown::to_markdown;
-use crate::provider::Provenance;
+use crate::text::markdown::to_markdown;
+use crate::llm::provider::Provenance;
 use crate::text::Span;
 
 /// What the panel has finished, to be written out.

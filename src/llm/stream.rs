@@ -4,22 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::GlossError;
-use crate::http_error::map_stream_error;
-
-/// Which wire format a response stream speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Wire {
-    /// Anthropic Messages: named SSE events, ends with `message_stop`.
-    Anthropic,
-    /// OpenAI Chat Completions and compatibles (OpenRouter, DeepSeek, Ollama `/v1`, LM Studio,
-    /// llama.cpp): `data:` SSE events, ends with `data: [DONE]`.
-    OpenAi,
-    /// Gemini `streamGenerateContent?alt=sse`: `data:` SSE events, ends after `finishReason`.
-    Gemini,
-    /// Ollama `/api/chat` (and `/api/generate`): NDJSON, ends with `"done": true`.
-    OllamaNative,
-}
+use crate::llm::http_error::map_stream_error;
+use crate::llm::wire::Wire;
 
 /// What the decoder found in the stream, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,13 +35,13 @@ pub struct StreamDecoder {
     failed: Option<GlossError>,
     /// Anthropic `message_delta.stop_reason` / OpenAI `finish_reason`, reported with `Done`.
     stop_reason: Option<String>,
-    usage: Usage,
+    usage: Seen,
     /// The last usage reported, so unchanged running counts (Gemini repeats them) are not re-sent.
-    usage_sent: Option<Usage>,
+    usage_sent: Option<Seen>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Usage {
+struct Seen {
     input: Option<u64>,
     output: Option<u64>,
 }
@@ -69,7 +55,7 @@ impl StreamDecoder {
             done: false,
             failed: None,
             stop_reason: None,
-            usage: Usage::default(),
+            usage: Seen::default(),
             usage_sent: None,
         }
     }
@@ -315,8 +301,8 @@ impl StreamDecoder {
         out: &mut Vec<StreamEvent>,
     ) {
         self.usage =
-            Usage { input: input.or(self.usage.input), output: output.or(self.usage.output) };
-        let empty = self.usage == Usage::default();
+            Seen { input: input.or(self.usage.input), output: output.or(self.usage.output) };
+        let empty = self.usage == Seen::default();
         if !empty && self.usage_sent != Some(self.usage) {
             self.usage_sent = Some(self.usage);
             out.push(StreamEvent::Usage {
@@ -460,6 +446,23 @@ impl SseParser {
     fn dispatch(&mut self) -> Option<SseEvent> {
         let event = std::mem::take(&mut self.event);
         self.data.take().map(|data| SseEvent { event, data })
+    }
+}
+
+/// Token counts reported by the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+}
+
+impl Usage {
+    pub fn absorb(&mut self, event: &StreamEvent) {
+        if let StreamEvent::Usage { input_tokens, output_tokens } = event {
+            self.input_tokens = input_tokens.or(self.input_tokens);
+            self.output_tokens = output_tokens.or(self.output_tokens);
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use dom_query::{Document, NodeRef};
 
-use crate::article::{Block, BlockKind};
+use crate::article::block::{Block, BlockKind};
 use crate::text::{collapse_whitespace, is_safe_href, push_span, spans_text, Span};
 
 /// Elements whose content is skipped entirely.

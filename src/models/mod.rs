@@ -1,6 +1,11 @@
 //! What Gloss knows of models' context windows and prices: the built-in tables, and the reader's
 //! own rows from the options page, which win over them.
 
+pub mod prices;
+pub mod pricing;
+
+pub use prices::Price;
+
 use serde::{Deserialize, Serialize};
 
 /// Context windows in tokens, by model id (or its last path segment, for OpenRouter ids).
@@ -109,19 +114,6 @@ pub fn clean_overrides(rows: &[ModelOverride]) -> (Vec<ModelOverride>, bool) {
     (kept, dropped)
 }
 
-/// A price: US dollars per million tokens, input and output.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Price {
-    pub input_per_mtok: f64,
-    pub output_per_mtok: f64,
-}
-
-impl Price {
-    pub fn cost(self, input_tokens: u64, output_tokens: u64) -> f64 {
-        (input_tokens as f64 * self.input_per_mtok + output_tokens as f64 * self.output_per_mtok) / 1_000_000.0
-    }
-}
-
 /// The built-in tables with the reader's rows on top: what every price and context lookup uses.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ModelTable {
@@ -160,7 +152,7 @@ impl ModelTable {
     /// The price of `model`: each of the reader's numbers wins over the list price; a row with
     /// one price only and no list price to complete it gives no price.
     pub fn price(&self, model: &str) -> Option<Price> {
-        let builtin = crate::pricing::list_price(model);
+        let builtin = prices::list_price(model);
         let row = self.row(model);
         let input = row.and_then(|r| r.input_per_mtok).or(builtin.map(|p| p.input_per_mtok));
         let output = row.and_then(|r| r.output_per_mtok).or(builtin.map(|p| p.output_per_mtok));
@@ -194,7 +186,7 @@ pub struct BuiltinTable {
 }
 
 pub fn builtin_table() -> BuiltinTable {
-    let mut rows: Vec<BuiltinRow> = crate::pricing::PRICES
+    let mut rows: Vec<BuiltinRow> = prices::PRICES
         .iter()
         .map(|(model, input, output)| BuiltinRow {
             model: (*model).to_string(),
@@ -205,7 +197,7 @@ pub fn builtin_table() -> BuiltinTable {
         })
         .collect();
     for (prefix, n) in CONTEXT {
-        if !crate::pricing::PRICES.iter().any(|(m, _, _)| m.starts_with(prefix)) {
+        if !prices::PRICES.iter().any(|(m, _, _)| m.starts_with(prefix)) {
             rows.push(BuiltinRow { model: (*prefix).to_string(), prefix: true, context_tokens: *n, input_per_mtok: None, output_per_mtok: None });
         }
     }

@@ -5,35 +5,14 @@ use dom_smoothie::{Config, Metadata, Readability, ReadabilityError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::GlossError;
-use crate::text::Span;
-use crate::{blocks, lang};
+use crate::text::lang;
 
-/// What kind of structure a block had in the page, so a translation can keep it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum BlockKind {
-    Heading,
-    Paragraph,
-    ListItem,
-    Quote,
-    Code,
-    TableRow,
-    Caption,
-}
+pub mod block;
+pub mod blocks;
 
-/// One unit of the article. `text` is plain text; `spans` is the same text with inline styling.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Block {
-    /// Stable within an article: `b1`, `b2`, … in document order.
-    pub id: String,
-    pub kind: BlockKind,
-    /// Heading level (1–6) or list nesting depth (1 = top level).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub level: Option<u8>,
-    pub text: String,
-    pub spans: Vec<Span>,
-}
+pub use block::{Block, BlockKind};
+pub mod charset;
+pub mod shadow;
 
 /// What the reader sees in the Original section and what prompts are built from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,8 +99,8 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
     let url = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
     let config = Config { max_elements_to_parse: DEFAULT_MAX_ELEMENTS, ..Config::default() };
     let doc = dom_query::Document::from(html);
-    if crate::shadow::may_have_shadow_roots(html) {
-        crate::shadow::flatten(&doc);
+    if crate::article::shadow::may_have_shadow_roots(html) {
+        crate::article::shadow::flatten(&doc);
     }
     let mut readability = Readability::with_document(doc, url, Some(config)).map_err(map_readability_error)?;
     let depth = max_depth(&readability.doc);
@@ -386,7 +365,7 @@ pub(crate) mod tests_support {
             reading_minutes: 1,
             readerable: true,
             from_selection: false,
-            blocks: crate::blocks::from_html(html),
+            blocks: crate::article::blocks::from_html(html),
         }
     }
 }

@@ -2,15 +2,17 @@
 //! chunk's numbered prompt, and reads the streamed answer back block by block, checking that
 //! every block came back under its own number before it is shown.
 
+pub mod schedule;
+
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::article::{Block, BlockKind};
-use crate::markdown::{parse_inline, to_markdown};
-use crate::prompt::Prompt;
+use crate::text::markdown::{parse_inline, to_markdown};
+use crate::llm::prompt::Prompt;
 use crate::text::Span;
-use crate::tokens::estimate_tokens;
+use crate::text::tokens::estimate_tokens;
 
 /// Version of the translation prompt; part of cache keys.
 pub const PROMPT_VERSION: u32 = 1;
@@ -75,7 +77,7 @@ blocks, and write nothing else.";
 pub fn prompt(blocks: &[&Block], lang: &str) -> Prompt {
     let mut user = format!(
         "Target language: {lang} ({name}). Translate each block into {name}.\n\n",
-        name = crate::lang::name(lang)
+        name = crate::text::lang::name(lang)
     );
     let mut tokens = 0;
     for (i, block) in blocks.iter().enumerate() {
@@ -211,7 +213,7 @@ impl TranslationParser {
     fn block(&self, n: usize, raw: &str) -> Option<TranslatedBlock> {
         let id = self.ids.get(n.checked_sub(1)?)?.clone();
         let allowed = self.links.get(n - 1).cloned().unwrap_or_default();
-        let raw = crate::reasoning::strip_think(raw.trim());
+        let raw = crate::llm::reasoning::strip_think(raw.trim());
         let spans = parse_inline(&raw, &|href: &str| allowed.iter().any(|a| a == href));
         Some(TranslatedBlock { id, spans })
     }
@@ -296,6 +298,15 @@ fn marker(line: &str) -> Option<(usize, usize)> {
     let after = rest.get(digits..)?.strip_prefix("]]")?;
     let spaces = after.len() - after.trim_start_matches([' ', '\t']).len();
     Some((number, lead + 2 + digits + 2 + spaces))
+}
+
+/// The end of a chunk: aligned blocks, failed ones, and the error if the stream failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChunkEnd {
+    pub outcome: ChunkOutcome,
+    pub usage: crate::llm::stream::Usage,
+    pub error: Option<crate::error::ErrorInfo>,
 }
 
 #[cfg(test)]

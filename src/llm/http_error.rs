@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::error::GlossError;
-use crate::stream::Wire;
+use crate::llm::wire::Wire;
 
 /// The parts of a non-2xx response the mapping needs (header names lowercased by the caller).
 #[derive(Debug, Clone, Copy)]

@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 
 use crate::error::GlossError;
 use crate::models::{clean_overrides, ModelOverride, ModelTable};
-use crate::prompt::Prompt;
-use crate::stream::Wire;
+use crate::llm::prompt::Prompt;
+use crate::llm::wire::Wire;
 
 /// The settings schema this build writes; older ones are migrated by `Settings::migrate`.
 ///
