@@ -85,13 +85,18 @@ step_xvfb() {
 }
 
 step_geckodriver() {
-  if [ -x "$GD_ROOT/bin/geckodriver" ] && "$GD_ROOT/bin/geckodriver" --version | head -n1 | grep -q "^geckodriver $GD_VERSION\b"; then
+  # Read the version into a variable first: piped into `head`, geckodriver panics on the closed
+  # pipe, which pipefail turns into a failed step.
+  local reported=""
+  [ -x "$GD_ROOT/bin/geckodriver" ] && reported=$("$GD_ROOT/bin/geckodriver" --version 2>/dev/null || true)
+  if printf '%s\n' "$reported" | grep -q "^geckodriver $GD_VERSION\b"; then
     log "geckodriver $GD_VERSION: present"
     return
   fi
   log "building geckodriver $GD_VERSION (5 to 15 minutes on 2 cores, once per machine)"
   cargo install geckodriver --version "$GD_VERSION" --locked --root "$GD_ROOT"
-  "$GD_ROOT/bin/geckodriver" --version | head -n1
+  reported=$("$GD_ROOT/bin/geckodriver" --version)
+  printf '%s\n' "${reported%%$'\n'*}"
 }
 
 step_npm() {
