@@ -102,18 +102,23 @@ globalThis.GlossProtocol = Object.freeze({
   SECTION: Object.freeze({ ORIGINAL: 'original', DIGEST: 'digest', TRANSLATION: 'translation' }),
   /** The options page's label (a message key) for each stored setting a notice may name. */
   SETTING_LABELS: Object.freeze({
+    schemaVersion: 'settingSchemaVersion',
     provider: 'optionsProvider',
     apiKeys: 'optionsApiKey',
+    apiKey: 'optionsApiKey',
     model: 'optionsModel',
     baseUrl: 'optionsBaseUrl',
     digestLang: 'optionsDigestLang',
     translateLang: 'optionsTranslateLang',
     concurrency: 'optionsConcurrency',
     requestsPerMinute: 'optionsRpm',
+    chunkTokens: 'settingChunkTokens',
     confirmAboveWords: 'optionsConfirmWords',
     pageBudgetTokens: 'optionsBudget',
     bilingual: 'optionsBilingual',
     theme: 'optionsTheme',
+    firstByteTimeoutMs: 'settingFirstByteTimeout',
+    stallTimeoutMs: 'settingStallTimeout',
     modelOverrides: 'optionsModelsTitle',
   }),
   /** Error codes made in JS (everything else comes from Rust's GlossError::code). */
