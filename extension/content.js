@@ -113,7 +113,8 @@
 
   /** The exact fix for Ollama's refusal of extension origins, on the reader's system. */
   function ollamaFix() {
-    const platform = (navigator.userAgentData?.platform ?? navigator.platform ?? '').toLowerCase();
+    // userAgentData is Chromium's alone (not in TypeScript's DOM lib).
+    const platform = (/** @type {any} */ (navigator).userAgentData?.platform ?? navigator.platform ?? '').toLowerCase();
     const key = platform.startsWith('mac') ? 'ollamaFixMac' : platform.startsWith('win') ? 'ollamaFixWindows' : 'ollamaFixLinux';
     return el('pre', { class: 'fix', 'data-os': key }, msg(key));
   }
@@ -196,6 +197,7 @@
     if (!needle || !document.body) return null;
     const scopes = [document.body, ...openShadowRoots()];
     for (const selector of [PROSE, 'div']) {
+      /** @type {Element | null} */
       let best = null;
       for (const scope of scopes) {
         for (const node of scope.querySelectorAll(selector)) {
@@ -235,6 +237,7 @@
     class: 'link', type: 'button', 'aria-pressed': 'false',
     onclick: () => setBilingual(bilingualToggle.getAttribute('aria-pressed') !== 'true', true),
   }, msg('showOriginal'));
+  /** @type {HTMLElement | null} */
   let list = null;
 
   function prepareTranslation(article, bilingual) {
@@ -354,7 +357,7 @@
    */
   function offerDownload(section, label, api, options, then) {
     const { signal } = onDeviceRun;
-    const offer = button(label, async () => {
+    const offer = /** @type {HTMLButtonElement} */ (button(label, async () => {
       offer.disabled = true;
       const progress = (loaded) => { section.status.replaceChildren(el('p', { class: 'offer' }, msg('onDeviceDownloading', [String(Math.round(loaded * 100))]))); };
       progress(0);
@@ -366,7 +369,7 @@
       } catch (error) {
         showError(section, { code: CODE.ON_DEVICE_FAILED, message: errorText(error), retryable: false });
       }
-    });
+    }));
     return el('div', { class: 'offer' }, offer);
   }
 
@@ -426,12 +429,13 @@
     const offer = downloadable(state)
       ? [offerDownload(translation, msg('onDeviceTranslate', [step.sourceLang, step.targetLang]), 'Translator', options, () => translateOnDevice(step))]
       : [];
-    showError(translation, currentPlan.translationUnavailable, [optionsLink(), ...offer]);
+    // The plan frame always comes before an on-device step.
+    showError(translation, /** @type {PlanSummary} */ (currentPlan).translationUnavailable, [optionsLink(), ...offer]);
   }
 
   async function translateOnDevice(step) {
     const { signal } = onDeviceRun;
-    translation.label.textContent = `${step.sourceLang} → ${provenanceText(currentPlan.translation)}`;
+    translation.label.textContent = `${step.sourceLang} → ${provenanceText(/** @type {PlanSummary} */ (currentPlan).translation)}`;
     translation.status.textContent = msg('statusTranslating');
     // A new plan (a restart, Resume) cleared the section: lay its slots out again.
     if (!list?.isConnected) prepareTranslation(currentArticle, currentBilingual);
@@ -461,6 +465,7 @@
   // ---- the Port to the worker ----
   // Serialise, send and extract, timed for `npm run bench` (read from the host's data attribute).
   const startedAt = performance.now();
+  /** @type {chrome.runtime.Port | null} */
   let port = null;
 
   function onFrame(frame) {
@@ -555,13 +560,17 @@
     const roots = openShadowRoots();
     if (!roots.length || typeof html.getHTML !== 'function') return html.outerHTML;
     try {
-      const shell = html.cloneNode(false).outerHTML;
+      const shell = /** @type {Element} */ (html.cloneNode(false)).outerHTML;
       return shell.slice(0, shell.lastIndexOf('</html>')) + html.getHTML({ shadowRoots: roots }) + '</html>';
     } catch {
       return html.outerHTML;
     }
   }
 
+  /**
+   * @param {boolean} readerableGate
+   * @param {string | null} [translateLang] another target language, for this page only
+   */
   function start(readerableGate, translateLang = null) {
     resetOnDevice();
     port?.postMessage({
@@ -572,8 +581,8 @@
 
   /** Same language as the target: offer another target instead of spending tokens. */
   function otherTargetPicker() {
-    const select = el('select', { 'aria-label': msg('otherTarget') },
-      OTHER_TARGETS.map((code) => el('option', { value: code }, code)));
+    const select = /** @type {HTMLSelectElement} */ (el('select', { 'aria-label': msg('otherTarget') },
+      OTHER_TARGETS.map((code) => el('option', { value: code }, code))));
     return el('span', { class: 'picker' }, select, button(msg('translate'), () => {
       translation.status.textContent = msg('statusTranslating');
       start(false, select.value);
@@ -582,7 +591,9 @@
   const OTHER_TARGETS = ['en', 'ja', 'zh-CN', 'es', 'fr', 'de', 'ko', 'pt', 'it', 'ru'];
   start(true);
 
+  /** @type {Article | null} */
   let currentArticle = null;
+  /** @type {PlanSummary | null} */
   let currentPlan = null;
   let currentBilingual = false;
 

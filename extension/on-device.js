@@ -6,7 +6,10 @@
 (() => {
   if (globalThis.GlossOnDevice) return;
 
-  /** Which APIs this window has (presence only; readiness is asked per use). */
+  /**
+   * Which APIs this window has (presence only; readiness is asked per use).
+   * @type {typeof GlossOnDevice.apis}
+   */
   function apis() {
     return { summarizer: 'Summarizer' in self, translator: 'Translator' in self, languageDetector: 'LanguageDetector' in self };
   }
@@ -14,6 +17,7 @@
   /**
    * `available`, `downloadable`, `downloading` or `unavailable` for `api` with `options`; an API
    * that throws (a permissions policy, an unsupported option) counts as unavailable.
+   * @type {typeof GlossOnDevice.availability}
    */
   async function availability(api, options) {
     try {
@@ -23,24 +27,35 @@
     }
   }
 
-  /** `monitor` for create(): reports model-download progress as a fraction (0–1). */
+  /**
+   * `monitor` for create(): reports model-download progress as a fraction (0–1).
+   * @param {((loaded: number) => void) | undefined} onProgress
+   * @returns {(m: { addEventListener(type: 'downloadprogress', listener: (event: { loaded: number }) => void): void }) => void}
+   */
   const monitor = (onProgress) => (m) => m.addEventListener('downloadprogress', (event) => onProgress?.(event.loaded));
 
-  /** Creates (and, where needed, downloads) a model, then releases it: the download step alone. */
+  /**
+   * Creates (and, where needed, downloads) a model, then releases it: the download step alone.
+   * @type {typeof GlossOnDevice.download}
+   */
   async function download(api, options, onProgress) {
     const model = await self[api].create({ ...options, monitor: monitor(onProgress) });
     model.destroy?.();
   }
 
-  /** Makes `calls` in order (one summarizer per set of options); resolves to their answers. */
+  /**
+   * Makes `calls` in order (one summarizer per set of options); resolves to their answers.
+   * @type {typeof GlossOnDevice.summarize}
+   */
   async function summarize(calls, { signal, onProgress, onAnswer } = {}) {
+    /** @type {Map<string, Awaited<ReturnType<typeof Summarizer.create>>>} */
     const made = new Map();
     const answers = [];
     try {
       for (const call of calls) {
         const key = JSON.stringify(call.options);
         if (!made.has(key)) made.set(key, await Summarizer.create({ ...call.options, signal, monitor: monitor(onProgress) }));
-        answers.push(await made.get(key).summarize(call.input, { context: call.context, signal }));
+        answers.push(await /** @type {Awaited<ReturnType<typeof Summarizer.create>>} */ (made.get(key)).summarize(call.input, { context: call.context, signal }));
         onAnswer?.(answers.length);
       }
     } finally {
@@ -49,7 +64,10 @@
     return answers;
   }
 
-  /** The LanguageDetector's guesses for `sample`: `[{detectedLanguage, confidence}]`. */
+  /**
+   * The LanguageDetector's guesses for `sample`: `[{detectedLanguage, confidence}]`.
+   * @type {typeof GlossOnDevice.detect}
+   */
   async function detect(sample, signal) {
     const detector = await LanguageDetector.create({ signal });
     try {
@@ -60,7 +78,10 @@
     }
   }
 
-  /** Translates `blocks` in order, handing each `{id, text}` to `onBlock` as it is done. */
+  /**
+   * Translates `blocks` in order, handing each `{id, text}` to `onBlock` as it is done.
+   * @type {typeof GlossOnDevice.translate}
+   */
   async function translate({ sourceLang, targetLang, blocks }, { signal, onProgress, onBlock }) {
     const translator = await Translator.create({ sourceLanguage: sourceLang, targetLanguage: targetLang, signal, monitor: monitor(onProgress) });
     try {
