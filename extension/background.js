@@ -215,7 +215,11 @@ function onDeviceAnswer({ session, plan, startedAt }, msg, post) {
   }
 }
 
-/** What the panel needs to know of the plan (never the requests: they carry the key). */
+/**
+ * What the panel needs to know of the plan (never the requests: they carry the key).
+ * @param {Plan} plan
+ * @returns {PlanSummary}
+ */
 function summarise(plan) {
   const d = plan.digest;
   const t = plan.translation;
@@ -223,7 +227,7 @@ function summarise(plan) {
     digest: d.provenance,
     digestMode: d.mode,
     digestParts: d.mode === 'parts' ? d.calls.length : null,
-    digestNotice: d.notice ?? null,
+    digestNotice: d.mode === 'offline' ? d.notice : null,
     translation: t.provenance,
     sourceLang: t.sourceLang,
     targetLang: t.targetLang,
@@ -502,11 +506,17 @@ function asErrorInfo(error) {
 
 const CACHE_INDEX = 'gloss-cache-index';
 
-/** Reads whatever the cache holds for these keys, in the shape `Session.applyCache` takes. */
+/**
+ * Reads whatever the cache holds for these keys, in the shape `Session.applyCache` takes.
+ * @param {CacheKeys} keys
+ * @returns {Promise<CacheHits>}
+ */
 async function cacheLookup(keys) {
-  const wanted = [keys.digest, ...keys.blocks.map(([, key]) => key)].filter(Boolean);
-  if (!wanted.length) return {};
-  const found = await chrome.storage.local.get(wanted);
+  const wanted = /** @type {string[]} */ ([keys.digest, ...keys.blocks.map(([, key]) => key)].filter(Boolean));
+  if (!wanted.length) return { digest: null, blocks: {} };
+  // What the cache stored under its keys (`CacheEntry.value`): a digest, or a block's spans.
+  const found = /** @type {Record<string, any>} */ (await chrome.storage.local.get(wanted));
+  /** @type {CacheHits['blocks']} */
   const blocks = {};
   for (const [, key] of keys.blocks) if (found[key]) blocks[key] = found[key];
   const hits = Object.keys(found);
