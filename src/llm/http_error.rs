@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::error::GlossError;
+use crate::llm::redact::redact_error;
 use crate::llm::wire::Wire;
 
 /// The parts of a non-2xx response the mapping needs (header names lowercased by the caller).
@@ -13,6 +14,9 @@ pub struct HttpFailure<'a> {
     pub body: &'a str,
     /// The request went to a loopback/LAN host (Ollama, LM Studio, llama.cpp).
     pub is_local: bool,
+    /// The key the request carried (`HttpRequest::secret`), redacted from the provider's words
+    /// along with anything else that looks like a key; empty when there was none.
+    pub secret: &'a str,
 }
 
 /// Longest wait a provider may ask for before we stop retrying rather than wait it out.
@@ -43,6 +47,10 @@ pub fn map_http_error_at(wire: Wire, f: &HttpFailure, now_unix_ms: u64) -> Gloss
 }
 
 fn map_failure(wire: Wire, f: &HttpFailure, now_unix_ms: Option<u64>) -> GlossError {
+    redact_error(classify_failure(wire, f, now_unix_ms), f.secret)
+}
+
+fn classify_failure(wire: Wire, f: &HttpFailure, now_unix_ms: Option<u64>) -> GlossError {
     // Ollama answers a foreign `Origin` with a bare 403; a body means a real permission error.
     if f.status == 403
         && f.is_local
@@ -460,7 +468,7 @@ mod tests {
     fn fail_h(wire: Wire, status: u16, headers: &[(&str, &str)], body: &str) -> GlossError {
         let headers: Vec<(String, String)> =
             headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let f = HttpFailure { status, headers: &headers, body, is_local: false };
+        let f = HttpFailure { status, headers: &headers, body, is_local: false, secret: "" };
         map_http_error(wire, &f)
     }
 
@@ -847,26 +855,26 @@ mod tests {
 
     #[test]
     fn ollama_403_empty_body_local_is_origin_problem() {
-        let f = HttpFailure { status: 403, headers: &[], body: "", is_local: true };
+        let f = HttpFailure { status: 403, headers: &[], body: "", is_local: true, secret: "" };
         assert_eq!(map_http_error(Wire::OllamaNative, &f), GlossError::OllamaOrigin);
     }
 
     #[test]
     fn ollama_v1_403_empty_body_local_is_origin_problem() {
-        let f = HttpFailure { status: 403, headers: &[], body: " \n", is_local: true };
+        let f = HttpFailure { status: 403, headers: &[], body: " \n", is_local: true, secret: "" };
         assert_eq!(map_http_error(Wire::OpenAi, &f), GlossError::OllamaOrigin);
     }
 
     #[test]
     fn remote_403_empty_body_is_forbidden() {
-        let f = HttpFailure { status: 403, headers: &[], body: "", is_local: false };
+        let f = HttpFailure { status: 403, headers: &[], body: "", is_local: false, secret: "" };
         assert_eq!(map_http_error(Wire::OpenAi, &f), GlossError::Forbidden("403 Forbidden".into()));
     }
 
     #[test]
     fn local_403_with_json_body_is_forbidden() {
         let body = r#"{"error":"forbidden"}"#;
-        let f = HttpFailure { status: 403, headers: &[], body, is_local: true };
+        let f = HttpFailure { status: 403, headers: &[], body, is_local: true, secret: "" };
         assert_eq!(
             map_http_error(Wire::OllamaNative, &f),
             GlossError::Forbidden("forbidden".into())
@@ -1056,7 +1064,7 @@ mod tests {
     #[test]
     fn map_http_error_at_resolves_http_date() {
         let headers = hdrs(&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")]);
-        let f = HttpFailure { status: 429, headers: &headers, body: "", is_local: false };
+        let f = HttpFailure { status: 429, headers: &headers, body: "", is_local: false, secret: "" };
         let e = map_http_error_at(Wire::OpenAi, &f, 784_111_777_000 - 4_000);
         assert_eq!(
             e,
@@ -1065,6 +1073,25 @@ mod tests {
                 retry_after_ms: Some(4_000)
             }
         );
+    }
+
+    #[test]
+    fn every_wire_redacts_the_key_and_key_like_text_from_the_detail() {
+        let key = "proxy-secret-0001";
+        let cases = [
+            (Wire::Anthropic, 401, r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key proxy-secret-0001"}}"#),
+            (Wire::OpenAi, 401, r#"{"error":{"message":"Incorrect API key provided: sk-proj-****************************0001.","type":"invalid_request_error","code":"invalid_api_key"}}"#),
+            (Wire::Gemini, 400, r#"{"error":{"code":400,"message":"API key not valid: AIzaSyA-1234567890abcdefgh","status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}"#),
+            (Wire::OllamaNative, 401, r#"{"error":"unauthorized: Bearer proxy-secret-0001"}"#),
+            (Wire::OpenAi, 502, "<html><body>bad gateway for key=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg</body></html>"),
+        ];
+        for (wire, status, body) in cases {
+            let f = HttpFailure { status, headers: &[], body, is_local: false, secret: key };
+            let e = map_http_error(wire, &f);
+            let text = e.to_string();
+            assert!(text.contains("[redacted]"), "{wire:?}: {text}");
+            assert!(!text.contains("0001") && !text.contains("AIza") && !text.contains("Zm9v"), "{wire:?}: {text}");
+        }
     }
 
     // ---- retry_delay_ms ----

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::error::GlossError;
 use crate::llm::http_error::map_stream_error;
+use crate::llm::redact::redact_error;
 use crate::llm::wire::Wire;
 
 /// What the decoder found in the stream, in order.
@@ -38,6 +39,8 @@ pub struct StreamDecoder {
     usage: Seen,
     /// The last usage reported, so unchanged running counts (Gemini repeats them) are not re-sent.
     usage_sent: Option<Seen>,
+    /// The request's key, redacted (with anything key-like) from every error the stream carries.
+    secret: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,7 +60,15 @@ impl StreamDecoder {
             stop_reason: None,
             usage: Seen::default(),
             usage_sent: None,
+            secret: String::new(),
         }
+    }
+
+    /// The decoder for a request that carried this key (`HttpRequest::secret`), so that an error
+    /// event quoting it cannot bring it to the panel. Key-like text is redacted either way.
+    pub fn with_secret(mut self, secret: &str) -> Self {
+        self.secret = secret.to_string();
+        self
     }
 
     /// Feed raw bytes exactly as they came off the network (may split anywhere, including inside
@@ -111,6 +122,7 @@ impl StreamDecoder {
     }
 
     fn fail(&mut self, e: GlossError) -> GlossError {
+        let e = redact_error(e, &self.secret);
         self.failed = Some(e.clone());
         e
     }
@@ -1308,6 +1320,24 @@ data: {\"candidates\":[{\"finishReason\":\"STOP\"}]}\n\n";
             serde_json::to_value(&d).unwrap(),
             serde_json::json!({"type":"done","stopReason":"stop"})
         );
+    }
+
+    #[test]
+    fn stream_errors_are_redacted_on_every_wire() {
+        let key = "proxy-secret-0001";
+        let cases: [(Wire, &str); 4] = [
+            (Wire::Anthropic, "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"upstream said proxy-secret-0001\"}}\n\n"),
+            (Wire::OpenAi, "data: {\"error\":{\"message\":\"key sk-live-abcdefghijklmnop is over its limit\",\"type\":\"server_error\"}}\n\n"),
+            (Wire::Gemini, "data: {\"error\":{\"code\":500,\"message\":\"internal AIzaSyA-1234567890abcdefgh\",\"status\":\"INTERNAL\"}}\n\n"),
+            (Wire::OllamaNative, "{\"error\":\"runner failed for proxy-secret-0001\"}\n"),
+        ];
+        for (wire, stream) in cases {
+            let mut d = StreamDecoder::new(wire).with_secret(key);
+            let e = d.push(stream.as_bytes()).err().or_else(|| d.finish().err());
+            let text = e.map(|e| e.to_string()).unwrap_or_default();
+            assert!(text.contains("[redacted]"), "{wire:?}: {text}");
+            assert!(!text.contains("0001") && !text.contains("AIza") && !text.contains("sk-live"), "{wire:?}: {text}");
+        }
     }
 
     #[test]

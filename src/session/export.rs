@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::article::{Article, BlockKind};
 use crate::digest::Digest;
 use crate::text::markdown::to_markdown;
-use crate::llm::provider::Provenance;
+use crate::llm::endpoint::Provenance;
 use crate::text::Span;
 
 /// What the panel has finished, to be written out.
