@@ -301,6 +301,18 @@ pub fn default_settings() -> JsValue {
     to_js(&Settings::default())
 }
 
+/// Whether a base URL may carry a key: `null`, or the `{code, message, retryable}` to show
+/// beside the field (`insecure_base_url` for plain http to another machine). Empty is fine: the
+/// preset's default is used.
+#[wasm_bindgen(js_name = checkBaseUrl)]
+pub fn check_base_url(url: &str) -> JsValue {
+    let url = url.trim();
+    match crate::llm::check_base_url(url) {
+        Err(e) if !url.is_empty() => to_js(&e.info()),
+        _ => JsValue::NULL,
+    }
+}
+
 /// Stored settings of any schema version, brought up to date.
 #[wasm_bindgen(js_name = migrateSettings)]
 pub fn migrate_settings(stored: JsValue) -> JsValue {
