@@ -80,3 +80,40 @@ pub const PRESETS: &[Preset] = &[
 pub fn preset(id: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.id == id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The manifest source's `host_permissions`.
+    fn manifest_hosts() -> Vec<String> {
+        let manifest: serde_json::Value = serde_json::from_str(include_str!("../../extension/manifest.json")).unwrap_or_default();
+        manifest["host_permissions"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn the_manifest_grants_each_local_preset_its_own_port_and_no_other_local_host() {
+        let hosts = manifest_hosts();
+        let local: Vec<String> = PRESETS
+            .iter()
+            .filter_map(|p| p.base_url.strip_prefix("http://"))
+            .map(|rest| format!("http://{}/*", rest.split('/').next().unwrap_or("")))
+            .collect();
+        assert!(!local.is_empty());
+        for origin in &local {
+            assert!(origin.rsplit_once(':').is_some_and(|(_, port)| port.trim_end_matches("/*").parse::<u16>().is_ok()), "{origin} names a port");
+            assert!(hosts.contains(origin), "{origin} is granted: {hosts:?}");
+        }
+        let plain: Vec<&String> = hosts.iter().filter(|h| h.starts_with("http://")).collect();
+        assert!(plain.iter().all(|h| local.contains(h)), "every http:// host is a local preset's: {plain:?}");
+    }
+
+    #[test]
+    fn the_manifest_grants_each_remote_preset() {
+        let hosts = manifest_hosts();
+        for p in PRESETS.iter().filter(|p| p.base_url.starts_with("https://")) {
+            let host = p.base_url.trim_start_matches("https://").split('/').next().unwrap_or("");
+            assert!(hosts.contains(&format!("https://{host}/*")), "{} ({host})", p.id);
+        }
+    }
+}
