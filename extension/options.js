@@ -28,11 +28,13 @@ function uiLanguage() {
   return LANGS.includes(ui) ? ui : (LANGS.find((l) => l === ui.split('-')[0]) ?? 'en');
 }
 
-const TEXT_FIELDS = ['provider', 'model', 'baseUrl', 'digestLang', 'translateLang', 'theme'];
+const TEXT_FIELDS = ['provider', 'model', 'digestLang', 'translateLang', 'theme'];
 const NUMBER_FIELDS = ['concurrency', 'requestsPerMinute', 'confirmAboveWords', 'pageBudgetTokens'];
 /** Keys by provider, edited in place as the provider changes (each provider keeps its own). */
 let apiKeys = {};
-/** The provider whose key the key field shows. */
+/** Base URLs by provider, kept the same way: a provider switch never carries one over. */
+let baseUrls = {};
+/** The provider whose key and base URL the fields show. */
 let shownProvider = null;
 /** The settings as loaded, so a save keeps what the form does not show (timeouts, chunk size). */
 let loaded = core.defaultSettings();
@@ -44,6 +46,7 @@ async function load() {
     : core.readSettings(settings);
   loaded = s;
   apiKeys = { ...s.apiKeys };
+  baseUrls = { ...s.baseUrls };
   for (const name of [...TEXT_FIELDS, ...NUMBER_FIELDS]) form.elements[name].value = s[name];
   form.elements.bilingual.checked = s.bilingual;
   modelRows.replaceChildren();
@@ -147,17 +150,49 @@ function showPreset() {
   const preset = presets.find((p) => p.id === provider);
   for (const name of ['apiKey', 'model', 'baseUrl']) form.elements[name].disabled = !preset;
   form.elements.apiKey.value = apiKeys[provider] ?? '';
+  form.elements.baseUrl.value = baseUrls[provider] ?? '';
+  showBaseUrlError(null);
   form.elements.model.placeholder = preset?.model ?? '';
   form.elements.baseUrl.placeholder = preset?.baseUrl ?? '';
   form.elements.apiKey.placeholder = preset && !preset.needsKey ? msg('optionsOptional') : '';
 }
 
+/** Keeps what the key and base URL fields show for the provider they belong to. */
+function keepTyped() {
+  if (!shownProvider) return;
+  apiKeys[shownProvider] = form.elements.apiKey.value.trim();
+  baseUrls[shownProvider] = form.elements.baseUrl.value.trim();
+}
+
+function showBaseUrlError(error) {
+  form.elements.baseUrl.setAttribute('aria-invalid', String(Boolean(error)));
+  $('baseUrl-error').textContent = error ? msg(`error_${error.code}`) : '';
+}
+
+/**
+ * The first base URL the core refuses (plain http to another machine), shown beside the field
+ * with its provider selected; `null` when every provider's base URL may carry its key.
+ */
+function refusedBaseUrl() {
+  for (const [provider, url] of Object.entries(baseUrls)) {
+    const error = core.checkBaseUrl(url);
+    if (!error) continue;
+    if (provider !== shownProvider) {
+      form.elements.provider.value = provider;
+      showPreset();
+    }
+    showBaseUrlError(error);
+    return form.elements.baseUrl;
+  }
+  showBaseUrlError(null);
+  return null;
+}
+
 /** The form as settings, and the model rows' errors (the rows are left out while there are any). */
 function read() {
-  const provider = form.elements.provider.value;
-  apiKeys[provider] = form.elements.apiKey.value.trim();
+  keepTyped();
   const check = core.checkModelRows(typedRows());
-  const settings = { ...loaded, apiKeys: { ...apiKeys }, bilingual: form.elements.bilingual.checked, modelOverrides: check.errors.length ? loaded.modelOverrides : check.rows };
+  const settings = { ...loaded, apiKeys: { ...apiKeys }, baseUrls: { ...baseUrls }, bilingual: form.elements.bilingual.checked, modelOverrides: check.errors.length ? loaded.modelOverrides : check.rows };
   for (const name of TEXT_FIELDS) settings[name] = form.elements[name].value;
   for (const name of NUMBER_FIELDS) settings[name] = Number(form.elements[name].value) || 0;
   return { settings: core.migrateSettings(settings), errors: check.errors };
@@ -176,7 +211,7 @@ function errorText(error) {
 /** Custom base URLs need their host granted at run time, asked for on a click. */
 async function ensureHostPermission(settings) {
   const preset = presets.find((p) => p.id === settings.provider);
-  const base = settings.baseUrl || preset?.baseUrl;
+  const base = settings.baseUrls[settings.provider] || preset?.baseUrl;
   if (!base) return true;
   let origin;
   try { origin = new URL(base).origin + '/*'; } catch { return true; }
@@ -185,9 +220,9 @@ async function ensureHostPermission(settings) {
   return chrome.permissions.request({ origins: [origin] }).catch(() => false);
 }
 
-// Keep what was typed for the provider being left, then show the new one's key.
+// Keep what was typed for the provider being left, then show the new one's key and base URL.
 form.elements.provider.addEventListener('change', () => {
-  if (shownProvider) apiKeys[shownProvider] = form.elements.apiKey.value.trim();
+  keepTyped();
   showPreset();
 });
 
@@ -201,7 +236,7 @@ $('addModelRow').addEventListener('click', () => addModelRow().querySelector('in
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const { settings, errors } = read();
-  const invalid = showRowErrors(errors);
+  const invalid = refusedBaseUrl() ?? showRowErrors(errors);
   if (invalid) {
     // Nothing is saved and nothing typed is cleared: the reader fixes the field and saves again.
     say(msg('optionsFixErrors'), 'error');
@@ -217,6 +252,12 @@ form.addEventListener('submit', async (event) => {
 
 $('test').addEventListener('click', async () => {
   const { settings } = read();
+  const refused = refusedBaseUrl();
+  if (refused) {
+    say(msg('optionsFixErrors'), 'error');
+    refused.focus();
+    return;
+  }
   await ensureHostPermission(settings);
   say(msg('optionsTesting'));
   const result = await chrome.runtime.sendMessage({ type: T.TEST_CONNECTION, settings });

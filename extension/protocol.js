@@ -55,7 +55,7 @@
 /** @typedef {{inputTokens: number, outputTokens: number, costUsd: ?number}} Estimate */
 /** @typedef {{inputTokens: number, outputTokens: number, estimated: boolean, costUsd: ?number}} Spend */
 /** @typedef {{model: string, contextTokens?: number, inputPerMtok?: number, outputPerMtok?: number}} ModelOverride */
-/** @typedef {{schemaVersion: number, provider: string, apiKeys: Object<string, string>, model: string, baseUrl: string,
+/** @typedef {{schemaVersion: number, provider: string, apiKeys: Object<string, string>, model: string, baseUrls: Object<string, string>,
  *   digestLang: string, translateLang: string, concurrency: number, requestsPerMinute: number, chunkTokens: number,
  *   confirmAboveWords: number, pageBudgetTokens: number, bilingual: boolean, theme: 'auto'|'light'|'dark',
  *   firstByteTimeoutMs: number, stallTimeoutMs: number, modelOverrides: ModelOverride[]}} Settings */
@@ -106,6 +106,7 @@ globalThis.GlossProtocol = Object.freeze({
     apiKeys: 'optionsApiKey',
     model: 'optionsModel',
     baseUrl: 'optionsBaseUrl',
+    baseUrls: 'optionsBaseUrl',
     digestLang: 'optionsDigestLang',
     translateLang: 'optionsTranslateLang',
     concurrency: 'optionsConcurrency',
