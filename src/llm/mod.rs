@@ -5,21 +5,24 @@
 //! their own paths, never through this facade, so no import circle runs through it.
 
 pub mod anthropic;
+pub mod decoder;
 pub mod endpoint;
+pub mod errors;
+pub mod event;
 pub mod gemini;
-pub mod http_error;
 pub mod ollama;
 pub mod openai;
 pub mod presets;
 pub mod prompt;
 pub mod reasoning;
 pub mod redact;
-pub mod stream;
+pub mod sse;
 pub mod wire;
 
 pub use endpoint::{check_base_url, ConnectionReport, Endpoint, HttpRequest, Provenance, parse_models};
-pub use http_error::{map_http_error, map_http_error_at, retry_after_ms, retry_delay_ms, HttpFailure};
+pub use decoder::StreamDecoder;
+pub use errors::{map_http_error, map_http_error_at, retry_after_ms, retry_delay_ms, HttpFailure};
+pub use event::{StreamEvent, Usage};
 pub use presets::{preset, MaxTokensField, Preset, BUILTIN, PRESETS};
 pub use prompt::Prompt;
-pub use stream::{StreamDecoder, StreamEvent, Usage};
 pub use wire::Wire;

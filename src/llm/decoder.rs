@@ -1,26 +1,13 @@
-//! Decodes a streamed LLM response, from raw bytes, into text, reasoning, usage and end events.
-
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+//! Decodes a streamed LLM response, from raw bytes, into text, reasoning, usage and end events:
+//! lines and SSE events here, their meaning in the wire's own module.
 
 use crate::error::GlossError;
-use crate::llm::http_error::map_stream_error;
+use crate::llm::errors::map_stream_error;
+use crate::llm::event::{Failed, Reading, StreamEvent};
 use crate::llm::redact::redact_error;
+use crate::llm::sse::{LineSplitter, SseEvent, SseParser};
 use crate::llm::wire::Wire;
-
-/// What the decoder found in the stream, in order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum StreamEvent {
-    /// Visible answer text, to append.
-    Text { text: String },
-    /// Thinking/reasoning text, to append; never part of the answer.
-    Reasoning { text: String },
-    /// Token counts so far (cumulative: the latest event replaces earlier ones).
-    Usage { input_tokens: Option<u64>, output_tokens: Option<u64> },
-    /// The wire's end marker was seen; nothing after it is decoded.
-    Done { stop_reason: Option<String> },
-}
+use crate::llm::{anthropic, gemini, ollama, openai};
 
 /// Incremental decoder for one response stream.
 ///
@@ -32,36 +19,15 @@ pub struct StreamDecoder {
     wire: Wire,
     lines: LineSplitter,
     sse: SseParser,
-    done: bool,
+    reading: Reading,
     failed: Option<GlossError>,
-    /// Anthropic `message_delta.stop_reason` / OpenAI `finish_reason`, reported with `Done`.
-    stop_reason: Option<String>,
-    usage: Seen,
-    /// The last usage reported, so unchanged running counts (Gemini repeats them) are not re-sent.
-    usage_sent: Option<Seen>,
     /// The request's key, redacted (with anything key-like) from every error the stream carries.
     secret: String,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Seen {
-    input: Option<u64>,
-    output: Option<u64>,
-}
-
 impl StreamDecoder {
     pub fn new(wire: Wire) -> Self {
-        StreamDecoder {
-            wire,
-            lines: LineSplitter::default(),
-            sse: SseParser::default(),
-            done: false,
-            failed: None,
-            stop_reason: None,
-            usage: Seen::default(),
-            usage_sent: None,
-            secret: String::new(),
-        }
+        StreamDecoder { wire, lines: LineSplitter::default(), sse: SseParser::default(), reading: Reading::default(), failed: None, secret: String::new() }
     }
 
     /// The decoder for a request that carried this key (`HttpRequest::secret`), so that an error
@@ -79,7 +45,7 @@ impl StreamDecoder {
         }
         let mut out = Vec::new();
         let mut rest = bytes;
-        while !self.done {
+        while !self.reading.done {
             let line = match self.lines.next_line(&mut rest) {
                 Ok(Some(line)) => line,
                 Ok(None) => break,
@@ -109,7 +75,7 @@ impl StreamDecoder {
             };
             return Err(self.fail(e));
         }
-        if self.done {
+        if self.reading.done {
             Ok(out)
         } else {
             Err(self.fail(GlossError::StreamCut))
@@ -118,7 +84,7 @@ impl StreamDecoder {
 
     /// Whether the end marker has been seen.
     pub fn is_done(&self) -> bool {
-        self.done
+        self.reading.done
     }
 
     fn fail(&mut self, e: GlossError) -> GlossError {
@@ -128,7 +94,7 @@ impl StreamDecoder {
     }
 
     fn flush(&mut self, out: &mut Vec<StreamEvent>) -> Result<(), GlossError> {
-        if self.done {
+        if self.reading.done {
             return Ok(());
         }
         if let Some(line) = self.lines.take_rest()? {
@@ -136,7 +102,7 @@ impl StreamDecoder {
         }
         // The SSE spec drops an event that lacks its blank line at EOF; providers do end
         // streams that way, and the event is complete, so dispatch it.
-        if !self.done && self.wire != Wire::OllamaNative {
+        if !self.reading.done && self.wire != Wire::OllamaNative {
             if let Some(ev) = self.sse.dispatch() {
                 self.on_event(&ev, out)?;
             }
@@ -146,7 +112,7 @@ impl StreamDecoder {
 
     fn on_line(&mut self, line: &str, out: &mut Vec<StreamEvent>) -> Result<(), GlossError> {
         if self.wire == Wire::OllamaNative {
-            return self.on_ollama(line, out);
+            return ollama::on_line(line, &mut self.reading, out).map_err(mapped);
         }
         match self.sse.line(line) {
             Some(ev) => self.on_event(&ev, out),
@@ -159,322 +125,22 @@ impl StreamDecoder {
         if ev.data.trim().is_empty() {
             return Ok(());
         }
+        let r = &mut self.reading;
         match self.wire {
-            Wire::Anthropic => self.on_anthropic(ev, out),
-            Wire::OpenAi => self.on_openai(ev, out),
-            Wire::Gemini => self.on_gemini(ev, out),
+            Wire::Anthropic => anthropic::on_event(ev, r, out),
+            Wire::OpenAi => openai::on_event(ev, r, out),
+            Wire::Gemini => gemini::on_event(ev, r, out),
             Wire::OllamaNative => Ok(()),
         }
-    }
-
-    fn on_anthropic(
-        &mut self,
-        ev: &SseEvent,
-        out: &mut Vec<StreamEvent>,
-    ) -> Result<(), GlossError> {
-        let v = parse_json(&ev.data)?;
-        // The JSON `type` equals the event name; prefer it, so proxies that drop `event:` work.
-        let kind = v.get("type").and_then(Value::as_str).unwrap_or(ev.event.as_str());
-        match kind {
-            "message_start" => {
-                // input_tokens are final here; output_tokens is only a placeholder.
-                let input = v.pointer("/message/usage/input_tokens").and_then(Value::as_u64);
-                self.update_usage(input, None, out);
-            }
-            "content_block_start" => {
-                // Blocks normally start empty, but any initial text belongs to the answer.
-                let block = v.get("content_block");
-                match block.and_then(|b| b.get("type")).and_then(Value::as_str) {
-                    Some("text") => emit_text(out, str_at(block, "text"), false),
-                    Some("thinking") => emit_text(out, str_at(block, "thinking"), true),
-                    _ => {}
-                }
-            }
-            "content_block_delta" => {
-                let delta = v.get("delta");
-                match delta.and_then(|d| d.get("type")).and_then(Value::as_str) {
-                    Some("text_delta") => emit_text(out, str_at(delta, "text"), false),
-                    Some("thinking_delta") => emit_text(out, str_at(delta, "thinking"), true),
-                    _ => {}
-                }
-            }
-            "message_delta" => {
-                if let Some(r) = v.pointer("/delta/stop_reason").and_then(Value::as_str) {
-                    self.stop_reason = Some(r.to_string());
-                }
-                if let Some(u) = v.get("usage") {
-                    let input = u.get("input_tokens").and_then(Value::as_u64);
-                    let output = u.get("output_tokens").and_then(Value::as_u64);
-                    self.update_usage(input, output, out);
-                }
-            }
-            "message_stop" => self.end(out),
-            "error" => return Err(map_stream_error(&v)),
-            // `ping`, `content_block_stop` and event types added later.
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn on_openai(&mut self, ev: &SseEvent, out: &mut Vec<StreamEvent>) -> Result<(), GlossError> {
-        if ev.data.trim() == "[DONE]" {
-            self.end(out);
-            return Ok(());
-        }
-        let v = parse_json(&ev.data)?;
-        // openai-node throws on any chunk carrying `error`; some servers name the event instead.
-        if has_error(&v) || ev.event == "error" {
-            return Err(map_stream_error(&v));
-        }
-        // Usage-only chunks have `choices: []`.
-        if let Some(choice) = v.get("choices").and_then(Value::as_array).and_then(|c| c.first()) {
-            let delta = choice.get("delta");
-            // DeepSeek says `reasoning_content`, OpenRouter/Ollama `reasoning`; take one so a
-            // server that sends both does not double the text.
-            let reasoning = str_at(delta, "reasoning_content")
-                .filter(|s| !s.is_empty())
-                .or_else(|| str_at(delta, "reasoning"));
-            emit_text(out, reasoning, true);
-            emit_text(out, str_at(delta, "content"), false);
-            match choice.get("finish_reason").and_then(Value::as_str) {
-                // OpenRouter marks a mid-stream failure this way, normally with a top-level error.
-                Some("error") => return Err(map_stream_error(&v)),
-                Some(r) => self.stop_reason = Some(r.to_string()),
-                None => {}
-            }
-        }
-        if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
-            let input = u.get("prompt_tokens").and_then(Value::as_u64);
-            let output = u.get("completion_tokens").and_then(Value::as_u64);
-            self.update_usage(input, output, out);
-        }
-        Ok(())
-    }
-
-    fn on_gemini(&mut self, ev: &SseEvent, out: &mut Vec<StreamEvent>) -> Result<(), GlossError> {
-        let v = parse_json(&ev.data)?;
-        if has_error(&v) || ev.event == "error" {
-            return Err(map_stream_error(&v));
-        }
-        let candidate = v.get("candidates").and_then(Value::as_array).and_then(|c| c.first());
-        // A candidate may lack `content` (e.g. a SAFETY stop).
-        let parts = candidate.and_then(|c| c.pointer("/content/parts")).and_then(Value::as_array);
-        for part in parts.into_iter().flatten() {
-            let thought = part.get("thought").and_then(Value::as_bool).unwrap_or(false);
-            emit_text(out, str_at(Some(part), "text"), thought);
-        }
-        if let Some(u) = v.get("usageMetadata") {
-            let input = u.get("promptTokenCount").and_then(Value::as_u64);
-            let output = u.get("candidatesTokenCount").and_then(Value::as_u64);
-            self.update_usage(input, output, out);
-        }
-        let finish = candidate.and_then(|c| c.get("finishReason")).and_then(Value::as_str);
-        // A blocked prompt comes back as HTTP 200 with no candidates and a block reason; that is
-        // a complete (empty) answer, not a cut stream, so report it as the stop reason.
-        let blocked = match candidate {
-            None => v.pointer("/promptFeedback/blockReason").and_then(Value::as_str),
-            Some(_) => None,
-        };
-        if let Some(reason) = finish.or(blocked) {
-            self.stop_reason = Some(reason.to_string());
-            self.end(out);
-        }
-        Ok(())
-    }
-
-    fn on_ollama(&mut self, line: &str, out: &mut Vec<StreamEvent>) -> Result<(), GlossError> {
-        if line.trim().is_empty() {
-            return Ok(());
-        }
-        let v = parse_json(line)?;
-        if has_error(&v) {
-            return Err(map_stream_error(&v));
-        }
-        let message = v.get("message");
-        emit_text(out, str_at(message, "thinking"), true);
-        emit_text(out, str_at(message, "content"), false);
-        // `/api/generate` puts the same fields at the top level.
-        emit_text(out, str_at(Some(&v), "thinking"), true);
-        emit_text(out, str_at(Some(&v), "response"), false);
-        if v.get("done").and_then(Value::as_bool) == Some(true) {
-            let input = v.get("prompt_eval_count").and_then(Value::as_u64);
-            let output = v.get("eval_count").and_then(Value::as_u64);
-            self.update_usage(input, output, out);
-            self.stop_reason = v.get("done_reason").and_then(Value::as_str).map(str::to_string);
-            self.end(out);
-        }
-        Ok(())
-    }
-
-    fn update_usage(
-        &mut self,
-        input: Option<u64>,
-        output: Option<u64>,
-        out: &mut Vec<StreamEvent>,
-    ) {
-        self.usage =
-            Seen { input: input.or(self.usage.input), output: output.or(self.usage.output) };
-        let empty = self.usage == Seen::default();
-        if !empty && self.usage_sent != Some(self.usage) {
-            self.usage_sent = Some(self.usage);
-            out.push(StreamEvent::Usage {
-                input_tokens: self.usage.input,
-                output_tokens: self.usage.output,
-            });
-        }
-    }
-
-    fn end(&mut self, out: &mut Vec<StreamEvent>) {
-        self.done = true;
-        out.push(StreamEvent::Done { stop_reason: self.stop_reason.clone() });
+        .map_err(mapped)
     }
 }
 
-/// Appends text, merging with a directly preceding event of the same kind. Empty text is noise.
-fn emit_text(out: &mut Vec<StreamEvent>, text: Option<&str>, reasoning: bool) {
-    let Some(text) = text.filter(|t| !t.is_empty()) else { return };
-    match out.last_mut() {
-        Some(StreamEvent::Text { text: prev }) if !reasoning => prev.push_str(text),
-        Some(StreamEvent::Reasoning { text: prev }) if reasoning => prev.push_str(text),
-        _ if reasoning => out.push(StreamEvent::Reasoning { text: text.to_string() }),
-        _ => out.push(StreamEvent::Text { text: text.to_string() }),
-    }
-}
-
-fn str_at<'v>(v: Option<&'v Value>, key: &str) -> Option<&'v str> {
-    v.and_then(|v| v.get(key)).and_then(Value::as_str)
-}
-
-fn has_error(v: &Value) -> bool {
-    v.get("error").is_some_and(|e| !e.is_null())
-}
-
-fn parse_json(data: &str) -> Result<Value, GlossError> {
-    serde_json::from_str(data)
-        .map_err(|e| GlossError::BadResponse(format!("malformed JSON in stream: {e}")))
-}
-
-/// Cuts bytes into lines ended by `\n`, `\r\n` or `\r`, across pushes. Line ends are ASCII and
-/// never occur inside a multi-byte UTF-8 sequence, so each complete line can be decoded alone.
-#[derive(Debug, Default)]
-struct LineSplitter {
-    buf: Vec<u8>,
-    /// The last line ended with `\r`; a `\n` opening the next push belongs to that same ending.
-    skip_lf: bool,
-    /// Whether a line was produced yet (a BOM is only stripped from the first).
-    started: bool,
-}
-
-impl LineSplitter {
-    /// Takes bytes from `input` up to and including the next line end; `None` once `input` is
-    /// used up without completing a line (the partial line stays buffered).
-    fn next_line(&mut self, input: &mut &[u8]) -> Result<Option<String>, GlossError> {
-        if self.skip_lf {
-            match input.split_first() {
-                None => return Ok(None),
-                Some((b'\n', tail)) => *input = tail,
-                Some(_) => {}
-            }
-            self.skip_lf = false;
-        }
-        let Some(pos) = input.iter().position(|&b| b == b'\n' || b == b'\r') else {
-            self.buf.extend_from_slice(input);
-            *input = &[];
-            return Ok(None);
-        };
-        let Some((line, tail)) = input.split_at_checked(pos) else { return Ok(None) };
-        self.buf.extend_from_slice(line);
-        let Some((&end, after)) = tail.split_first() else { return Ok(None) };
-        self.skip_lf = end == b'\r';
-        *input = after;
-        self.take_line().map(Some)
-    }
-
-    /// The unterminated last line at end of stream, if any.
-    fn take_rest(&mut self) -> Result<Option<String>, GlossError> {
-        if self.buf.is_empty() {
-            return Ok(None);
-        }
-        self.take_line().map(Some)
-    }
-
-    fn take_line(&mut self) -> Result<String, GlossError> {
-        let bytes = std::mem::take(&mut self.buf);
-        let mut line = String::from_utf8(bytes)
-            .map_err(|_| GlossError::BadResponse("response stream is not valid UTF-8".into()))?;
-        if !self.started {
-            self.started = true;
-            if let Some(rest) = line.strip_prefix('\u{feff}') {
-                line = rest.to_string();
-            }
-        }
-        Ok(line)
-    }
-}
-
-/// One dispatched SSE event; `event` is empty when the stream named none ("message").
-#[derive(Debug, Default, PartialEq)]
-struct SseEvent {
-    event: String,
-    data: String,
-}
-
-/// The field-handling half of the WHATWG `text/event-stream` parser.
-#[derive(Debug, Default)]
-struct SseParser {
-    event: String,
-    /// `None` until a `data` field arrives: an event without one is not dispatched.
-    data: Option<String>,
-}
-
-impl SseParser {
-    fn line(&mut self, line: &str) -> Option<SseEvent> {
-        if line.is_empty() {
-            return self.dispatch();
-        }
-        // Comments: `: keep-alive`, `: OPENROUTER PROCESSING`, `: ping - <time>`.
-        if line.starts_with(':') {
-            return None;
-        }
-        let (field, value) = match line.split_once(':') {
-            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
-            None => (line, ""),
-        };
-        match field {
-            "event" => self.event = value.to_string(),
-            "data" => match &mut self.data {
-                Some(d) => {
-                    d.push('\n');
-                    d.push_str(value);
-                }
-                None => self.data = Some(value.to_string()),
-            },
-            // `id`, `retry` and unknown fields do not matter for a one-shot fetch.
-            _ => {}
-        }
-        None
-    }
-
-    fn dispatch(&mut self) -> Option<SseEvent> {
-        let event = std::mem::take(&mut self.event);
-        self.data.take().map(|data| SseEvent { event, data })
-    }
-}
-
-/// Token counts reported by the provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Usage {
-    pub input_tokens: Option<u64>,
-    pub output_tokens: Option<u64>,
-}
-
-impl Usage {
-    pub fn absorb(&mut self, event: &StreamEvent) {
-        if let StreamEvent::Usage { input_tokens, output_tokens } = event {
-            self.input_tokens = input_tokens.or(self.input_tokens);
-            self.output_tokens = output_tokens.or(self.output_tokens);
-        }
+/// A wire's reason to stop, as the error the reader sees.
+fn mapped(failed: Failed) -> GlossError {
+    match failed {
+        Failed::Provider(payload) => map_stream_error(&payload),
+        Failed::Unreadable(e) => e,
     }
 }
 
@@ -1349,3 +1015,4 @@ data: {\"candidates\":[{\"finishReason\":\"STOP\"}]}\n\n";
         );
     }
 }
+

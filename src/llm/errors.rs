@@ -1,10 +1,14 @@
-//! Turns provider failures (HTTP errors, in-stream errors) into `GlossError` and retry delays.
+//! Turns provider failures (HTTP errors, in-stream errors) into `GlossError` and retry delays:
+//! the body is read by the wires' own error readers, then classified here by status, labels and
+//! message, the same way for every wire; the provider's words are redacted of keys.
 
 use serde_json::Value;
 
 use crate::error::GlossError;
+use crate::llm::event::{non_empty, ProviderError};
 use crate::llm::redact::redact_error;
 use crate::llm::wire::Wire;
+use crate::llm::{anthropic, gemini, ollama, openai};
 
 /// The parts of a non-2xx response the mapping needs (header names lowercased by the caller).
 #[derive(Debug, Clone, Copy)]
@@ -116,112 +120,29 @@ pub fn retry_delay_ms(err: &GlossError, attempt: u32, max_retries: u32) -> Optio
     Some((BACKOFF_START_MS << exp).min(BACKOFF_CAP_MS))
 }
 
-/// A provider error body, normalised across the Anthropic, OpenAI, Gemini and Ollama shapes.
-#[derive(Debug, Default)]
-struct ProviderError {
-    /// The provider's own human-readable message.
-    message: Option<String>,
-    /// Machine strings, most specific first: OpenAI `code`, then `type`, then Gemini `status`.
-    labels: Vec<String>,
-    /// Numeric `code` (OpenRouter, Gemini): the HTTP status the provider would have used.
-    number: Option<u16>,
-    /// Fine-grained reasons: Gemini `details[].reason`, Anthropic `error.details.error_code`.
-    reasons: Vec<String>,
-    /// Gemini `RetryInfo.retryDelay`.
-    retry_delay_ms: Option<u64>,
-}
-
-impl ProviderError {
-    fn has(&self, s: &str) -> bool {
-        self.labels.iter().chain(&self.reasons).any(|l| l.eq_ignore_ascii_case(s))
-    }
-}
-
-fn provider_error(v: &Value) -> Option<ProviderError> {
-    // Gemini's OpenAI-compatible endpoint wraps the error object in a one-element array.
-    let v = match v {
-        Value::Array(items) => items.first()?,
-        other => other,
-    };
+/// The error body read into one shape; every wire's fields are looked for, since one server
+/// may answer in another's shape (Ollama's and Gemini's `/v1` endpoints speak OpenAI's).
+fn provider_error(body: &Value) -> Option<ProviderError> {
+    let body = gemini::unwrap_error_body(body)?;
     let mut pe = ProviderError::default();
-    match v.get("error") {
-        // Ollama: `{"error":"model 'x' not found"}`.
-        Some(Value::String(s)) => pe.message = non_empty(s),
+    match body.get("error") {
+        Some(e @ Value::String(_)) => ollama::read_error(e, &mut pe),
         Some(e @ Value::Object(_)) => {
-            pe.message = e.get("message").and_then(Value::as_str).and_then(non_empty);
-            match e.get("code") {
-                Some(Value::String(c)) => pe.labels.push(c.clone()),
-                Some(Value::Number(n)) => {
-                    pe.number = n.as_u64().and_then(|n| u16::try_from(n).ok())
-                }
-                _ => {}
-            }
-            for key in ["type", "status"] {
-                if let Some(s) = e.get(key).and_then(Value::as_str) {
-                    pe.labels.push(s.to_string());
-                }
-            }
-            match e.get("details") {
-                Some(Value::Array(details)) => {
-                    for d in details {
-                        if let Some(r) = d.get("reason").and_then(Value::as_str) {
-                            pe.reasons.push(r.to_string());
-                        }
-                        let is_retry_info = d
-                            .get("@type")
-                            .and_then(Value::as_str)
-                            .is_some_and(|t| t.ends_with("google.rpc.RetryInfo"));
-                        if is_retry_info {
-                            pe.retry_delay_ms = d
-                                .get("retryDelay")
-                                .and_then(Value::as_str)
-                                .and_then(parse_duration_ms);
-                        }
-                    }
-                }
-                Some(d @ Value::Object(_)) => {
-                    if let Some(c) = d.get("error_code").and_then(Value::as_str) {
-                        pe.reasons.push(c.to_string());
-                    }
-                }
-                _ => {}
-            }
+            openai::read_error(e, &mut pe);
+            gemini::read_error(e, &mut pe);
+            anthropic::read_error(e, &mut pe);
         }
         // Other servers and proxies: `{"message":"…"}` or FastAPI's `{"detail":"…"}`.
         _ => {
-            pe.message = ["message", "detail"]
-                .iter()
-                .find_map(|k| v.get(*k).and_then(Value::as_str).and_then(non_empty));
+            pe.message = ["message", "detail"].iter().find_map(|k| body.get(*k).and_then(Value::as_str).and_then(non_empty));
         }
     }
     Some(pe)
 }
 
-/// The HTTP status each provider's error type/status string stands for.
+/// The HTTP status a provider's error type/status string stands for, in whichever wire's words.
 fn status_for_label(label: &str) -> Option<u16> {
-    let status = match label {
-        "context_length_exceeded"
-        | "invalid_request_error"
-        | "INVALID_ARGUMENT"
-        | "FAILED_PRECONDITION"
-        | "OUT_OF_RANGE" => 400,
-        "authentication_error" | "invalid_api_key" | "UNAUTHENTICATED" => 401,
-        "billing_error" => 402,
-        "permission_error" | "unsupported_country_region_territory" | "PERMISSION_DENIED" => 403,
-        "not_found_error" | "model_not_found" | "NOT_FOUND" => 404,
-        "ABORTED" => 409,
-        "request_too_large" => 413,
-        "rate_limit_error"
-        | "rate_limit_exceeded"
-        | "insufficient_quota"
-        | "RESOURCE_EXHAUSTED" => 429,
-        "api_error" | "server_error" | "INTERNAL" | "UNKNOWN" => 500,
-        "UNAVAILABLE" => 503,
-        "timeout_error" | "DEADLINE_EXCEEDED" => 504,
-        "overloaded_error" => 529,
-        _ => return None,
-    };
-    Some(status)
+    anthropic::status_for(label).or_else(|| openai::status_for(label)).or_else(|| gemini::status_for(label))
 }
 
 /// The status-and-body decision shared by HTTP errors and in-stream errors.
@@ -299,12 +220,6 @@ fn header_retry_after_ms(headers: &[(String, String)], now_unix_ms: Option<u64>)
 
 fn parse_non_negative(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0)
-}
-
-/// Protobuf JSON duration as Gemini sends it: "37s", "1.5s".
-fn parse_duration_ms(s: &str) -> Option<u64> {
-    let secs = parse_non_negative(s.trim().strip_suffix('s')?)?;
-    Some((secs * 1000.0).ceil() as u64)
 }
 
 /// HTTP-date in the three forms RFC 9110 requires recipients to accept:
@@ -450,11 +365,6 @@ fn text_excerpt(body: &str, max_chars: usize) -> String {
 /// Byte offset just past the first `needle` found at or after `from`.
 fn find_after(hay: &str, from: usize, needle: &str) -> Option<usize> {
     hay.get(from..)?.find(needle).map(|p| from + p + needle.len())
-}
-
-fn non_empty(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
 }
 
 #[cfg(test)]
