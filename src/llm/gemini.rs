@@ -113,3 +113,217 @@ pub(crate) fn status_for(label: &str) -> Option<u16> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::GlossError;
+    use crate::llm::errors::tests::fail;
+    use crate::llm::decoder::tests::*;
+    use crate::llm::decoder::StreamDecoder;
+    use crate::llm::event::StreamEvent;
+    use crate::llm::endpoint::tests::{body, endpoint, header, prompt};
+    use crate::llm::wire::Wire;
+
+    // ---- HTTP errors in this wire's shape ----
+
+    #[test]
+    fn gemini_400_api_key_invalid_is_bad_key() {
+        let body = r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]}}"#;
+        assert_eq!(
+            fail(Wire::Gemini, 400, body),
+            GlossError::BadKey("API key not valid. Please pass a valid API key.".into())
+        );
+    }
+
+    #[test]
+    fn gemini_400_token_count_is_context_too_long() {
+        let body = r#"{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}"#;
+        assert_eq!(fail(Wire::Gemini, 400, body).code(), "context_too_long");
+    }
+
+    #[test]
+    fn gemini_400_failed_precondition_is_bad_request() {
+        let body = r#"{"error":{"code":400,"message":"User location is not supported for the API use.","status":"FAILED_PRECONDITION"}}"#;
+        assert_eq!(
+            fail(Wire::Gemini, 400, body),
+            GlossError::BadRequest {
+                status: 400,
+                detail: "User location is not supported for the API use.".into()
+            }
+        );
+    }
+
+    #[test]
+    fn gemini_403_permission_denied_is_forbidden() {
+        let body = r#"{"error":{"code":403,"message":"Method doesn't allow unregistered callers","status":"PERMISSION_DENIED"}}"#;
+        assert_eq!(fail(Wire::Gemini, 403, body).code(), "forbidden");
+    }
+
+    #[test]
+    fn gemini_404_not_found_is_model_not_found() {
+        let body = r#"{"error":{"code":404,"message":"models/gemini-9 is not found for API version v1beta, or is not supported for generateContent.","status":"NOT_FOUND"}}"#;
+        let e = fail(Wire::Gemini, 404, body);
+        assert_eq!(e.code(), "model_not_found");
+        assert!(e.to_string().contains("models/gemini-9 is not found"));
+    }
+
+    #[test]
+    fn gemini_429_retry_delay_from_body() {
+        let body = r#"{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37s"}]}}"#;
+        assert_eq!(
+            fail(Wire::Gemini, 429, body),
+            GlossError::RateLimited {
+                detail: "You exceeded your current quota.".into(),
+                retry_after_ms: Some(37_000)
+            }
+        );
+    }
+
+    #[test]
+    fn gemini_500_internal_is_server() {
+        let body = r#"{"error":{"code":500,"message":"An internal error has occurred.","status":"INTERNAL"}}"#;
+        assert_eq!(fail(Wire::Gemini, 500, body).code(), "server");
+    }
+
+    #[test]
+    fn gemini_503_unavailable_is_overloaded() {
+        let body = r#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#;
+        assert_eq!(
+            fail(Wire::Gemini, 503, body),
+            GlossError::Overloaded {
+                detail: "The model is overloaded. Please try again later.".into(),
+                retry_after_ms: None
+            }
+        );
+    }
+
+    #[test]
+    fn gemini_504_deadline_is_server() {
+        let body =
+            r#"{"error":{"code":504,"message":"Deadline exceeded","status":"DEADLINE_EXCEEDED"}}"#;
+        assert_eq!(
+            fail(Wire::Gemini, 504, body),
+            GlossError::Server {
+                status: 504,
+                detail: "Deadline exceeded".into(),
+                retry_after_ms: None
+            }
+        );
+    }
+
+    // ---- its stream ----
+
+    #[test]
+    fn gemini_happy_path() {
+        let events = decode_str(Wire::Gemini, GEMINI);
+        assert_eq!(
+            events,
+            vec![
+                StreamEvent::Text { text: "Sky is".into() },
+                StreamEvent::Usage { input_tokens: Some(6), output_tokens: None },
+                StreamEvent::Text { text: " blue.".into() },
+                StreamEvent::Usage { input_tokens: Some(6), output_tokens: Some(4) },
+                StreamEvent::Done { stop_reason: Some("STOP".into()) },
+            ]
+        );
+    }
+
+    #[test]
+    fn gemini_crlf_any_split_decodes_the_same() {
+        assert_split_invariant(Wire::Gemini, GEMINI, &expected((6, 4), "STOP"));
+    }
+
+    #[test]
+    fn gemini_chunks_after_finish_reason_are_ignored() {
+        let stream = format!("{GEMINI}data: {{\"candidates\":[{{\"content\":{{\"parts\":[{{\"text\":\"more\"}}]}}}}]}}\n\n");
+        assert_eq!(fold(&decode_str(Wire::Gemini, &stream)).text, "Sky is blue.");
+    }
+
+    #[test]
+    fn gemini_cut_before_finish_reason_is_stream_cut() {
+        let first_event_end = GEMINI.find("\r\n\r\n").unwrap() + 4;
+        let mut d = StreamDecoder::new(Wire::Gemini);
+        assert_eq!(fold(&d.push(&GEMINI.as_bytes()[..first_event_end]).unwrap()).text, "Sky is");
+        assert_eq!(d.finish(), Err(GlossError::StreamCut));
+    }
+
+    #[test]
+    fn gemini_resource_exhausted_in_stream() {
+        let stream = "data: {\"error\":{\"code\":429,\"message\":\"Resource has been exhausted\",\"status\":\"RESOURCE_EXHAUSTED\"}}\r\n\r\n";
+        assert_eq!(
+            decode_err(Wire::Gemini, &[stream.as_bytes()]),
+            GlossError::RateLimited {
+                detail: "Resource has been exhausted".into(),
+                retry_after_ms: None
+            }
+        );
+    }
+
+    #[test]
+    fn gemini_unavailable_in_stream_is_overloaded() {
+        let stream = "data: {\"error\":{\"code\":503,\"message\":\"The model is overloaded.\",\"status\":\"UNAVAILABLE\"}}\n\n";
+        assert_eq!(decode_err(Wire::Gemini, &[stream.as_bytes()]).code(), "overloaded");
+    }
+
+    #[test]
+    fn gemini_thought_parts_are_reasoning() {
+        let stream = "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Thinking...\",\"thought\":true},{\"text\":\"Answer\"}]},\"finishReason\":\"STOP\"}]}\n\n";
+        assert_eq!(
+            decode_str(Wire::Gemini, stream),
+            vec![
+                StreamEvent::Reasoning { text: "Thinking...".into() },
+                StreamEvent::Text { text: "Answer".into() },
+                StreamEvent::Done { stop_reason: Some("STOP".into()) }
+            ]
+        );
+    }
+
+    #[test]
+    fn gemini_candidate_without_content_still_finishes() {
+        let stream = "data: {\"candidates\":[{\"finishReason\":\"SAFETY\",\"index\":0}]}\n\n";
+        assert_eq!(
+            decode_str(Wire::Gemini, stream),
+            vec![StreamEvent::Done { stop_reason: Some("SAFETY".into()) }]
+        );
+    }
+
+    #[test]
+    fn gemini_blocked_prompt_is_done_with_block_reason() {
+        let stream = "data: {\"promptFeedback\":{\"blockReason\":\"PROHIBITED_CONTENT\"},\"usageMetadata\":{\"promptTokenCount\":7,\"totalTokenCount\":7}}\n\n";
+        assert_eq!(
+            decode_str(Wire::Gemini, stream),
+            vec![
+                StreamEvent::Usage { input_tokens: Some(7), output_tokens: None },
+                StreamEvent::Done { stop_reason: Some("PROHIBITED_CONTENT".into()) }
+            ]
+        );
+    }
+
+    #[test]
+    fn gemini_repeated_usage_is_sent_once() {
+        let stream = "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]}}],\"usageMetadata\":{\"promptTokenCount\":6}}\n\n\
+data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"b\"}]}}],\"usageMetadata\":{\"promptTokenCount\":6}}\n\n\
+data: {\"candidates\":[{\"finishReason\":\"STOP\"}]}\n\n";
+        let usages = decode_str(Wire::Gemini, stream)
+            .into_iter()
+            .filter(|e| matches!(e, StreamEvent::Usage { .. }))
+            .count();
+        assert_eq!(usages, 1);
+    }
+
+    // ---- its request ----
+
+    #[test]
+    fn gemini_request_shape() {
+        let e = endpoint("gemini", "AIza-k");
+        let req = e.chat_request(&prompt());
+        assert_eq!(req.url, "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
+        assert_eq!(header(&req, "x-goog-api-key"), Some("AIza-k"));
+        assert_eq!(header(&req, "authorization"), None);
+        let b = body(&req);
+        assert_eq!(b["systemInstruction"]["parts"][0]["text"], "sys");
+        assert_eq!(b["contents"][0]["parts"][0]["text"], "hello");
+        assert_eq!(b["generationConfig"]["maxOutputTokens"], 500);
+        assert_eq!(e.models_request().url, "https://generativelanguage.googleapis.com/v1beta/models?pageSize=1000");
+    }
+}

@@ -109,3 +109,63 @@ impl SseParser {
         self.data.take().map(|data| SseEvent { event, data })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split_lines(pieces: &[&[u8]]) -> Vec<String> {
+        let mut splitter = LineSplitter::default();
+        let mut lines = Vec::new();
+        for p in pieces {
+            let mut rest = *p;
+            while let Some(line) = splitter.next_line(&mut rest).unwrap() {
+                lines.push(line);
+            }
+        }
+        lines.extend(splitter.take_rest().unwrap());
+        lines
+    }
+
+    #[test]
+    fn line_splitter_accepts_all_three_line_ends() {
+        assert_eq!(split_lines(&[b"a\r\nb\rc\nd\r\n\r\ne"]), vec!["a", "b", "c", "d", "", "e"]);
+    }
+
+    #[test]
+    fn line_splitter_any_split_gives_the_same_lines() {
+        let bytes: &[u8] = b"a\r\nb\rc\n\r\r\n\nd";
+        let want = vec!["a", "b", "c", "", "", "", "d"];
+        for i in 0..=bytes.len() {
+            let (x, y) = bytes.split_at(i);
+            assert_eq!(split_lines(&[x, y]), want, "split at {i}");
+        }
+    }
+
+    #[test]
+    fn line_splitter_keeps_cr_flag_across_empty_push() {
+        assert_eq!(split_lines(&[b"a\r", b"", b"\nb\n"]), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn sse_parser_joins_data_lines_and_strips_one_space() {
+        let mut p = SseParser::default();
+        assert_eq!(p.line("event: e"), None);
+        assert_eq!(p.line("data:  two spaces"), None);
+        assert_eq!(p.line("data:nospace"), None);
+        assert_eq!(
+            p.line(""),
+            Some(SseEvent { event: "e".into(), data: " two spaces\nnospace".into() })
+        );
+    }
+
+    #[test]
+    fn sse_event_without_data_is_not_dispatched() {
+        let mut p = SseParser::default();
+        assert_eq!(p.line("event: lonely"), None);
+        assert_eq!(p.line(""), None);
+        // The name does not leak into the next event.
+        assert_eq!(p.line("data: x"), None);
+        assert_eq!(p.line(""), Some(SseEvent { event: String::new(), data: "x".into() }));
+    }
+}
