@@ -17,7 +17,8 @@ const SEARCH = '/fixtures/pages/search-results.html';
 const openai = () => ({ provider: 'openai', apiKey: 'test-key', model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`, digestLang: 'ja', translateLang: 'ja' });
 const anthropic = () => ({ provider: 'anthropic', apiKey: 'test-key', model: 'claude-haiku-4-5', baseUrl: mock.url, digestLang: 'ja', translateLang: 'ja' });
 
-const world = glossSuite();
+// localhost:9 is the unreachable host Test connection is tried against.
+const world = glossSuite({ hosts: ['http://localhost:9'] });
 // Root-level `before` hooks are not run one after another: take the suite's world per test.
 beforeEach(() => ({ gloss, mock, site } = world));
 
