@@ -16,7 +16,7 @@ pub struct HttpFailure<'a> {
     pub status: u16,
     pub headers: &'a [(String, String)],
     pub body: &'a str,
-    /// The request went to a loopback/LAN host (Ollama, LM Studio, llama.cpp).
+    /// The request went to this machine (Ollama, LM Studio, llama.cpp on a loopback host).
     pub is_local: bool,
     /// The key the request carried (`HttpRequest::secret`), redacted from the provider's words
     /// along with anything else that looks like a key; empty when there was none.
