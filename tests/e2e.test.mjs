@@ -232,6 +232,20 @@ describe('what the reader asked for', () => {
   });
 });
 
+describe('a base URL that would send the key in clear text', () => {
+  test('is refused in the panel with its own message, and nothing is sent', T, async () => {
+    await setSettings(gloss, { ...openai(), baseUrl: 'http://192.168.1.5:8000/v1', digestLang: 'en' });
+    const { page, p } = await openWithGloss(SAMPLE);
+    await p.digest.locator('ul.key-points li').first().waitFor();
+    assert.equal(await p.digest.locator('.provenance').innerText(), 'built-in · en · extractive');
+    const error = p.digest.locator('.error[data-code="insecure_base_url"]');
+    await error.waitFor();
+    assert.match(await error.innerText(), /only over https:\/\//);
+    assert.equal(mock.log.length, 0, 'nothing was sent anywhere');
+    await page.close();
+  });
+});
+
 describe('with no key', () => {
   test('shows the offline extractive digest and says translation needs a model', T, async () => {
     await setSettings(gloss, { provider: 'builtin', digestLang: 'en', translateLang: 'ja' });
