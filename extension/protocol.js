@@ -119,6 +119,7 @@ globalThis.GlossProtocol = Object.freeze({
     apiKey: 'optionsApiKey',
     model: 'optionsModel',
     baseUrl: 'optionsBaseUrl',
+    baseUrls: 'optionsBaseUrl',
     digestLang: 'optionsDigestLang',
     translateLang: 'optionsTranslateLang',
     concurrency: 'optionsConcurrency',

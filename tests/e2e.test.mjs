@@ -17,7 +17,8 @@ const SEARCH = '/fixtures/pages/search-results.html';
 const openai = () => ({ provider: 'openai', apiKey: 'test-key', model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`, digestLang: 'ja', translateLang: 'ja' });
 const anthropic = () => ({ provider: 'anthropic', apiKey: 'test-key', model: 'claude-haiku-4-5', baseUrl: mock.url, digestLang: 'ja', translateLang: 'ja' });
 
-const world = glossSuite();
+// localhost:9 is the unreachable host Test connection is tried against.
+const world = glossSuite({ hosts: ['http://localhost:9'] });
 // Root-level `before` hooks are not run one after another: take the suite's world per test.
 beforeEach(() => ({ gloss, mock, site } = world));
 
@@ -227,6 +228,20 @@ describe('what the reader asked for', () => {
     await p.original.locator('dl.meta').waitFor();
     assert.match(await p.original.locator('dl.meta').innerText(), /Search results/);
     assert.equal(await p.digest.isVisible(), true);
+    await page.close();
+  });
+});
+
+describe('a base URL that would send the key in clear text', () => {
+  test('is refused in the panel with its own message, and nothing is sent', T, async () => {
+    await setSettings(gloss, { ...openai(), baseUrl: 'http://192.168.1.5:8000/v1', digestLang: 'en' });
+    const { page, p } = await openWithGloss(SAMPLE);
+    await p.digest.locator('ul.key-points li').first().waitFor();
+    assert.equal(await p.digest.locator('.provenance').innerText(), 'built-in · en · extractive');
+    const error = p.digest.locator('.error[data-code="insecure_base_url"]');
+    await error.waitFor();
+    assert.match(await error.innerText(), /only over https:\/\//);
+    assert.equal(mock.log.length, 0, 'nothing was sent anywhere');
     await page.close();
   });
 });

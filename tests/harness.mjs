@@ -1,6 +1,6 @@
 // Drives real headless Chromium with the unpacked Gloss build loaded, the way a reader uses it:
 // a real toolbar-action click (CDP Extensions.triggerAction), then the panel in the page.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +16,14 @@ const QUIET = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-ru
 
 /**
  * Launches Chromium with the extension; resolves once its service worker runs. `env` is added to
- * Chromium's environment (e.g. a `DISPLAY` for a headful browser under Xvfb).
+ * Chromium's environment (e.g. a `DISPLAY` for a headful browser under Xvfb). `hosts` (origins
+ * such as the mock's `http://localhost:PORT`) are added to a copy of the build's host
+ * permissions: the manifest names only the local presets' ports, and Chromium's permission
+ * prompt cannot be answered in a headless test, as a reader would answer it in Options.
  */
-export async function launch({ headless = true, extension = EXTENSION, env } = {}) {
+export async function launch({ headless = true, extension = EXTENSION, env, hosts = [] } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'gloss-profile-'));
+  if (hosts.length) extension = withHosts(extension, hosts, profile);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless,
@@ -43,6 +47,17 @@ export async function launch({ headless = true, extension = EXTENSION, env } = {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** A copy of the built extension (inside `profile`) whose manifest also grants `hosts`. */
+function withHosts(extension, hosts, profile) {
+  const copy = join(profile, 'extension');
+  cpSync(extension, copy, { recursive: true });
+  const file = join(copy, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8'));
+  manifest.host_permissions = [...manifest.host_permissions, ...hosts.map((h) => `${new URL(h).origin}/*`)];
+  writeFileSync(file, JSON.stringify(manifest, null, 2));
+  return copy;
 }
 
 /**

@@ -5,7 +5,7 @@
 //! crash. Everything a target varies (split points, chunk size) is derived from the input bytes,
 //! so a saved input replays exactly.
 
-use gloss::llm::stream::{StreamDecoder, StreamEvent};
+use gloss::llm::{StreamDecoder, StreamEvent};
 use gloss::llm::wire::Wire;
 use gloss::text::{is_safe_href, spans_text, Span};
 use gloss::translate::{ChunkOutcome, TranslationParser};
