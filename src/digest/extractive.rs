@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::article::{Block, BlockKind};
 use crate::text::{collapse_whitespace, is_cjk};
 
+pub mod measure;
+
 /// How many key points the digest offers. Default 3, the same count the LLM digest asks for.
 pub const DEFAULT_KEY_POINTS: usize = 3;
 /// How many sentences make up the summary. Default 5; the summary includes the key points.
@@ -143,7 +145,7 @@ pub fn extractive_digest(blocks: &[Block]) -> ExtractiveDigest {
 }
 
 /// Splits one block's text into trimmed sentence slices.
-fn split_text(text: &str) -> Vec<&str> {
+pub(crate) fn split_text(text: &str) -> Vec<&str> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let char_at = |i: usize| chars.get(i).map(|&(_, c)| c);
     let byte_at = |i: usize| chars.get(i).map_or(text.len(), |&(b, _)| b);
@@ -300,6 +302,14 @@ fn tfidf_vectors(sentences: &[Sentence]) -> Vec<TermVector> {
         .collect()
 }
 
+/// The lowercase content terms of `text`, as the scoring sees them (see `push_terms`).
+pub(crate) fn terms(text: &str) -> Vec<String> {
+    let stopwords: HashSet<&str> = STOPWORDS.iter().copied().collect();
+    let mut out = Vec::new();
+    push_terms(text, &stopwords, &mut out);
+    out
+}
+
 /// Appends the lowercase terms of `text`: words of spaced scripts (stopwords and very short words dropped, English
 /// plurals folded) and character bigrams of CJK runs, which have no spaces to split on.
 fn push_terms(text: &str, stopwords: &HashSet<&str>, out: &mut Vec<String>) {
@@ -429,7 +439,7 @@ fn shape_factor(text: &str) -> f64 {
 }
 
 /// Words in a sentence: space-separated tokens, with CJK counted as roughly two characters a word.
-fn word_count(text: &str) -> usize {
+pub(crate) fn word_count(text: &str) -> usize {
     text.split_whitespace()
         .map(|token| {
             let cjk = token.chars().filter(|&c| is_cjk(c)).count();
