@@ -2,11 +2,13 @@
 //! `gloss::extract`, digested with `gloss::digest::offline`, and judged by `digest::extractive::measure`.
 //!
 //!     cargo run --release --example digest_measure -- [--devset DIR] [--label NAME] [--cache FILE] [--limit N]
+//!         [--show N]
 //!
 //! DIR defaults to `$GLOSS_DEVSET`, else `../shared/fixtures/extraction-devset`. The table is printed and stored
 //! under NAME (default `current`) in `tests/artifacts/extractive-digest.json`, beside the labels already there,
 //! so a run before a change and one after sit side by side. `--cache FILE` keeps the extracted articles in FILE
-//! (read when present), so that tuning the digest does not extract 700 pages each time.
+//! (read when present), so that tuning the digest does not extract 700 pages each time. `--show N` also prints the
+//! key points and summary of every Nth article, to read them.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,6 +16,7 @@ use std::process::ExitCode;
 use serde_json::{json, Map, Value};
 
 use gloss::digest::extractive::measure::{measure, report, ArticleMeasure, Report};
+use gloss::digest::extractive::{extractive_digest, split_sentences};
 use gloss::{digest, extract, Article};
 
 const ARTIFACT: &str = "tests/artifacts/extractive-digest.json";
@@ -23,6 +26,7 @@ struct Options {
     label: String,
     cache: Option<PathBuf>,
     limit: usize,
+    show: usize,
 }
 
 fn options() -> Result<Options, String> {
@@ -32,6 +36,7 @@ fn options() -> Result<Options, String> {
         label: "current".into(),
         cache: None,
         limit: usize::MAX,
+        show: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -41,6 +46,7 @@ fn options() -> Result<Options, String> {
             "--label" => o.label = value()?,
             "--cache" => o.cache = Some(PathBuf::from(value()?)),
             "--limit" => o.limit = value()?.parse().map_err(|e| format!("--limit: {e}"))?,
+            "--show" => o.show = value()?.parse().map_err(|e| format!("--show: {e}"))?,
             other => return Err(format!("unexpected argument {other}")),
         }
     }
@@ -79,8 +85,11 @@ fn articles(o: &Options) -> Result<(Vec<(String, Article)>, usize), String> {
     Ok((out, failed))
 }
 
+/// A row of the table: its name and how to write one report's cell.
+type Row = (&'static str, fn(&Report) -> String);
+
 fn table(labelled: &[(String, Report)]) -> String {
-    let rows: [(&str, fn(&Report) -> String); 13] = [
+    let rows: [Row; 13] = [
         ("articles", |r| r.articles.to_string()),
         ("key points", |r| r.key_points.to_string()),
         ("empty digests", |r| r.empty_digests.to_string()),
@@ -120,6 +129,21 @@ fn run() -> Result<(), String> {
     let measures: Vec<ArticleMeasure> =
         articles.iter().map(|(_, a)| measure(&a.blocks, &digest::offline(a))).collect();
     let current = report(&measures);
+    for (id, article) in articles.iter().step_by(o.show.max(1)).filter(|_| o.show > 0) {
+        let sentences = split_sentences(&article.blocks);
+        let d = extractive_digest(&article.blocks);
+        println!("== {id} {}", article.title);
+        for point in &d.key_points {
+            println!("  - {} [{}]", point.text, point.block_id);
+            let whole = sentences.get(point.position).map_or("", |s| s.text.as_str());
+            if whole != point.text {
+                println!("    from: {whole}");
+            }
+        }
+        for s in &d.summary {
+            println!("  > {}", s.text);
+        }
+    }
 
     let artifact = Path::new(ARTIFACT);
     let mut stored: Map<String, Value> = std::fs::read_to_string(artifact)

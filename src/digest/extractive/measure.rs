@@ -297,7 +297,7 @@ mod tests {
         assert_eq!(m.repeating_summary, 1);
         assert_eq!(m.key_point_words, [3, 4, 3]);
         assert!(!m.summary_in_order, "the summary runs backwards");
-        let r = report(&[m.clone()]);
+        let r = report(std::slice::from_ref(&m));
         // Sources at about 0.12, 0.41 and 0.52 of the article's words.
         assert!(r.mean_spread > 0.25 && r.mean_min_distance > 0.1, "{r:?}");
         assert!((r.repeats_summary_share - 1.0 / 3.0).abs() < 1e-9);
