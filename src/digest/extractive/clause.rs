@@ -13,6 +13,8 @@ use crate::text::is_cjk;
 pub const DEFAULT_KEY_POINT_WORDS: usize = 18;
 /// No cut leaves a clause of fewer words than this. Default 6.
 pub const MIN_CLAUSE_WORDS: usize = 6;
+/// Key points still longer than this after the clause cuts are cut at a plain comma, outside lists. Default 25.
+pub const MAX_KEY_POINT_WORDS: usize = 25;
 /// A leading phrase ending in a comma is dropped only when it has at most this many words. Default 12.
 pub const MAX_INTRO_WORDS: usize = 12;
 
@@ -29,7 +31,7 @@ const CONNECTIVES: &[&str] = &[
     "sadly", "surprisingly", "basically", "essentially", "clearly", "obviously", "generally", "typically", "currently",
     "eventually", "initially", "naturally", "certainly", "historically", "traditionally", "increasingly",
     "alternatively", "conversely", "specifically", "arguably", "admittedly", "frankly", "ironically", "remarkably",
-    "separately", "subsequently", "previously", "sin embargo", "además", "por ejemplo", "cependant", "en outre", "par exemple", "toutefois", "allerdings",
+    "separately", "subsequently", "previously", "as such", "sin embargo", "además", "por ejemplo", "cependant", "en outre", "par exemple", "toutefois", "allerdings",
     "außerdem", "zum beispiel",
 ];
 
@@ -56,9 +58,41 @@ const BOUNDARIES: &[&str] = &[
     ", though ", ", because ", ", since ", ", as ", ", so ", ", but ", ", yet ", ", and ", ", with ",
     ", after ", ", before ", ", when ", ", until ", ", including ", ", such as ", ", making ", ", meaning ",
     ", allowing ", ", leaving ", ", helping ", ", giving ", ", creating ", ", according to ", ", thanks to ",
-    ", despite ", ", even ", ", compared ", ", from ", ", in ", ", on ", ", at ", ", by ", ", for ", " because ",
+    ", despite ", ", even ", ", which, ", ", who, ", ", compared ", ", from ", ", in ", ", on ", ", at ", ", by ", ", for ", " because ",
     " which ", " while ", " whereas ", " although ", " so that ", " according to ",
 ];
+
+/// Words that open a subordinate phrase: a sentence starting with one keeps at least up to its first comma.
+#[rustfmt::skip]
+const SUBORDINATORS: &[&str] = &[
+    "whether", "if", "when", "while", "although", "though", "because", "since", "as", "after", "before", "unless",
+    "until", "once", "despite", "with", "without", "by", "in", "on", "for", "to", "from", "given", "like", "unlike",
+];
+
+/// Whether `text` opens with a subordinate phrase ("Whether in X or Y, …", "Using A, B and C, …").
+fn opens_subordinate(text: &str) -> bool {
+    let first: String = text.chars().take_while(|c| c.is_alphabetic()).collect::<String>().to_lowercase();
+    SUBORDINATORS.contains(&first.as_str()) || (first.len() > 4 && (first.ends_with("ing") || first.ends_with("ed")))
+}
+
+/// Whether a prefix of a sentence that opens with a subordinate phrase has reached its main clause: it ends in a
+/// comma-free stretch of at least `MIN_CLAUSE_WORDS` words after the phrase's comma (not "Using A, B, and C").
+fn reached_main_clause(before: &str) -> bool {
+    before.rsplit_once(", ").is_some_and(|(_, last)| word_count(last) >= MIN_CLAUSE_WORDS)
+}
+
+/// Words a clause cannot end on: the cut came between them and what they introduce.
+#[rustfmt::skip]
+const DANGLING: &[&str] = &[
+    "which", "who", "whom", "whose", "that", "where", "when", "while", "and", "but", "or", "nor", "because", "as",
+    "if", "of", "to", "the", "a", "an", "with", "for", "from", "by", "in", "on", "at", "than", "so",
+];
+
+/// Whether `head` ends on a word that needs what followed it.
+fn dangles(head: &str) -> bool {
+    let last = head.trim_end_matches(|c: char| !c.is_alphanumeric()).rsplit(|c: char| !c.is_alphanumeric()).next();
+    last.is_some_and(|w| DANGLING.contains(&w.to_lowercase().as_str()))
+}
 
 /// Speech verbs that mark a trailing attribution.
 #[rustfmt::skip]
@@ -95,7 +129,7 @@ pub fn key_clause(sentence: &str) -> String {
     if cjk {
         text = drop_cjk_connective(&text);
         if word_count(&text) > DEFAULT_KEY_POINT_WORDS {
-            text = cut(&text, &["；", ";"]);
+            text = cut(&text, &["；", ";"], false);
         }
     } else {
         text = drop_connectives(&text);
@@ -105,7 +139,10 @@ pub fn key_clause(sentence: &str) -> String {
         }
         text = drop_trailing_attribution(&text);
         if word_count(&text) > DEFAULT_KEY_POINT_WORDS {
-            text = cut(&text, BOUNDARIES);
+            text = cut(&text, BOUNDARIES, false);
+        }
+        if word_count(&text) > MAX_KEY_POINT_WORDS {
+            text = cut(&text, &[", "], true);
         }
     }
     let clause = finish(&text, original, cjk);
@@ -191,20 +228,32 @@ fn drop_trailing_attribution(text: &str) -> String {
     for (at, _) in text.rmatch_indices(", ") {
         let (head, tail) = (&text[..at], &text[at + 2..]);
         let speech = tail.split(|c: char| !c.is_alphanumeric()).any(|w| SPEECH_VERBS.contains(&w.to_lowercase().as_str()));
-        if speech && word_count(tail) <= 10 && word_count(head) >= MIN_CLAUSE_WORDS && balanced(head) {
+        if speech && word_count(tail) <= 10 && word_count(head) >= MIN_CLAUSE_WORDS && balanced(head) && !dangles(head) {
             return head.to_string();
         }
     }
     text.to_string()
 }
 
-/// Cuts `text` at one of `boundaries`: the longest prefix within `DEFAULT_KEY_POINT_WORDS` words, else the shortest
-/// longer one, never leaving fewer than `MIN_CLAUSE_WORDS` or an open bracket or quote.
-fn cut(text: &str, boundaries: &[&str]) -> String {
+/// Cuts `text` at one of `boundaries` or before a participle (", ensuring …"): the longest prefix within
+/// `DEFAULT_KEY_POINT_WORDS` words, else the shortest longer one, never leaving fewer than `MIN_CLAUSE_WORDS`, an open
+/// bracket or quote, or a word that needs what follows. `plain_commas` also keeps out of lists ("a, b, c").
+fn cut(text: &str, boundaries: &[&str], plain_commas: bool) -> String {
+    let participles = text.match_indices(", ").map(|(i, _)| i).filter(|&i| is_participle(&text[i + 2..]));
+    let subordinate = opens_subordinate(text);
     let mut cuts: Vec<(usize, usize)> = boundaries
         .iter()
         .flat_map(|b| text.match_indices(b).map(|(i, _)| i))
-        .filter(|&i| balanced(&text[..i]) && !is_list_item(&text[..i], &text[i..]) && !is_paired(&text[..i], &text[i..]))
+        .chain(participles)
+        .filter(|&i| {
+            let (before, after) = (&text[..i], &text[i..]);
+            (!subordinate || reached_main_clause(before))
+                && balanced(before)
+                && !dangles(before)
+                && !is_list_item(before, after)
+                && !is_paired(before, after)
+                && !(plain_commas && in_list(before, after))
+        })
         .map(|i| (i, word_count(&text[..i])))
         .filter(|&(_, words)| words >= MIN_CLAUSE_WORDS)
         .collect();
@@ -214,6 +263,21 @@ fn cut(text: &str, boundaries: &[&str]) -> String {
         Some(&(at, _)) => text[..at].to_string(),
         None => text.to_string(),
     }
+}
+
+/// Whether `rest` starts with an "-ing" word such as "ensuring" or "showcasing" (not "thing" or "spring").
+fn is_participle(rest: &str) -> bool {
+    let word: String = rest.chars().take_while(|c| c.is_alphabetic()).collect();
+    word.chars().count() >= 7 && word.ends_with("ing") && word.chars().next().is_some_and(char::is_lowercase)
+}
+
+/// Whether a plain comma at the start of `after` sits in a list: the item before it is short and follows a comma,
+/// or the two items after it are short ("apples, pears, and plums"; not "use, indoor or outdoor, and meet …").
+fn in_list(before: &str, after: &str) -> bool {
+    let short = |item: &str| word_count(item) <= 3;
+    let mut next = after.get(2..).unwrap_or("").split(',');
+    before.rsplit_once(',').is_some_and(|(_, item)| short(item))
+        || (next.next().is_some_and(short) && next.next().is_some_and(short))
 }
 
 /// Whether a cut at ", and" would split a list ("apples, pears, and plums"): the item before is short.
@@ -302,6 +366,25 @@ mod tests {
         let list = "The market sells apples, pears, and plums from the farms in the valley to restaurants across the \
                     region every single morning.";
         assert!(key_clause(list).contains("apples, pears, and plums"), "{}", key_clause(list));
+        let relative = "Skarholm survived the review because small fishing boats still use it when their electronics \
+                        fail, which, according to the society's records, happened at least nine times last winter.";
+        assert_eq!(
+            key_clause(relative),
+            "Skarholm survived the review because small fishing boats still use it when their electronics fail."
+        );
+        let cords = "Make sure extension cords are properly rated for their intended use, indoor or outdoor, and meet or \
+                     exceed the power needs of the appliance or device being used.";
+        assert_eq!(key_clause(cords), "Make sure extension cords are properly rated for their intended use.");
+        let market = "The regolith binder uses a parsing module and machine learning to tune its composition in real \
+                      time, ensuring consistent material performance.";
+        assert_eq!(
+            key_clause(market),
+            "The regolith binder uses a parsing module and machine learning to tune its composition in real time."
+        );
+        let opening = "Using consumer protection, market rules and innovation principles, the regulator has been far \
+                       more careful in its approach to digital currencies than most of its neighbours over the past \
+                       ten years.";
+        assert!(key_clause(opening).contains("the regulator has been"), "{}", key_clause(opening));
         let paired = "Meditation can change not only the mind of a person who practises it every day, but also the \
                       body and the way it responds to stress.";
         assert!(key_clause(paired).contains("but also"), "{}", key_clause(paired));
