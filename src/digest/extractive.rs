@@ -546,7 +546,7 @@ fn position_factor(position: usize, count: usize) -> f64 {
     1.0 + EARLY_POSITION_BONUS * (1.0 - relative / EARLY_POSITION_SHARE).max(0.0)
 }
 
-/// Penalties for sentences that make poor points on their own: too short, too long, questions, attributions.
+/// Penalties for sentences that make poor points on their own: too short, too long, questions, quotations.
 fn shape_factor(text: &str) -> f64 {
     let words = word_count(text);
     let mut factor = 1.0;
@@ -558,7 +558,8 @@ fn shape_factor(text: &str) -> f64 {
     if text.trim_end_matches(|c: char| is_closer(c) || c.is_whitespace()).ends_with(['?', '？']) {
         factor *= QUESTION_FACTOR;
     }
-    if is_attribution(text) {
+    // A quotation standing alone is a voice too, even with its speaker in the sentence before.
+    if is_attribution(text) || text.starts_with(QUOTE_MARKS) {
         factor *= ATTRIBUTION_FACTOR;
     }
     factor
@@ -857,6 +858,7 @@ mod tests {
     fn questions_and_attributions_are_penalised() {
         assert!(shape_factor("Why are so many honeybee colonies dying this year?") < 1.0);
         assert!(shape_factor("“Bees need clean flowers to survive,” said the head beekeeper.") < 1.0);
+        assert!(shape_factor("\"A lamp on a rock is the simplest possible backup for the boats.\"") < 1.0);
         assert!(shape_factor("Bee colonies need clean flowers to survive the long winter.") == 1.0);
         assert!(shape_factor("Too short.") < 1.0);
     }
