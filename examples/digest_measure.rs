@@ -57,8 +57,9 @@ fn options() -> Result<Options, String> {
 fn articles(o: &Options) -> Result<(Vec<(String, Article)>, usize), String> {
     if let Some(cached) = o.cache.as_deref().filter(|p| p.exists()) {
         let text = std::fs::read_to_string(cached).map_err(|e| format!("{}: {e}", cached.display()))?;
-        let list: Vec<(String, Article)> = serde_json::from_str(&text).map_err(|e| format!("cache: {e}"))?;
-        return Ok((list.into_iter().take(o.limit).collect(), 0));
+        let (list, failed): (Vec<(String, Article)>, usize) =
+            serde_json::from_str(&text).map_err(|e| format!("cache: {e}"))?;
+        return Ok((list.into_iter().take(o.limit).collect(), failed));
     }
     let manifest_path = o.devset.join("manifest.json");
     let manifest: Vec<Value> = serde_json::from_str(
@@ -79,7 +80,7 @@ fn articles(o: &Options) -> Result<(Vec<(String, Article)>, usize), String> {
         }
     }
     if let Some(cache) = &o.cache {
-        let text = serde_json::to_string(&out).map_err(|e| format!("cache: {e}"))?;
+        let text = serde_json::to_string(&(&out, failed)).map_err(|e| format!("cache: {e}"))?;
         std::fs::write(cache, text).map_err(|e| format!("{}: {e}", cache.display()))?;
     }
     Ok((out, failed))
