@@ -715,7 +715,7 @@ mod tests {
             key_points: d.key_points.iter().map(spans).collect(),
             key_point_sources: d.key_points.iter().map(|s| Some(s.block_id.clone())).collect(),
             summary: d.summary.iter().map(spans).collect(),
-            details: Vec::new(),
+            ..crate::digest::Digest::default()
         }
     }
 

@@ -226,7 +226,7 @@ mod tests {
             key_points: points.iter().map(|(t, _)| vec![Span::plain(*t)]).collect(),
             key_point_sources: points.iter().map(|(_, id)| Some(id.to_string())).collect(),
             summary: vec![vec![Span::plain(summary)]],
-            details: Vec::new(),
+            ..Digest::default()
         }
     }
 
