@@ -115,20 +115,13 @@ export async function openWithGloss(gloss, url) {
 }
 
 /**
- * Waits for the panel to show; if it does not, says what state the page and worker are in.
- *
- * Under heavy load the CDP-driven click is occasionally not granted activeTab for the page
- * (the worker logs "Cannot access contents of the page"); a reader would click again, and so
- * does this, once, saying so on the console.
+ * Waits for the panel to show after one click; if it does not, fails saying what state the page
+ * and worker are in. There is no second click: a click that does not open the panel is a failure.
  */
 export async function waitForPanel(gloss, page) {
   const p = panel(page);
   try {
-    await p.root.waitFor({ state: 'attached', timeout: 5_000 }).catch(async () => {
-      console.warn(`# Gloss panel did not open on the first click (${gloss.logs.at(-1) ?? 'no worker log'}); clicking again`);
-      await clickAction(gloss, page);
-    });
-    await p.aside.waitFor({ state: 'visible', timeout: 15_000 });
+    await p.aside.waitFor({ state: 'visible', timeout: 20_000 });
   } catch (err) {
     const state = await page.evaluate(() => {
       const host = document.getElementById('gloss-extension-root');
