@@ -38,7 +38,8 @@ async function digestOutcome(timeout = 30_000) {
     p.digest.locator('.error').waitFor({ timeout }).then(() => p.digest.locator('.error').getAttribute('data-code')),
   ]);
   const kept = await p.digest.locator('ul.key-points li').count();
-  const text = await p.digest.locator('.error').innerText().catch(() => '');
+  // allInnerTexts does not wait: innerText() would wait 30 s for an error that is not there.
+  const text = (await p.digest.locator('.error').allInnerTexts()).join('\n');
   await page.close();
   return { outcome, kept, text };
 }
