@@ -16,17 +16,19 @@ const QUIET = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-ru
 
 /**
  * Launches Chromium with the extension; resolves once its service worker runs. `env` is added to
- * Chromium's environment (e.g. a `DISPLAY` for a headful browser under Xvfb).
+ * Chromium's environment (e.g. a `DISPLAY` for a headful browser under Xvfb), `args` to its
+ * command line; `locale` is Playwright's (the browser's language, e.g. 'ja').
  */
-export async function launch({ headless = true, extension = EXTENSION, env } = {}) {
+export async function launch({ headless = true, extension = EXTENSION, env, args = [], locale } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'gloss-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless,
     ...(env ? { env: { ...process.env, ...env } } : {}),
+    ...(locale ? { locale } : {}),
     viewport: { width: 1280, height: 900 },
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: [`--disable-extensions-except=${extension}`, `--load-extension=${extension}`, ...QUIET],
+    args: [`--disable-extensions-except=${extension}`, `--load-extension=${extension}`, ...QUIET, ...args],
   });
   const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
   /** The worker's console, for diagnosing a failed test. */

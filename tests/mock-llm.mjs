@@ -960,7 +960,8 @@ async function generate(server, call, params) {
 /**
  * Starts the mock LLM server.
  *
- * Log entries are `{method, path, query, headers, body, at, wire, status}`; generation requests
+ * Log entries are `{method, path, query, headers, body, at, endedAt, wire, status}` (`endedAt`:
+ * when the connection closed, once it has); generation requests
  * (POST to a messages/chat/generate route) also carry `kind`, `model`, `stream`, `completed` and
  * `aborted` (the client closed the connection before the response finished).
  *
@@ -1016,6 +1017,7 @@ export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 't
     };
     call.whenClosed = new Promise((resolve) => res.on('close', () => {
       call.closed = true;
+      entry.endedAt = Date.now();
       if (!res.writableFinished && !call.cutByServer && 'kind' in entry) entry.aborted = true;
       resolve();
     }));
