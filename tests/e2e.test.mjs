@@ -474,6 +474,16 @@ describe('every provider family', () => {
   });
 });
 
+/** Inserts a broken image into the page and resolves once its error event has fired. */
+async function brokenImageSettled(page) {
+  await page.evaluate(() => new Promise((resolve) => {
+    const img = document.createElement('img');
+    img.onerror = () => { img.remove(); resolve(); };
+    img.src = 'x';
+    document.body.append(img);
+  }));
+}
+
 /**
  * Compares two screenshots (PNG buffers) of the same page, decoded by the browser: the share of
  * pixels that differ inside `box` and outside it (past its shadow), and inside it the number of distinct colours and
@@ -546,13 +556,15 @@ describe('what is sent and shown', () => {
     // The page's own live payloads may fire as it loads; what counts is that Gloss adds none.
     const page = await gloss.context.newPage();
     await page.goto(unique(HOSTILE));
-    await page.waitForTimeout(300);
+    await brokenImageSettled(page);
     const before = await page.evaluate(() => window.__pwned);
     await clickAction(gloss, page);
     const p = await waitForPanel(gloss, page);
     await p.digest.locator('ul.details li').nth(3).waitFor();
     await waitForTranslation(page);
-    await page.waitForTimeout(500); // let anything Gloss might have caused to run, run
+    // An image Gloss had inserted from the payload would have failed to load by the time one
+    // inserted now has: a positive marker instead of a sleep.
+    await brokenImageSettled(page);
     assert.equal(await page.evaluate(() => window.__pwned), before, 'no script ran because of Gloss');
     assert.match(await p.digest.locator('ul.key-points').innerText(), /<img src=x onerror=__pwn\(\)><script>__pwn\(\)<\/script>/);
     assert.match(await p.translation.locator('[data-block]').first().innerText(), /<img src=x onerror=__pwn\(\)>/);
