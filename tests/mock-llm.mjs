@@ -93,11 +93,11 @@ function analyzePrompt(messages) {
   const lang = whole.match(LANG_RE)?.[1] ?? 'xx';
   const promptChars = whole.length;
   if (BLOCK_RE.test(userText)) {
-    return { kind: 'translate', lang, blocks: parseBlocks(userText), article: '', promptChars };
+    return { kind: 'translate', lang, blocks: parseBlocks(userText), article: '', promptChars, userText };
   }
   // The user message carries the article; the system prompt may name the delimiters too.
   const article = (userText.match(ARTICLE_RE) ?? whole.match(ARTICLE_RE))?.[1] ?? users.at(-1)?.text ?? '';
-  return { kind: 'digest', lang, blocks: [], article, promptChars };
+  return { kind: 'digest', lang, blocks: [], article, promptChars, userText };
 }
 
 /** @param {PromptAnalysis} analysis */
@@ -150,7 +150,7 @@ const looksLikeCode = (text) => /[=(){};]/.test(text) && /\n/.test(text);
  * every block landed in its place.
  * @param {PromptAnalysis} analysis
  */
-function realisticAnswer({ kind, lang, blocks, article }) {
+function realisticAnswer({ kind, lang, blocks, article, userText = '' }) {
   if (kind === 'translate') {
     const order = [...blocks];
     if (order.length > 1) [order[0], order[1]] = [order[1], order[0]];
@@ -164,6 +164,13 @@ function realisticAnswer({ kind, lang, blocks, article }) {
   const cite = (i) => (ids[i] ? ` [${ids[i]}]` : '');
   const firstWords = article.replace(/\[b\d+\] /g, '').trim().split(/\s+/).slice(0, 5).join(' ');
   const [keyPoints, summary, details] = DIGEST_HEADINGS[lang] ?? ['Key Points', 'Summary', 'Details'];
+  // A digest in parts: each part's first key point names its part, and the merge takes its key
+  // points from what the parts said (the first point of each of the first three), not from a canned text.
+  const part = userText.match(/This is part (\d+) of \d+ of the article/)?.[1];
+  const merged = [...userText.matchAll(/^### Digest of part (\d+)[\s\S]*?^1\. \([^)]*\) (.*)$/gm)].map((m) => m[2]).slice(0, 3);
+  const points = merged.length
+    ? merged.map((text, i) => `${i + 1}. (${lang}) ${text}`)
+    : [`1. (${lang}) ${part ? `Part ${part}: ` : ''}First key point.${cite(0)}`, `2. (${lang}) Second key point.${cite(1)}`, `3. (${lang}) Third key point. [b9999]`];
   return [
     'Sure! Here is a digest of the article.',
     '',
@@ -174,9 +181,7 @@ function realisticAnswer({ kind, lang, blocks, article }) {
     `(${lang}) A short summary paragraph of the article.`,
     '',
     `## ${keyPoints}`,
-    `1. (${lang}) First key point.${cite(0)}`,
-    `2. (${lang}) Second key point.${cite(1)}`,
-    `3. (${lang}) Third key point. [b9999]`,
+    ...points,
     '',
     `## ${details}`,
     `- **(${lang}) Context:** The article discusses its topic.${cite(0)}`,

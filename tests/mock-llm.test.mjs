@@ -346,3 +346,21 @@ test('realistic digests: preamble, fence, a title, headings in the digest langua
     await real.close();
   }
 });
+
+test('realistic digests in parts: each part names itself, and the merge is made of what the parts said', async () => {
+  const real = await startMockLlm({ realistic: true });
+  try {
+    const ask = async (content) => (await (await fetch(`${real.url}/api/chat`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'llama3.2', stream: false, messages: [{ role: 'user', content }] }),
+    })).json()).message.content;
+    const parts = [];
+    for (const n of [1, 2, 3, 4]) parts.push(await ask(`This is part ${n} of 4 of the article.\nTarget language: ja\n\n<article>[b${n}] Words of part ${n} here.</article>`));
+    assert.match(parts[1], /^1\. \(ja\) Part 2: First key point\. \[b2\]$/m);
+    const merge = await ask(`Target language: ja\n\n${parts.map((a, i) => `### Digest of part ${i + 1}\n${a}`).join('\n\n')}`);
+    const points = merge.split('\n').filter((l) => /^\d\. /.test(l));
+    assert.deepEqual(points, ['1. (ja) Part 1: First key point. [b1]', '2. (ja) Part 2: First key point. [b2]', '3. (ja) Part 3: First key point. [b3]']);
+  } finally {
+    await real.close();
+  }
+});

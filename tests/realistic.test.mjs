@@ -6,13 +6,14 @@
 import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openWithGloss, setSettings, waitForTranslation } from './harness.mjs';
+import { longArticle } from './long-article.mjs';
 import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 90_000 };
 const SAMPLE = '/www/samples/lighthouse-keepers.html';
 let gloss, mock, site;
 
-const world = glossSuite({ mock: { realistic: true } });
+const world = glossSuite({ mock: { realistic: true }, articles: { 'realistic-long.html': longArticle(2_800, 31) } });
 // Root-level `before` hooks are not run one after another: take the suite's world per test.
 beforeEach(() => ({ gloss, mock, site } = world));
 
@@ -77,6 +78,21 @@ describe('a realistic model, on each provider family', () => {
       await page.close();
     });
   }
+});
+
+describe('a digest in parts', () => {
+  test('the merged digest is made of what the parts said', T, async () => {
+    // A small context (set as Options' model table would) makes a 2,800-word article go in parts.
+    await setSettings(gloss, settingsFor('ollama', { modelOverrides: [{ model: 'llama3.2', contextTokens: 2_000 }] }));
+    const { page, p } = await openWithGloss(gloss, `${site.url}/artifacts/realistic-long.html`);
+    await p.digest.locator('.spend, .error').first().waitFor({ timeout: 60_000 });
+    const requests = mock.requests((e) => e.kind === 'digest');
+    assert.ok(requests.length >= 4, `the parts and the merge were asked for (${requests.length})`);
+    assert.match(await p.digest.locator('.provenance').innerText(), /in \d+ parts$/);
+    const points = (await p.digest.locator('ul.key-points li').allInnerTexts()).map((t) => t.replace(/\s*¶$/, ''));
+    assert.deepEqual(points, ['(ja) Part 1: First key point.', '(ja) Part 2: First key point.', '(ja) Part 3: First key point.']);
+    await page.close();
+  });
 });
 
 describe('a host the extension was not granted', () => {
