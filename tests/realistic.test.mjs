@@ -95,6 +95,23 @@ describe('a digest in parts', () => {
   });
 });
 
+describe('a stall with the default timeouts', () => {
+  test('an answer that stops mid-stream ends with a timeout after the default 30 s, keeping what arrived', T, async () => {
+    await setSettings(gloss, settingsFor('anthropic'));
+    mock.enqueue({ hangAfterChunks: 20, match: (e) => e.kind === 'digest' });
+    const { page, p } = await openWithGloss(gloss, site.url + SAMPLE);
+    const error = p.digest.locator('.error');
+    await error.waitFor({ timeout: 75_000 });
+    const shownAt = Date.now();
+    assert.equal(await error.getAttribute('data-code'), 'timeout', await error.innerText());
+    const [stalled] = mock.requests((e) => e.kind === 'digest');
+    assert.ok(shownAt - stalled.at >= 29_000, `not given up on before 30 s (${shownAt - stalled.at} ms)`);
+    assert.equal(stalled.aborted, true, 'the stalled request was closed');
+    assert.ok(await p.digest.locator('.content').innerText() !== '', 'what arrived is kept');
+    await page.close();
+  });
+});
+
 describe('a host the extension was not granted', () => {
   test('without CORS headers, a provider on an ungranted host fails visibly and points to Options', T, async () => {
     // 127.0.0.1 is the same mock, but the manifest grants only http://localhost/*.
