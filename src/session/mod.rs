@@ -7,7 +7,7 @@ pub mod export;
 
 use serde::{Deserialize, Serialize};
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::article::{Article, Block};
 use crate::digest::{self, Digest};
@@ -381,7 +381,7 @@ impl Session {
         let prompt = digest::prompt(&self.article, &self.settings.digest_lang);
         let input = estimate_tokens(&prompt.system) + estimate_tokens(&prompt.user);
         let reader = DigestReader::new(endpoint.preset.wire, &self.table, &endpoint.model, input as u64);
-        Some(reader.citing(self.article.blocks.iter().map(|b| b.id.clone()).collect()))
+        Some(reader.citing(digest::ArticleRefs::of(&self.article)))
     }
 
     /// A reader for the answer to one translation chunk.
@@ -588,20 +588,20 @@ pub struct DigestReader {
     table: ModelTable,
     model: String,
     input_estimate: u64,
-    /// The article's block ids, when known: sources naming any other are dropped.
-    block_ids: Option<HashSet<String>>,
+    /// The article's block ids and links, when known: sources and links naming any other are dropped.
+    refs: digest::ArticleRefs,
 }
 
 impl DigestReader {
     /// A reader for `model`'s answer to a prompt of about `input_estimate` tokens, priced from `table`.
     pub fn new(wire: Wire, table: &ModelTable, model: &str, input_estimate: u64) -> Self {
         let (text, usage, table, model) = (String::new(), Usage::default(), table.clone(), model.to_string());
-        DigestReader { decoder: StreamDecoder::new(wire), text, usage, table, model, input_estimate, block_ids: None }
+        DigestReader { decoder: StreamDecoder::new(wire), text, usage, table, model, input_estimate, refs: digest::ArticleRefs::default() }
     }
 
-    /// The same, keeping only the sources that name one of `block_ids`.
-    pub fn citing(self, block_ids: HashSet<String>) -> Self {
-        DigestReader { block_ids: Some(block_ids), ..self }
+    /// The same, keeping only the sources and links that the article has.
+    pub fn citing(self, refs: digest::ArticleRefs) -> Self {
+        DigestReader { refs, ..self }
     }
 
     /// Feeds bytes; `None` when they held no new text.
@@ -644,10 +644,7 @@ impl DigestReader {
             spend.add((self.usage.input_tokens, self.usage.output_tokens), (self.input_estimate, estimate_tokens(&self.text) as u64));
             spend.priced(&self.table, &self.model)
         });
-        let mut digest = digest::parse(&self.text);
-        if let Some(ids) = &self.block_ids {
-            digest.keep_sources(|id| ids.contains(id));
-        }
+        let digest = digest::read(&self.text, &self.refs, done);
         DigestUpdate { digest, usage: self.usage, done, spend }
     }
 }
