@@ -21,6 +21,9 @@ pub enum StreamEvent {
     Done { stop_reason: Option<String> },
 }
 
+/// The detail of the error for a stream that ended before any data.
+const EMPTY_STREAM: &str = "the server closed the answer stream without sending anything (the prompt is likely longer than its context)";
+
 /// Incremental decoder for one response stream.
 ///
 /// After an `Err` the decoder is dead: every later call returns the same error. When one `push`
@@ -38,6 +41,8 @@ pub struct StreamDecoder {
     usage: Seen,
     /// The last usage reported, so unchanged running counts (Gemini repeats them) are not re-sent.
     usage_sent: Option<Seen>,
+    /// A line other than blank lines and `: ping` comments has arrived.
+    any_data: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,6 +62,7 @@ impl StreamDecoder {
             stop_reason: None,
             usage: Seen::default(),
             usage_sent: None,
+            any_data: false,
         }
     }
 
@@ -100,6 +106,11 @@ impl StreamDecoder {
         }
         if self.done {
             Ok(out)
+        } else if !self.any_data {
+            // A 2xx stream that closes with nothing in it: llama.cpp-based servers (llama-cpp-python)
+            // answer a streaming prompt longer than their context this way. Too long, not cut:
+            // the caller splits the work instead of sending the same prompt again.
+            Err(self.fail(GlossError::ContextTooLong(EMPTY_STREAM.into())))
         } else {
             Err(self.fail(GlossError::StreamCut))
         }
@@ -133,6 +144,7 @@ impl StreamDecoder {
     }
 
     fn on_line(&mut self, line: &str, out: &mut Vec<StreamEvent>) -> Result<(), GlossError> {
+        self.any_data |= !line.trim().is_empty() && !line.starts_with(':');
         if self.wire == Wire::OllamaNative {
             return self.on_ollama(line, out);
         }
@@ -930,8 +942,20 @@ data: {\"choices\":[{\"delta\":{\"content\":\"Sky\"}}]}\n\n: ping - 2026-01-01 1
     }
 
     #[test]
-    fn llama_cpp_empty_stream_is_stream_cut() {
-        assert_eq!(decode_err(Wire::OpenAi, &[]), GlossError::StreamCut);
+    fn an_empty_stream_is_too_long_not_cut() {
+        // llama-cpp-python: 200, `text/event-stream`, then close, when the prompt exceeds n_ctx.
+        for wire in [Wire::OpenAi, Wire::Anthropic, Wire::Gemini, Wire::OllamaNative] {
+            let pings = if wire == Wire::OllamaNative { "\n" } else { ": ping\n\n: ping - 2026-12-01 09:00:00\n\n" };
+            for body in ["", "\n\n", pings] {
+                let e = decode_err(wire, &[body.as_bytes()]);
+                assert_eq!(e.code(), "context_too_long", "{wire:?} {body:?}");
+                assert!(!e.retryable(), "the same prompt is not sent again");
+            }
+        }
+        // Any data at all, then a close, is a cut.
+        let started = "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n";
+        assert_eq!(decode_err(Wire::OpenAi, &[started.as_bytes()]), GlossError::StreamCut);
+        assert_eq!(decode_err(Wire::OpenAi, &[b"data: {\"choi"]), GlossError::StreamCut);
     }
 
     #[test]
@@ -964,6 +988,7 @@ data: {\"choices\":[{\"delta\":{\"content\":\"Sky\"}}]}\n\n: ping - 2026-01-01 1
     #[test]
     fn errors_are_sticky() {
         let mut d = StreamDecoder::new(Wire::OpenAi);
+        assert!(d.push(b"data: {\"choices\":[]}\n\n").is_ok());
         assert_eq!(d.finish(), Err(GlossError::StreamCut));
         assert_eq!(d.push(b"data: [DONE]\n\n"), Err(GlossError::StreamCut));
         assert_eq!(d.finish(), Err(GlossError::StreamCut));
