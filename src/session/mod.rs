@@ -954,7 +954,7 @@ mod tests {
             match session.next_step(1) {
                 Step::Start { job, block_ids, .. } => {
                     let blocks = block_ids.iter().map(|id| TranslatedBlock { id: id.clone(), spans: vec![] }).collect();
-                    session.report(job, &ChunkEnd { outcome: crate::translate::ChunkOutcome { translated: blocks, failed: vec![] }, usage: Usage::default(), error: None }, 2);
+                    session.report(job, &ChunkEnd { outcome: crate::translate::ChunkOutcome { translated: blocks, ..Default::default() }, usage: Usage::default(), error: None }, 2);
                 }
                 Step::Finished { failed } => {
                     assert!(failed.is_empty());
