@@ -64,7 +64,7 @@ pub struct TranslationPlan {
     pub provenance: Option<Provenance>,
     pub source_lang: String,
     pub target_lang: String,
-    /// Blocks translated earlier, shown at once.
+    /// Blocks translated earlier, and code blocks (kept as they are), shown at once.
     pub cached: Vec<TranslatedBlock>,
     /// Blocks still to translate, in the order they will be requested.
     pub pending: Vec<String>,
@@ -327,6 +327,11 @@ impl Session {
         let keys: HashMap<String, String> = self.block_keys(endpoint).into_iter().collect();
         let mut pending_tokens = 0;
         for block in self.article.blocks.iter().filter(|b| only.is_none_or(|ids| ids.contains(&b.id))) {
+            // Code is shown as it is, with the translated blocks, and never sent.
+            if let Some(kept) = translate::kept_as_is(block) {
+                plan.cached.push(kept);
+                continue;
+            }
             match keys.get(&block.id).and_then(|k| self.cached_blocks.get(k)) {
                 Some(spans) if only.is_none() => plan.cached.push(TranslatedBlock { id: block.id.clone(), spans: spans.clone() }),
                 _ => {
@@ -895,6 +900,28 @@ mod tests {
         let delta = serde_json::json!({"choices":[{"index":0,"delta":{"content":text}}]});
         let usage = serde_json::json!({"choices":[],"usage":{"prompt_tokens":input,"completion_tokens":output}});
         format!("data: {delta}\n\ndata: {usage}\n\ndata: [DONE]\n\n")
+    }
+
+    #[test]
+    fn code_blocks_are_shown_as_they_are_and_never_sent() {
+        let html = "<html lang=en><body><article><h1>Ohm's law</h1><p>The law relates voltage, current and resistance in a circuit.</p>\
+            <pre><code>voltage = current * resistance</code></pre><p>It holds for many materials at a fixed temperature.</p></article></body></html>";
+        let mut article = sample_article();
+        article.blocks = crate::article::blocks::from_html(html);
+        let code = article.blocks.iter().find(|b| b.kind == crate::article::BlockKind::Code).cloned().unwrap_or_else(|| panic!("no code block"));
+        let mut session = Session::new(article, settings("openai"));
+        let plan = session.translation_plan(None);
+        assert_eq!(plan.cached, [TranslatedBlock { id: code.id.clone(), spans: code.spans.clone() }]);
+        assert!(!plan.pending.contains(&code.id));
+        session.start_translation(None);
+        let mut bodies = Vec::new();
+        while let Step::Start { job, block_ids, call } = session.next_step(0) {
+            bodies.push(call.request.body.unwrap_or_default());
+            let blocks = block_ids.iter().map(|id| TranslatedBlock { id: id.clone(), spans: vec![] }).collect();
+            session.report(job, &ChunkEnd { outcome: crate::translate::ChunkOutcome { translated: blocks, ..Default::default() }, usage: Usage::default(), error: None }, 0);
+        }
+        assert!(!bodies.is_empty());
+        assert!(bodies.iter().all(|b| !b.contains("voltage =")), "{bodies:?}");
     }
 
     #[test]

@@ -40,11 +40,11 @@ pub struct Chunk {
 
 /// Packs blocks in order into chunks of at most `budget` estimated tokens (`first_budget` for
 /// the first, so the top of the article comes back first and fast); a block is never split, so
-/// one larger than the budget gets a chunk of its own.
+/// one larger than the budget gets a chunk of its own. Blocks `kept_as_is` are left out.
 pub fn plan_chunks<'a>(blocks: impl IntoIterator<Item = &'a Block>, first_budget: usize, budget: usize) -> Vec<Chunk> {
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut current = Chunk { index: 0, block_ids: Vec::new(), tokens: 0 };
-    for block in blocks {
+    for block in blocks.into_iter().filter(|b| kept_as_is(b).is_none()) {
         let cost = block_tokens(block);
         let limit = if chunks.is_empty() { first_budget.min(budget) } else { budget };
         if !current.block_ids.is_empty() && current.tokens + cost > limit {
@@ -58,6 +58,12 @@ pub fn plan_chunks<'a>(blocks: impl IntoIterator<Item = &'a Block>, first_budget
         chunks.push(current);
     }
     chunks
+}
+
+/// A block that is shown as it is and never sent: code (a model "translates" it, renaming
+/// variables and keywords, and it costs tokens for nothing).
+pub fn kept_as_is(block: &Block) -> Option<TranslatedBlock> {
+    (block.kind == BlockKind::Code).then(|| TranslatedBlock { id: block.id.clone(), spans: block.spans.clone() })
 }
 
 /// A block's cost in a chunk: its text plus the `[[n]]` marker and spacing.
@@ -354,6 +360,24 @@ mod tests {
         let single = plan_chunks(&bs[..2], 1, 1);
         assert_eq!(single.len(), 2);
         assert_eq!(single[1].index, 1);
+    }
+
+    #[test]
+    fn code_blocks_are_kept_and_never_in_a_prompt() {
+        let html = "<article><h1>Ohm</h1><p>The law relates voltage, current and resistance in a circuit.</p>\
+            <pre><code>voltage = current * resistance\nprint(voltage)</code></pre><p>It holds for many materials.</p></article>";
+        let bs = crate::article::blocks::from_html(html);
+        let code = bs.iter().find(|b| b.kind == BlockKind::Code).unwrap_or_else(|| panic!("no code block in {bs:?}"));
+        for (first, budget) in [(1, 1), (400, 1_200)] {
+            for chunk in plan_chunks(&bs, first, budget) {
+                assert!(!chunk.block_ids.contains(&code.id));
+                let blocks: Vec<&Block> = bs.iter().filter(|b| chunk.block_ids.contains(&b.id)).collect();
+                let p = prompt(&blocks, "ja");
+                assert!(!p.user.contains("voltage =") && !p.user.contains("print("), "{}", p.user);
+            }
+        }
+        assert_eq!(kept_as_is(code), Some(TranslatedBlock { id: code.id.clone(), spans: code.spans.clone() }));
+        assert!(bs.iter().filter(|b| b.kind != BlockKind::Code).all(|b| kept_as_is(b).is_none()));
     }
 
     #[test]
