@@ -10,46 +10,71 @@ pub struct Marker {
     pub text_start: usize,
 }
 
-/// The answer without reasoning and without code-fence lines (code blocks are never sent for
-/// translation, so a fence is only ever the model wrapping its answer).
-pub fn visible(answer: &str) -> String {
-    let text = crate::llm::reasoning::strip_think(answer);
+/// The answer without reasoning (`<think>…</think>`, or all of an unclosed one).
+pub fn visible(answer: &str) -> std::borrow::Cow<'_, str> {
+    crate::llm::reasoning::strip_think(answer)
+}
+
+/// A code-fence line (code blocks are never sent for translation, so a fence is only ever the
+/// model wrapping its answer): no marker is looked for in it, and it is no block's text.
+fn is_fence(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("```") || t.starts_with("~~~")
+}
+
+/// `text` without its code-fence lines.
+pub fn without_fences(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains("```") && !text.contains("~~~") {
-        return text.into_owned();
+        return std::borrow::Cow::Borrowed(text);
     }
-    text.split_inclusive('\n')
-        .filter(|line| {
-            let t = line.trim_start();
-            !(t.starts_with("```") || t.starts_with("~~~"))
-        })
-        .collect()
+    std::borrow::Cow::Owned(text.split_inclusive('\n').filter(|line| !is_fence(line)).collect())
 }
 
 /// Every marker in `text`, in order: any variant at the start of a line, and `[[n]]` anywhere
 /// (a model may run blocks together on one line).
 pub fn find(text: &str) -> Vec<Marker> {
     let mut out = Vec::new();
-    let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
-        let mut from = 0;
-        if let Some((number, text_start)) = at_line_start(line) {
-            out.push(Marker { number, start: line_start, text_start: line_start + text_start });
-            from = text_start;
-        }
-        while let Some(found) = line[from..].find("[[") {
-            let at = from + found;
-            match double(&line[at..]) {
-                Some((number, len)) => {
-                    let text_start = at + len + spaces(&line[at + len..]);
-                    out.push(Marker { number, start: line_start + at, text_start: line_start + text_start });
-                    from = text_start;
-                }
-                None => from = at + 2,
-            }
-        }
-        line_start += line.len();
-    }
+    let end = scan(text, 0, &mut out);
+    line_markers(&text[end..], end, &mut out);
     out
+}
+
+/// The markers of the complete lines of `text` from byte `from` (a line start), appended to
+/// `out`; returns where the first line still without its end starts. Lets a streaming reader
+/// scan each line once.
+pub fn scan(text: &str, from: usize, out: &mut Vec<Marker>) -> usize {
+    let mut at = from;
+    for line in text.get(from..).unwrap_or("").split_inclusive('\n') {
+        if !line.ends_with('\n') {
+            break;
+        }
+        line_markers(line, at, out);
+        at += line.len();
+    }
+    at
+}
+
+/// The markers of one line that starts at byte `offset` of the answer.
+pub fn line_markers(line: &str, offset: usize, out: &mut Vec<Marker>) {
+    if is_fence(line) {
+        return;
+    }
+    let mut from = 0;
+    if let Some((number, text_start)) = at_line_start(line) {
+        out.push(Marker { number, start: offset, text_start: offset + text_start });
+        from = text_start;
+    }
+    while let Some(found) = line[from..].find("[[") {
+        let at = from + found;
+        match double(&line[at..]) {
+            Some((number, len)) => {
+                let text_start = at + len + spaces(&line[at + len..]);
+                out.push(Marker { number, start: offset + at, text_start: offset + text_start });
+                from = text_start;
+            }
+            None => from = at + 2,
+        }
+    }
 }
 
 /// A marker at the start of `line` (after spaces, a list bullet, `#`s or `**`), in any of the
@@ -188,7 +213,21 @@ mod tests {
     #[test]
     fn reasoning_and_fences_are_not_read() {
         let v = visible("<think>[[1]] draft</think>```markdown\n[[1]] Un.\n```\n");
-        assert_eq!(numbers(&v), [(1, "Un.")]);
+        assert_eq!(find(&v).len(), 1);
+        assert_eq!(without_fences(&v), "[[1]] Un.\n");
+        assert!(find("```[[1]] in a fence\n").is_empty());
+    }
+
+    #[test]
+    fn scanning_line_by_line_finds_what_one_pass_finds() {
+        let text = "x\n[[1]] Un. [[2]] Deux.\n**[[3]]** Trois\n[[4]] Qua";
+        let mut out = Vec::new();
+        let mut at = 0;
+        for end in 0..=text.len() {
+            at = scan(&text[..end], at, &mut out);
+        }
+        line_markers(&text[at..], at, &mut out);
+        assert_eq!(out, find(text));
     }
 
     #[test]

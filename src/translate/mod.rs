@@ -148,12 +148,16 @@ pub struct TranslationParser {
     buffer: String,
     /// Positions already reported as completed.
     reported: Vec<bool>,
+    /// Markers on the lines of `buffer` already complete, and where the rest starts: each line
+    /// is scanned once while no `<think>` has come (after one, the whole answer is read again).
+    markers: Vec<markers::Marker>,
+    scanned: usize,
 }
 
-/// One block's text as the answer has it so far.
-struct Entry {
+/// One block's text as the visible answer has it so far.
+struct Entry<'a> {
     number: usize,
-    raw: String,
+    raw: std::borrow::Cow<'a, str>,
     /// The next marker has begun (or the answer is complete): the text is final.
     closed: bool,
 }
@@ -175,13 +179,17 @@ impl TranslationParser {
             links: blocks.iter().map(|b| b.spans.iter().filter_map(|s| s.href.clone()).collect()).collect(),
             buffer: String::new(),
             reported: vec![false; blocks.len()],
+            markers: Vec::new(),
+            scanned: 0,
         }
     }
 
     /// Adds streamed text; returns blocks completed by it and the block in progress.
     pub fn push(&mut self, text: &str) -> TranslationUpdate {
         self.buffer.push_str(text);
-        let entries = self.entries(false);
+        let found = self.markers();
+        let visible = markers::visible(&self.buffer);
+        let entries = self.entries(&visible, &found, false);
         let mut update = TranslationUpdate::default();
         for entry in entries.iter().filter(|e| e.closed) {
             let Some(done) = self.reported.get_mut(entry.number.wrapping_sub(1)) else { continue };
@@ -190,33 +198,44 @@ impl TranslationParser {
                 update.completed.extend(self.block(entry.number, &entry.raw));
             }
         }
-        update.partial = entries.last().filter(|e| !e.closed).and_then(|e| {
-            let shown = &e.raw[..e.raw.len() - markers::unfinished_tail(&e.raw)];
-            self.block(e.number, shown)
-        });
+        update.partial = entries.last().filter(|e| !e.closed).and_then(|e| self.block(e.number, &e.raw[..e.raw.len() - markers::unfinished_tail(&e.raw)]));
         update
     }
 
-    /// The answer's blocks in the order written. With one block and no marker (or a single
-    /// one, whatever its number) the whole answer is that block.
-    fn entries(&self, complete: bool) -> Vec<Entry> {
-        let text = markers::visible(&self.buffer);
-        let found = markers::find(&text);
+    /// The markers of the visible answer so far.
+    fn markers(&mut self) -> Vec<markers::Marker> {
+        if self.buffer.contains("<think>") {
+            return markers::find(&markers::visible(&self.buffer));
+        }
+        self.scanned = markers::scan(&self.buffer, self.scanned, &mut self.markers);
+        let mut found = self.markers.clone();
+        markers::line_markers(&self.buffer[self.scanned..], self.scanned, &mut found);
+        found
+    }
+
+    /// The blocks of the visible answer `text`, in the order written. With one block and no
+    /// marker (or a single one, whatever its number) the whole answer is that block.
+    fn entries<'a>(&self, text: &'a str, found: &[markers::Marker], complete: bool) -> Vec<Entry<'a>> {
         if self.ids.len() == 1 && found.len() <= 1 {
-            let body = found.first().map_or(text.as_str(), |m| &text[m.text_start..]);
+            let body = markers::without_fences(&text[found.first().map_or(0, |m| m.text_start)..]);
             // Nothing yet but what may be the start of a marker: wait for it.
-            if !complete && (body.trim().is_empty() || markers::unfinished_tail(body.trim_end()) == body.trim_end().len()) {
+            let shown = body.trim_end();
+            if !complete && (shown.trim().is_empty() || markers::unfinished_tail(shown) == shown.len()) {
                 return Vec::new();
             }
-            let raw = if complete { markers::without_preamble(body) } else { body.trim() };
-            return vec![Entry { number: 1, raw: raw.to_string(), closed: complete }];
+            let raw = if complete { markers::without_preamble(&body) } else { body.trim() };
+            return vec![Entry { number: 1, raw: raw.to_string().into(), closed: complete }];
         }
         found
             .iter()
             .enumerate()
             .map(|(i, m)| {
                 let end = found.get(i + 1).map_or(text.len(), |next| next.start);
-                Entry { number: m.number, raw: text[m.text_start..end].trim().to_string(), closed: complete || i + 1 < found.len() }
+                let raw = match markers::without_fences(&text[m.text_start..end]) {
+                    std::borrow::Cow::Borrowed(raw) => std::borrow::Cow::Borrowed(raw.trim()),
+                    std::borrow::Cow::Owned(raw) => std::borrow::Cow::Owned(raw.trim().to_string()),
+                };
+                Entry { number: m.number, raw, closed: complete || i + 1 < found.len() }
             })
             .collect()
     }
@@ -231,13 +250,15 @@ impl TranslationParser {
     /// The stream has ended: checks alignment and reports every block as translated or failed.
     /// `complete` is false when the stream was cut; the open block is then not trusted.
     pub fn finish(&mut self, complete: bool) -> ChunkOutcome {
+        let found = self.markers();
+        let visible = markers::visible(&self.buffer);
         let mut seen: HashMap<usize, String> = HashMap::new();
         let mut duplicated = Vec::new();
-        for entry in self.entries(complete).into_iter().filter(|e| e.closed && (1..=self.ids.len()).contains(&e.number)) {
+        for entry in self.entries(&visible, &found, complete).into_iter().filter(|e| e.closed && (1..=self.ids.len()).contains(&e.number)) {
             match seen.entry(entry.number) {
                 std::collections::hash_map::Entry::Occupied(_) => duplicated.push(entry.number),
                 std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(entry.raw);
+                    slot.insert(entry.raw.into_owned());
                 }
             }
         }
