@@ -9,7 +9,8 @@
 // mock, `node tests/mock-llm.mjs`, with GLOSS_LOCAL_MODEL_KEY=test-key and
 // GLOSS_LOCAL_MODEL_MODEL=gpt-4o-mini, to check the test itself);
 // GLOSS_LOCAL_MODEL_QUEUE=1 starts llama-cpp-python with
-// --interrupt_requests false (queueing like Ollama) instead of its default.
+// --interrupt_requests false (queueing like Ollama) instead of its default;
+// GLOSS_LOCAL_MODEL_CONCURRENCY=N sets Options' "requests at once".
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -66,6 +67,7 @@ test('a digest and a translation of the sample article from a real local model b
     translateLang: 'fr',
     // The server has no /props: the reader tells Gloss the context it was started with.
     modelOverrides: [{ model: MODEL, contextTokens: N_CTX }],
+    ...(process.env.GLOSS_LOCAL_MODEL_CONCURRENCY ? { concurrency: Number(process.env.GLOSS_LOCAL_MODEL_CONCURRENCY) } : {}),
   });
   clickedAt = Date.now();
   const { page, p } = await openWithGloss(gloss, site.url + SAMPLE);
