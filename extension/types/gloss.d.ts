@@ -98,6 +98,12 @@ export type ChunkOutcome = {
   translated: Array<TranslatedBlock>,
   /** Blocks that came back missing, merged into a neighbour, or duplicated. */
   failed: Array<string>,
+  /**
+   * The model did not keep the blocks' markers (a block missing, repeated or merged into
+   * another, in a complete answer of more than one block): the scheduler's signal to send
+   * one block per request (see the scheduler), where no marker is needed.
+   */
+  markersLost: boolean,
 };
 
 /** What the panel shows of a translation chunk so far. */
@@ -130,6 +136,11 @@ export type Digest = {
   keyPointSources: Array<string | null>,
   summary: Array<Array<Span>>,
   details: Array<DetailPoint>,
+  /**
+   * The model did not write the digest's sections: its whole answer is the summary, and the
+   * panel says so (`_locales` key `digestFormatMissed`). Set once the answer is complete.
+   */
+  formatMissed: boolean,
 };
 
 /** How the Quick Digest will be made. */
@@ -239,7 +250,16 @@ export type OnDeviceApis = { summarizer: boolean, translator: boolean, languageD
 export type Plan = { digest: DigestPlan, translation: TranslationPlan };
 
 /** Counts for the progress line. */
-export type Progress = { total: number, done: number, failed: number };
+export type Progress = {
+  total: number,
+  done: number,
+  failed: number,
+  /**
+   * The model lost the blocks' markers even in a split chunk: the rest of the article goes
+   * one block per request (the panel says so: `_locales` key `translationOneBlock`).
+   */
+  oneBlockPerRequest: boolean,
+};
 
 /** `provider · lang · model`, shown in each section's header. */
 export type Provenance = { provider: string, lang: string, model: string };
@@ -343,7 +363,7 @@ export type TranslationPlan = {
   provenance: Provenance | null,
   sourceLang: string,
   targetLang: string,
-  /** Blocks translated earlier, shown at once. */
+  /** Blocks translated earlier, and code blocks (kept as they are), shown at once. */
   cached: Array<TranslatedBlock>,
   /** Blocks still to translate, in the order they will be requested. */
   pending: Array<string>,
@@ -361,7 +381,17 @@ export type TranslationPlan = {
 };
 
 /** The progress line: blocks done and failed, and what the translation has cost so far. */
-export type TranslationProgress = { spend: Spend, total: number, done: number, failed: number };
+export type TranslationProgress = {
+  spend: Spend,
+  total: number,
+  done: number,
+  failed: number,
+  /**
+   * The model lost the blocks' markers even in a split chunk: the rest of the article goes
+   * one block per request (the panel says so: `_locales` key `translationOneBlock`).
+   */
+  oneBlockPerRequest: boolean,
+};
 
 /** What the content script does next for an on-device translation. */
 export type TranslationStep =

@@ -9,6 +9,9 @@ use crate::llm::sse::{LineSplitter, SseEvent, SseParser};
 use crate::llm::wire::Wire;
 use crate::llm::{anthropic, gemini, ollama, openai};
 
+/// The detail of the error for a stream that ended before any data.
+const EMPTY_STREAM: &str = "the server closed the answer stream without sending anything (the prompt is likely longer than its context)";
+
 /// Incremental decoder for one response stream.
 ///
 /// After an `Err` the decoder is dead: every later call returns the same error. When one `push`
@@ -23,11 +26,13 @@ pub struct StreamDecoder {
     failed: Option<GlossError>,
     /// The request's key, redacted (with anything key-like) from every error the stream carries.
     secret: String,
+    /// A line other than blank lines and `: ping` comments has arrived.
+    any_data: bool,
 }
 
 impl StreamDecoder {
     pub fn new(wire: Wire) -> Self {
-        StreamDecoder { wire, lines: LineSplitter::default(), sse: SseParser::default(), reading: Reading::default(), failed: None, secret: String::new() }
+        StreamDecoder { wire, lines: LineSplitter::default(), sse: SseParser::default(), reading: Reading::default(), failed: None, secret: String::new(), any_data: false }
     }
 
     /// The decoder for a request that carried this key (`HttpRequest::secret`), so that an error
@@ -77,6 +82,11 @@ impl StreamDecoder {
         }
         if self.reading.done {
             Ok(out)
+        } else if !self.any_data {
+            // A 2xx stream that closes with nothing in it: llama.cpp-based servers (llama-cpp-python)
+            // answer a streaming prompt longer than their context this way. Too long, not cut:
+            // the caller splits the work instead of sending the same prompt again.
+            Err(self.fail(GlossError::ContextTooLong(EMPTY_STREAM.into())))
         } else {
             Err(self.fail(GlossError::StreamCut))
         }
@@ -111,6 +121,7 @@ impl StreamDecoder {
     }
 
     fn on_line(&mut self, line: &str, out: &mut Vec<StreamEvent>) -> Result<(), GlossError> {
+        self.any_data |= !line.trim().is_empty() && !line.starts_with(':');
         if self.wire == Wire::OllamaNative {
             return ollama::on_line(line, &mut self.reading, out).map_err(mapped);
         }
@@ -441,8 +452,26 @@ data: {\"choices\":[{\"delta\":{\"content\":\"Sky\"}}]}\n\n: ping - 2026-01-01 1
     }
 
     #[test]
+    fn an_empty_stream_is_too_long_not_cut() {
+        // llama-cpp-python: 200, `text/event-stream`, then close, when the prompt exceeds n_ctx.
+        for wire in [Wire::OpenAi, Wire::Anthropic, Wire::Gemini, Wire::OllamaNative] {
+            let pings = if wire == Wire::OllamaNative { "\n" } else { ": ping\n\n: ping - 2026-12-01 09:00:00\n\n" };
+            for body in ["", "\n\n", pings] {
+                let e = decode_err(wire, &[body.as_bytes()]);
+                assert_eq!(e.code(), "context_too_long", "{wire:?} {body:?}");
+                assert!(!e.retryable(), "the same prompt is not sent again");
+            }
+        }
+        // Any data at all, then a close, is a cut.
+        let started = "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n";
+        assert_eq!(decode_err(Wire::OpenAi, &[started.as_bytes()]), GlossError::StreamCut);
+        assert_eq!(decode_err(Wire::OpenAi, &[b"data: {\"choi"]), GlossError::StreamCut);
+    }
+
+    #[test]
     fn errors_are_sticky() {
         let mut d = StreamDecoder::new(Wire::OpenAi);
+        assert!(d.push(b"data: {\"choices\":[]}\n\n").is_ok());
         assert_eq!(d.finish(), Err(GlossError::StreamCut));
         assert_eq!(d.push(b"data: [DONE]\n\n"), Err(GlossError::StreamCut));
         assert_eq!(d.finish(), Err(GlossError::StreamCut));

@@ -292,11 +292,6 @@ mod tests {
     }
 
     #[test]
-    fn llama_cpp_empty_stream_is_stream_cut() {
-        assert_eq!(decode_err(Wire::OpenAi, &[]), GlossError::StreamCut);
-    }
-
-    #[test]
     fn openai_top_level_error_chunk() {
         let stream = "data: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n";
         assert_eq!(

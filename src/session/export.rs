@@ -277,6 +277,7 @@ mod tests {
             key_point_sources: vec![],
             summary: vec![vec![Span::plain("> quoted <iframe src=//evil> &lt;b&gt; ![img](https://evil.example/x.png)")]],
             details: vec![crate::digest::DetailPoint { label: "**<u>bold</u>**".into(), text: vec![Span::plain("- item [y](data:text/html,x)")], source: None }],
+            format_missed: false,
         };
         let provenance = by("model<script>");
         let translated = HashMap::from([("b2".to_string(), vec![Span::plain("<svg onload=alert(4)>")])]);

@@ -7,7 +7,7 @@ pub mod export;
 
 use serde::{Deserialize, Serialize};
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::article::{Article, Block};
 use crate::digest::{self, Digest};
@@ -66,7 +66,7 @@ pub struct TranslationPlan {
     pub provenance: Option<Provenance>,
     pub source_lang: String,
     pub target_lang: String,
-    /// Blocks translated earlier, shown at once.
+    /// Blocks translated earlier, and code blocks (kept as they are), shown at once.
     pub cached: Vec<TranslatedBlock>,
     /// Blocks still to translate, in the order they will be requested.
     pub pending: Vec<String>,
@@ -337,6 +337,11 @@ impl Session {
         let keys: HashMap<String, String> = self.block_keys(endpoint).into_iter().collect();
         let mut pending_tokens = 0;
         for block in self.article.blocks.iter().filter(|b| only.is_none_or(|ids| ids.contains(&b.id))) {
+            // Code is shown as it is, with the translated blocks, and never sent.
+            if let Some(kept) = translate::kept_as_is(block) {
+                plan.cached.push(kept);
+                continue;
+            }
             match keys.get(&block.id).and_then(|k| self.cached_blocks.get(k)) {
                 Some(spans) if only.is_none() => plan.cached.push(TranslatedBlock { id: block.id.clone(), spans: spans.clone() }),
                 _ => {
@@ -391,7 +396,7 @@ impl Session {
         let prompt = digest::prompt(&self.article, &self.settings.digest_lang);
         let input = estimate_tokens(&prompt.system) + estimate_tokens(&prompt.user);
         let reader = DigestReader::new(endpoint.preset.wire, &self.table, &endpoint.model, input as u64).redacting(&endpoint.api_key);
-        Some(reader.citing(self.article.blocks.iter().map(|b| b.id.clone()).collect()))
+        Some(reader.citing(digest::ArticleRefs::of(&self.article)))
     }
 
     /// A reader for the answer to one translation chunk.
@@ -599,15 +604,15 @@ pub struct DigestReader {
     table: ModelTable,
     model: String,
     input_estimate: u64,
-    /// The article's block ids, when known: sources naming any other are dropped.
-    block_ids: Option<HashSet<String>>,
+    /// The article's block ids and links, when known: sources and links naming any other are dropped.
+    refs: digest::ArticleRefs,
 }
 
 impl DigestReader {
     /// A reader for `model`'s answer to a prompt of about `input_estimate` tokens, priced from `table`.
     pub fn new(wire: Wire, table: &ModelTable, model: &str, input_estimate: u64) -> Self {
         let (text, usage, table, model) = (String::new(), Usage::default(), table.clone(), model.to_string());
-        DigestReader { decoder: StreamDecoder::new(wire), text, usage, table, model, input_estimate, block_ids: None }
+        DigestReader { decoder: StreamDecoder::new(wire), text, usage, table, model, input_estimate, refs: digest::ArticleRefs::default() }
     }
 
     /// The same, redacting the request's key from any error in the answer.
@@ -616,9 +621,9 @@ impl DigestReader {
         self
     }
 
-    /// The same, keeping only the sources that name one of `block_ids`.
-    pub fn citing(self, block_ids: HashSet<String>) -> Self {
-        DigestReader { block_ids: Some(block_ids), ..self }
+    /// The same, keeping only the sources and links that the article has.
+    pub fn citing(self, refs: digest::ArticleRefs) -> Self {
+        DigestReader { refs, ..self }
     }
 
     /// Feeds bytes; `None` when they held no new text.
@@ -661,10 +666,7 @@ impl DigestReader {
             spend.add((self.usage.input_tokens, self.usage.output_tokens), (self.input_estimate, estimate_tokens(&self.text) as u64));
             spend.priced(&self.table, &self.model)
         });
-        let mut digest = digest::parse(&self.text);
-        if let Some(ids) = &self.block_ids {
-            digest.keep_sources(|id| ids.contains(id));
-        }
+        let digest = digest::read(&self.text, &self.refs, done);
         DigestUpdate { digest, usage: self.usage, done, spend }
     }
 }
@@ -920,6 +922,28 @@ mod tests {
     }
 
     #[test]
+    fn code_blocks_are_shown_as_they_are_and_never_sent() {
+        let html = "<html lang=en><body><article><h1>Ohm's law</h1><p>The law relates voltage, current and resistance in a circuit.</p>\
+            <pre><code>voltage = current * resistance</code></pre><p>It holds for many materials at a fixed temperature.</p></article></body></html>";
+        let mut article = sample_article();
+        article.blocks = crate::article::blocks::from_html(html);
+        let code = article.blocks.iter().find(|b| b.kind == crate::article::BlockKind::Code).cloned().unwrap_or_else(|| panic!("no code block"));
+        let mut session = Session::new(article, settings("openai"));
+        let plan = session.translation_plan(None);
+        assert_eq!(plan.cached, [TranslatedBlock { id: code.id.clone(), spans: code.spans.clone() }]);
+        assert!(!plan.pending.contains(&code.id));
+        session.start_translation(None);
+        let mut bodies = Vec::new();
+        while let Step::Start { job, block_ids, call } = session.next_step(0) {
+            bodies.push(call.request.body.unwrap_or_default());
+            let blocks = block_ids.iter().map(|id| TranslatedBlock { id: id.clone(), spans: vec![] }).collect();
+            session.report(job, &ChunkEnd { outcome: crate::translate::ChunkOutcome { translated: blocks, ..Default::default() }, usage: Usage::default(), error: None }, 0);
+        }
+        assert!(!bodies.is_empty());
+        assert!(bodies.iter().all(|b| !b.contains("voltage =")), "{bodies:?}");
+    }
+
+    #[test]
     fn long_articles_wait_for_a_go_ahead() {
         let mut article = sample_article();
         article.word_count = 5_000;
@@ -976,7 +1000,7 @@ mod tests {
             match session.next_step(1) {
                 Step::Start { job, block_ids, .. } => {
                     let blocks = block_ids.iter().map(|id| TranslatedBlock { id: id.clone(), spans: vec![] }).collect();
-                    session.report(job, &ChunkEnd { outcome: crate::translate::ChunkOutcome { translated: blocks, failed: vec![] }, usage: Usage::default(), error: None }, 2);
+                    session.report(job, &ChunkEnd { outcome: crate::translate::ChunkOutcome { translated: blocks, ..Default::default() }, usage: Usage::default(), error: None }, 2);
                 }
                 Step::Finished { failed } => {
                     assert!(failed.is_empty());

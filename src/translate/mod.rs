@@ -2,6 +2,7 @@
 //! chunk's numbered prompt, and reads the streamed answer back block by block, checking that
 //! every block came back under its own number before it is shown.
 
+pub mod markers;
 pub mod schedule;
 
 use std::collections::HashMap;
@@ -39,11 +40,11 @@ pub struct Chunk {
 
 /// Packs blocks in order into chunks of at most `budget` estimated tokens (`first_budget` for
 /// the first, so the top of the article comes back first and fast); a block is never split, so
-/// one larger than the budget gets a chunk of its own.
+/// one larger than the budget gets a chunk of its own. Blocks `kept_as_is` are left out.
 pub fn plan_chunks<'a>(blocks: impl IntoIterator<Item = &'a Block>, first_budget: usize, budget: usize) -> Vec<Chunk> {
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut current = Chunk { index: 0, block_ids: Vec::new(), tokens: 0 };
-    for block in blocks {
+    for block in blocks.into_iter().filter(|b| kept_as_is(b).is_none()) {
         let cost = block_tokens(block);
         let limit = if chunks.is_empty() { first_budget.min(budget) } else { budget };
         if !current.block_ids.is_empty() && current.tokens + cost > limit {
@@ -57,6 +58,12 @@ pub fn plan_chunks<'a>(blocks: impl IntoIterator<Item = &'a Block>, first_budget
         chunks.push(current);
     }
     chunks
+}
+
+/// A block that is shown as it is and never sent: code (a model "translates" it, renaming
+/// variables and keywords, and it costs tokens for nothing).
+pub fn kept_as_is(block: &Block) -> Option<TranslatedBlock> {
+    (block.kind == BlockKind::Code).then(|| TranslatedBlock { id: block.id.clone(), spans: block.spans.clone() })
 }
 
 /// A block's cost in a chunk: its text plus the `[[n]]` marker and spacing.
@@ -120,10 +127,16 @@ pub struct ChunkOutcome {
     pub translated: Vec<TranslatedBlock>,
     /// Blocks that came back missing, merged into a neighbour, or duplicated.
     pub failed: Vec<String>,
+    /// The model did not keep the blocks' markers (a block missing, repeated or merged into
+    /// another, in a complete answer of more than one block): the scheduler's signal to send
+    /// one block per request (see the scheduler), where no marker is needed.
+    #[serde(default)]
+    pub markers_lost: bool,
 }
 
-/// Reads a chunk's streamed answer. Each block is identified by its own `[[n]]` marker, so a
-/// block can only ever land in its own place; numbers that are unknown or repeated are dropped.
+/// Reads a chunk's streamed answer. Each block is identified by its own marker (`[[n]]` or a
+/// variant, see `markers`), so a block can only ever land in its own place; numbers that are
+/// unknown or repeated are dropped. A chunk of one block needs no marker at all.
 pub struct TranslationParser {
     /// Source blocks of the chunk, by position (`[[1]]` is index 0).
     ids: Vec<String>,
@@ -132,16 +145,23 @@ pub struct TranslationParser {
     links: Vec<Vec<String>>,
     /// Normalised source text of blocks that must change in translation (prose, not code).
     must_change: Vec<Option<String>>,
+    /// The answer so far, as it came; it is read again whole at each push, so that a marker
+    /// or a `<think>` split across pushes reads the same as in one piece.
     buffer: String,
-    /// Raw translated text per position, once seen.
-    seen: HashMap<usize, String>,
-    duplicated: Vec<usize>,
-    /// Position whose text is still arriving, and where it starts in `buffer`.
-    open: Option<(usize, usize)>,
-    /// Start of the first line not yet wholly scanned.
-    reported: usize,
-    /// Start of the line whose marker has already been taken.
-    marker_taken: Option<usize>,
+    /// Positions already reported as completed.
+    reported: Vec<bool>,
+    /// Markers on the lines of `buffer` already complete, and where the rest starts: each line
+    /// is scanned once while no `<think>` has come (after one, the whole answer is read again).
+    markers: Vec<markers::Marker>,
+    scanned: usize,
+}
+
+/// One block's text as the visible answer has it so far.
+struct Entry<'a> {
+    number: usize,
+    raw: std::borrow::Cow<'a, str>,
+    /// The next marker has begun (or the answer is complete): the text is final.
+    closed: bool,
 }
 
 impl TranslationParser {
@@ -160,78 +180,95 @@ impl TranslationParser {
             source_chars: blocks.iter().map(|b| b.text.chars().count()).collect(),
             links: blocks.iter().map(|b| b.spans.iter().filter_map(|s| s.href.clone()).collect()).collect(),
             buffer: String::new(),
-            seen: HashMap::new(),
-            duplicated: Vec::new(),
-            open: None,
-            reported: 0,
-            marker_taken: None,
+            reported: vec![false; blocks.len()],
+            markers: Vec::new(),
+            scanned: 0,
         }
     }
 
     /// Adds streamed text; returns blocks completed by it and the block in progress.
     pub fn push(&mut self, text: &str) -> TranslationUpdate {
         self.buffer.push_str(text);
+        let found = self.markers();
+        let visible = markers::visible(&self.buffer);
+        let entries = self.entries(&visible, &found, false);
         let mut update = TranslationUpdate::default();
-        loop {
-            let line_start = self.reported;
-            let newline = self.buffer[line_start..].find('\n').map(|i| line_start + i + 1);
-            let line_end = newline.unwrap_or(self.buffer.len());
-            // A marker counts as soon as its closing `]]` has arrived, even mid-line; the
-            // line start is remembered so the marker is not taken twice.
-            if self.marker_taken != Some(line_start) {
-                if let Some((number, text_start)) = marker(&self.buffer[line_start..line_end]) {
-                    if let Some(done) = self.close_open(line_start) {
-                        update.completed.push(done);
-                    }
-                    self.open = Some((number, line_start + text_start));
-                    self.marker_taken = Some(line_start);
-                }
-            }
-            match newline {
-                Some(end) => self.reported = end,
-                None => break,
+        for entry in entries.iter().filter(|e| e.closed) {
+            let Some(done) = self.reported.get_mut(entry.number.wrapping_sub(1)) else { continue };
+            if !*done {
+                *done = true;
+                update.completed.extend(self.block(entry.number, &entry.raw));
             }
         }
-        update.partial = self.open.and_then(|(n, start)| self.block(n, self.buffer.get(start..).unwrap_or("")));
+        update.partial = entries.last().filter(|e| !e.closed).and_then(|e| self.block(e.number, &e.raw[..e.raw.len() - markers::unfinished_tail(&e.raw)]));
         update
     }
 
-    /// Ends the block whose text runs up to `end`, recording it; returns it if it is new.
-    fn close_open(&mut self, end: usize) -> Option<TranslatedBlock> {
-        let (n, start) = self.open.take()?;
-        let raw = self.buffer.get(start..end)?.trim().to_string();
-        if n == 0 || n > self.ids.len() {
-            return None;
+    /// The markers of the visible answer so far.
+    fn markers(&mut self) -> Vec<markers::Marker> {
+        if self.buffer.contains("<think>") {
+            return markers::find(&markers::visible(&self.buffer));
         }
-        if self.seen.contains_key(&n) {
-            self.duplicated.push(n);
-            return None;
+        self.scanned = markers::scan(&self.buffer, self.scanned, &mut self.markers);
+        let mut found = self.markers.clone();
+        markers::line_markers(&self.buffer[self.scanned..], self.scanned, &mut found);
+        found
+    }
+
+    /// The blocks of the visible answer `text`, in the order written. With one block and no
+    /// marker (or a single one, whatever its number) the whole answer is that block.
+    fn entries<'a>(&self, text: &'a str, found: &[markers::Marker], complete: bool) -> Vec<Entry<'a>> {
+        if self.ids.len() == 1 && found.len() <= 1 {
+            let body = markers::without_fences(&text[found.first().map_or(0, |m| m.text_start)..]);
+            // Nothing yet but what may be the start of a marker: wait for it.
+            let shown = body.trim_end();
+            if !complete && (shown.trim().is_empty() || markers::unfinished_tail(shown) == shown.len()) {
+                return Vec::new();
+            }
+            let raw = if complete { markers::without_preamble(&body) } else { body.trim() };
+            return vec![Entry { number: 1, raw: raw.to_string().into(), closed: complete }];
         }
-        let block = self.block(n, &raw);
-        self.seen.insert(n, raw);
-        block
+        found
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let end = found.get(i + 1).map_or(text.len(), |next| next.start);
+                let raw = match markers::without_fences(&text[m.text_start..end]) {
+                    std::borrow::Cow::Borrowed(raw) => std::borrow::Cow::Borrowed(raw.trim()),
+                    std::borrow::Cow::Owned(raw) => std::borrow::Cow::Owned(raw.trim().to_string()),
+                };
+                Entry { number: m.number, raw, closed: complete || i + 1 < found.len() }
+            })
+            .collect()
     }
 
     fn block(&self, n: usize, raw: &str) -> Option<TranslatedBlock> {
         let id = self.ids.get(n.checked_sub(1)?)?.clone();
         let allowed = self.links.get(n - 1).cloned().unwrap_or_default();
-        let raw = crate::llm::reasoning::strip_think(raw.trim());
-        let spans = parse_inline(&raw, &|href: &str| allowed.iter().any(|a| a == href));
+        let spans = parse_inline(raw.trim(), &|href: &str| allowed.iter().any(|a| a == href));
         Some(TranslatedBlock { id, spans })
     }
 
     /// The stream has ended: checks alignment and reports every block as translated or failed.
     /// `complete` is false when the stream was cut; the open block is then not trusted.
     pub fn finish(&mut self, complete: bool) -> ChunkOutcome {
-        let end = self.buffer.len();
-        if complete {
-            self.close_open(end);
+        let found = self.markers();
+        let visible = markers::visible(&self.buffer);
+        let mut seen: HashMap<usize, String> = HashMap::new();
+        let mut duplicated = Vec::new();
+        for entry in self.entries(&visible, &found, complete).into_iter().filter(|e| e.closed && (1..=self.ids.len()).contains(&e.number)) {
+            match seen.entry(entry.number) {
+                std::collections::hash_map::Entry::Occupied(_) => duplicated.push(entry.number),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(entry.raw.into_owned());
+                }
+            }
         }
-        let failed_positions = self.misaligned();
+        let (failed_positions, lost) = self.misaligned(&seen, duplicated);
         let mut outcome = ChunkOutcome::default();
         for (i, id) in self.ids.iter().enumerate() {
             let n = i + 1;
-            match self.seen.get(&n) {
+            match seen.get(&n) {
                 Some(raw) if !failed_positions.contains(&n) && !raw.is_empty() => {
                     if let Some(block) = self.block(n, raw) {
                         outcome.translated.push(block);
@@ -240,34 +277,38 @@ impl TranslationParser {
                 _ => outcome.failed.push(id.clone()),
             }
         }
+        let missing = (1..=self.ids.len()).any(|n| seen.get(&n).is_none_or(String::is_empty));
+        // A cut stream explains the blocks it did not reach.
+        outcome.markers_lost = complete && self.ids.len() > 1 && (lost || missing);
         outcome
     }
 
-    /// Positions not to trust: repeated numbers, blocks that came back untranslated, and a
-    /// block just before a missing one whose length suggests the missing block was merged into it.
-    fn misaligned(&self) -> Vec<usize> {
-        let mut bad = self.duplicated.clone();
-        for (n, raw) in &self.seen {
+    /// Positions not to trust, and whether markers were lost (any reason but an untranslated
+    /// block): repeated numbers, blocks that came back untranslated or empty, and a block just
+    /// before a missing one whose length suggests the missing block was merged into it.
+    fn misaligned(&self, seen: &HashMap<usize, String>, duplicated: Vec<usize>) -> (Vec<usize>, bool) {
+        let mut bad = duplicated;
+        let mut lost = !bad.is_empty();
+        for (n, raw) in seen {
             let source = self.must_change.get(n - 1).and_then(Option::as_ref);
             if source.is_some_and(|s| *s == crate::text::collapse_whitespace(&strip_markup(raw))) {
                 bad.push(*n);
             }
         }
-        let ratios: Vec<f64> = (1..=self.ids.len())
-            .filter_map(|n| Some(self.ratio(n, self.seen.get(&n)?)))
-            .collect();
+        let ratios: Vec<f64> = (1..=self.ids.len()).filter_map(|n| Some(self.ratio(n, seen.get(&n)?))).collect();
         let median = median(&ratios).unwrap_or(1.0);
         for n in 2..=self.ids.len() {
-            if self.seen.contains_key(&n) {
+            if seen.contains_key(&n) {
                 continue;
             }
-            if let Some(prev) = self.seen.get(&(n - 1)) {
+            if let Some(prev) = seen.get(&(n - 1)) {
                 if self.ratio(n - 1, prev) > median * 1.6 {
                     bad.push(n - 1);
+                    lost = true;
                 }
             }
         }
-        bad
+        (bad, lost)
     }
 
     fn ratio(&self, n: usize, raw: &str) -> f64 {
@@ -288,18 +329,6 @@ fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted.get(sorted.len() / 2).copied()
-}
-
-/// `[[n]]` at the start of a line (after optional spaces): (n, byte offset of the text after it).
-fn marker(line: &str) -> Option<(usize, usize)> {
-    let trimmed = line.trim_start();
-    let lead = line.len() - trimmed.len();
-    let rest = trimmed.strip_prefix("[[")?;
-    let digits = rest.chars().take_while(char::is_ascii_digit).count();
-    let number: usize = rest.get(..digits)?.parse().ok()?;
-    let after = rest.get(digits..)?.strip_prefix("]]")?;
-    let spaces = after.len() - after.trim_start_matches([' ', '\t']).len();
-    Some((number, lead + 2 + digits + 2 + spaces))
 }
 
 /// The end of a chunk: aligned blocks, failed ones, and the error if the stream failed.
@@ -355,6 +384,24 @@ mod tests {
         let single = plan_chunks(&bs[..2], 1, 1);
         assert_eq!(single.len(), 2);
         assert_eq!(single[1].index, 1);
+    }
+
+    #[test]
+    fn code_blocks_are_kept_and_never_in_a_prompt() {
+        let html = "<article><h1>Ohm</h1><p>The law relates voltage, current and resistance in a circuit.</p>\
+            <pre><code>voltage = current * resistance\nprint(voltage)</code></pre><p>It holds for many materials.</p></article>";
+        let bs = crate::article::blocks::from_html(html);
+        let code = bs.iter().find(|b| b.kind == BlockKind::Code).unwrap_or_else(|| panic!("no code block in {bs:?}"));
+        for (first, budget) in [(1, 1), (400, 1_200)] {
+            for chunk in plan_chunks(&bs, first, budget) {
+                assert!(!chunk.block_ids.contains(&code.id));
+                let blocks: Vec<&Block> = bs.iter().filter(|b| chunk.block_ids.contains(&b.id)).collect();
+                let p = prompt(&blocks, "ja");
+                assert!(!p.user.contains("voltage =") && !p.user.contains("print("), "{}", p.user);
+            }
+        }
+        assert_eq!(kept_as_is(code), Some(TranslatedBlock { id: code.id.clone(), spans: code.spans.clone() }));
+        assert!(bs.iter().filter(|b| b.kind != BlockKind::Code).all(|b| kept_as_is(b).is_none()));
     }
 
     #[test]
@@ -468,6 +515,71 @@ mod tests {
         assert_eq!(outcome.failed, ["b1"]);
         let same_language = TranslationParser::new(&refs(&bs), false).finish_with(&answer);
         assert!(same_language.failed.is_empty());
+    }
+
+    #[test]
+    fn a_single_block_needs_no_marker() {
+        let bs = blocks(1);
+        for answer in [
+            "Paragraphe source numéro 1 avec des mots.",
+            "[[1]] Paragraphe source numéro 1 avec des mots.",
+            "[[7]]: Paragraphe source numéro 1 avec des mots.",
+            "Voici la traduction :\n\nParagraphe source numéro 1 avec des mots.",
+            "<think>Translate it.</think>\n```\nParagraphe source numéro 1 avec des mots.\n```\n",
+        ] {
+            let outcome = TranslationParser::new(&refs(&bs), true).finish_with(answer);
+            assert_eq!(texts(&outcome), [("b1".into(), "Paragraphe source numéro 1 avec des mots.".into())], "{answer:?}");
+            assert!(!outcome.markers_lost);
+        }
+        let untranslated = TranslationParser::new(&refs(&bs), true).finish_with(&bs[0].text);
+        assert_eq!(untranslated.failed, ["b1"], "the source sent back unchanged is still caught");
+        assert!(!untranslated.markers_lost);
+        assert_eq!(TranslationParser::new(&refs(&bs), true).finish_with("").failed, ["b1"]);
+    }
+
+    #[test]
+    fn a_single_block_streams_without_a_marker() {
+        let bs = blocks(1);
+        let mut p = TranslationParser::new(&refs(&bs), true);
+        assert_eq!(p.push("[[").partial, None, "may be the start of a marker");
+        assert_eq!(p.push("1]] Para").partial.map(|b| spans_text(&b.spans)), Some("Para".to_string()));
+        let mut p = TranslationParser::new(&refs(&bs), true);
+        assert_eq!(p.push("Paragraphe").partial.map(|b| spans_text(&b.spans)), Some("Paragraphe".to_string()));
+    }
+
+    #[test]
+    fn marker_variants_reordering_preamble_fences_and_reasoning() {
+        let bs = blocks(4);
+        let answer = "<think>[[1]] a draft [[2]] that must not count</think>Here is the translation:\n\n```markdown\n**[[2]]** Deux, traduit.\n[[1]]: Un, traduit.\n[4] Quatre, traduit.\n**[[3]]:** Trois, traduit.\n```\n";
+        let outcome = TranslationParser::new(&refs(&bs), true).finish_with(answer);
+        assert!(outcome.failed.is_empty(), "{outcome:?}");
+        assert_eq!(texts(&outcome).iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(), ["Un, traduit.", "Deux, traduit.", "Trois, traduit.", "Quatre, traduit."]);
+        for cut in (0..=answer.len()).filter(|c| answer.is_char_boundary(*c)) {
+            let mut p = TranslationParser::new(&refs(&bs), true);
+            let first = p.push(&answer[..cut]);
+            assert!(first.partial.iter().all(|b| !spans_text(&b.spans).contains("draft")), "cut at {cut}");
+            p.push(&answer[cut..]);
+            assert_eq!(p.finish(true), outcome, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn lost_markers_are_told_apart_from_untranslated_blocks_and_cuts() {
+        let bs = blocks(3);
+        let dropped = TranslationParser::new(&refs(&bs), true).finish_with("Un. Deux. Trois, tout ensemble sans repères.");
+        assert_eq!(dropped.failed.len(), 3);
+        assert!(dropped.markers_lost);
+        let repeated = TranslationParser::new(&refs(&bs), true).finish_with("[[1]] Un.\n[[1]] Deux.\n[[3]] Trois.\n");
+        assert!(repeated.markers_lost);
+        let untranslated = format!("[[1]] {}\n[[2]] Deux, traduit ici.\n[[3]] Trois, traduit ici.\n", bs[0].text);
+        let untranslated = TranslationParser::new(&refs(&bs), true).finish_with(&untranslated);
+        assert_eq!(untranslated.failed, ["b1"]);
+        assert!(!untranslated.markers_lost, "the markers were kept: the model did not translate");
+        let mut cut = TranslationParser::new(&refs(&bs), true);
+        cut.push("[[1]] Un.\n[[2]] De");
+        let cut = cut.finish(false);
+        assert_eq!(cut.failed, ["b2", "b3"]);
+        assert!(!cut.markers_lost, "a cut explains the blocks it did not reach");
     }
 
     impl TranslationParser {

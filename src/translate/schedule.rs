@@ -1,8 +1,9 @@
 //! The translation scheduler: which chunk to request next and when, given bounded concurrency,
 //! a requests-per-minute cap, backoff after rate limits and failures, splitting misaligned
-//! chunks, and a hard stop when going on cannot help. Time is passed in, so tests use a fake clock.
+//! chunks, one block per request once a model shows it cannot keep the blocks' markers, and a
+//! hard stop when going on cannot help. Time is passed in, so tests use a fake clock.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +59,9 @@ pub struct Progress {
     pub total: usize,
     pub done: usize,
     pub failed: usize,
+    /// The model lost the blocks' markers even in a split chunk: the rest of the article goes
+    /// one block per request (the panel says so: `_locales` key `translationOneBlock`).
+    pub one_block_per_request: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +94,10 @@ pub struct Scheduler {
     done: usize,
     failed: Vec<String>,
     stopped: Option<ErrorInfo>,
+    /// See `Progress::one_block_per_request`.
+    one_block: bool,
+    /// Each block's place in the article, to queue single blocks in reading order.
+    position: HashMap<String, usize>,
 }
 
 impl Scheduler {
@@ -111,6 +119,8 @@ impl Scheduler {
             done: 0,
             failed: Vec::new(),
             stopped: None,
+            one_block: false,
+            position: chunks.iter().flatten().enumerate().map(|(i, id)| (id.clone(), i)).collect(),
         };
         for ids in chunks.into_iter().filter(|c| !c.is_empty()) {
             let job = s.job(ids, false, 0);
@@ -125,7 +135,7 @@ impl Scheduler {
     }
 
     pub fn progress(&self) -> Progress {
-        Progress { total: self.total, done: self.done, failed: self.failed.len() }
+        Progress { total: self.total, done: self.done, failed: self.failed.len(), one_block_per_request: self.one_block }
     }
 
     pub fn next(&mut self, now: u64) -> Action {
@@ -137,6 +147,12 @@ impl Scheduler {
         }
         if self.running.len() >= self.concurrency {
             return Action::Idle;
+        }
+        // Once markers were lost, a chunk of many blocks goes out one block at a time.
+        if self.one_block && self.queue.front().is_some_and(|j| j.block_ids.len() > 1) {
+            if let Some(job) = self.queue.pop_front() {
+                self.push_singles_front(job.block_ids, job.not_before);
+            }
         }
         let mut ready_at = self.paused_until.max(self.queue.front().map_or(0, |j| j.not_before));
         if self.config.requests_per_minute > 0 {
@@ -173,6 +189,9 @@ impl Scheduler {
             None => {
                 self.rate_limits_in_a_row = 0;
                 self.concurrency = (self.concurrency + 1).min(self.config.concurrency);
+            }
+            Some(error) if error.code == "misaligned" && end.outcome.markers_lost && (job.split || self.one_block) => {
+                self.one_block_per_request(failed, now);
             }
             Some(error) if error.code == "misaligned" => self.split_or_fail(&job, failed, now),
             Some(error) if FATAL.contains(&error.code.as_str()) => self.stop(error.clone(), failed),
@@ -220,6 +239,26 @@ impl Scheduler {
         }
     }
 
+    /// The model cannot keep markers even in a split chunk: `failed`, then every block still
+    /// queued, is sent one block per request (a block alone needs no marker), in reading order.
+    /// Their failures are then final.
+    fn one_block_per_request(&mut self, failed: Vec<String>, now: u64) {
+        self.one_block = true;
+        self.push_singles_front(failed, now);
+    }
+
+    /// Queues each of `block_ids` as a request of its own, before every queued job that comes
+    /// later in the article.
+    fn push_singles_front(&mut self, block_ids: Vec<String>, not_before: u64) {
+        let place = |s: &Self, id: &str| s.position.get(id).copied().unwrap_or(usize::MAX);
+        for id in block_ids {
+            let at = place(self, &id);
+            let index = self.queue.iter().position(|j| j.block_ids.first().is_some_and(|first| place(self, first) > at)).unwrap_or(self.queue.len());
+            let single = self.job(vec![id], true, not_before);
+            self.queue.insert(index, single);
+        }
+    }
+
     /// Stops for good: queued and running blocks count as failed (the extension aborts the
     /// running requests, and their late reports are ignored).
     fn stop(&mut self, error: ErrorInfo, failed: Vec<String>) {
@@ -251,7 +290,7 @@ mod tests {
         ChunkEnd {
             outcome: ChunkOutcome {
                 translated: block_ids.iter().map(|id| TranslatedBlock { id: id.clone(), spans: vec![] }).collect(),
-                failed: vec![],
+                ..Default::default()
             },
             usage: Default::default(),
             error: None,
@@ -259,7 +298,7 @@ mod tests {
     }
 
     fn failed(block_ids: &[String], error: GlossError) -> ChunkEnd {
-        ChunkEnd { outcome: ChunkOutcome { translated: vec![], failed: block_ids.to_vec() }, usage: Default::default(), error: Some(error.info()) }
+        ChunkEnd { outcome: ChunkOutcome { failed: block_ids.to_vec(), ..Default::default() }, usage: Default::default(), error: Some(error.info()) }
     }
 
     fn start(s: &mut Scheduler, now: u64) -> (usize, Vec<String>) {
@@ -286,7 +325,7 @@ mod tests {
         s.report(b, &ok(&ids(3..=4)), 20);
         s.report(c, &ok(&ids(5..=6)), 30);
         assert_eq!(s.next(30), Action::Finished { failed: vec![] });
-        assert_eq!(s.progress(), Progress { total: 6, done: 6, failed: 0 });
+        assert_eq!(s.progress(), Progress { total: 6, done: 6, failed: 0, one_block_per_request: false });
     }
 
     #[test]
@@ -378,7 +417,86 @@ mod tests {
         assert_eq!(b, ids(4..=4));
         s.report(second_half, &ok(&b), 2);
         assert_eq!(s.next(2), Action::Finished { failed: ids(2..=3) });
-        assert_eq!(s.progress(), Progress { total: 4, done: 2, failed: 2 });
+        assert_eq!(s.progress(), Progress { total: 4, done: 2, failed: 2, one_block_per_request: false });
+    }
+
+    fn lost(block_ids: &[String]) -> ChunkEnd {
+        let mut end = failed(block_ids, GlossError::Misaligned("markers".into()));
+        end.outcome.markers_lost = true;
+        end
+    }
+
+    /// Runs the scheduler to the end with `answer` for each start; returns the chunks sent.
+    fn drive(s: &mut Scheduler, answer: impl Fn(&[String]) -> ChunkEnd) -> Vec<Vec<String>> {
+        let mut sent = Vec::new();
+        loop {
+            match s.next(0) {
+                Action::Start { job, block_ids } => {
+                    s.report(job, &answer(&block_ids), 0);
+                    sent.push(block_ids);
+                }
+                Action::Finished { failed } => {
+                    assert!(failed.is_empty(), "{failed:?}");
+                    return sent;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_model_that_loses_markers_gets_one_block_per_request_for_the_rest() {
+        let mut s = Scheduler::new(vec![ids(1..=4), ids(5..=7), ids(8..=8)], ScheduleConfig { concurrency: 1, ..Default::default() });
+        // This model keeps no marker: every chunk of more than one block comes back lost.
+        let sent = drive(&mut s, |b| if b.len() > 1 { lost(b) } else { ok(b) });
+        let singles: Vec<Vec<String>> = (1..=8).map(|i| ids(i..=i)).collect();
+        assert_eq!(sent[..2], [ids(1..=4), ids(1..=2)], "first the existing split-retry, which loses them again");
+        assert_eq!(sent[2..], singles[..], "then one block each, in reading order");
+        assert_eq!(s.progress(), Progress { total: 8, done: 8, failed: 0, one_block_per_request: true });
+    }
+
+    #[test]
+    fn lost_markers_before_any_split_only_split_the_chunk() {
+        let mut s = Scheduler::new(vec![ids(1..=4), ids(5..=8)], ScheduleConfig { concurrency: 1, ..Default::default() });
+        let (job, b) = start(&mut s, 0);
+        s.report(job, &lost(&b), 0);
+        assert!(!s.progress().one_block_per_request);
+        let sent = drive(&mut s, ok);
+        assert_eq!(sent, [ids(1..=2), ids(3..=4), ids(5..=8)], "a model that keeps markers in smaller chunks keeps its chunks");
+    }
+
+    #[test]
+    fn a_running_chunk_that_comes_back_lost_after_the_switch_is_sent_block_by_block_in_order() {
+        let mut s = Scheduler::new(vec![ids(1..=4), ids(5..=7), ids(8..=9)], ScheduleConfig { concurrency: 2, ..Default::default() });
+        let (a, _) = start(&mut s, 0);
+        let (b, _) = start(&mut s, 0);
+        s.report(a, &lost(&ids(1..=4)), 0);
+        let (half, first) = start(&mut s, 0);
+        assert_eq!(first, ids(1..=2));
+        s.report(half, &lost(&first), 0);
+        assert!(s.progress().one_block_per_request);
+        // b was sent before the switch, as three blocks; it loses them too.
+        s.report(b, &lost(&ids(5..=7)), 0);
+        let sent = drive(&mut s, |b| if b.len() > 1 { lost(b) } else { ok(b) });
+        assert_eq!(sent, (1..=9).map(|i| ids(i..=i)).collect::<Vec<_>>(), "never split in halves again, and in reading order");
+        assert_eq!(s.progress().done, 9);
+    }
+
+    #[test]
+    fn untranslated_single_blocks_still_fail_for_good_after_the_switch() {
+        let mut s = Scheduler::new(vec![ids(1..=3)], ScheduleConfig { concurrency: 1, ..Default::default() });
+        let (job, b) = start(&mut s, 0);
+        s.report(job, &lost(&b), 0);
+        let (job, b) = start(&mut s, 0);
+        s.report(job, &lost(&b), 0);
+        let (job, b) = start(&mut s, 0);
+        assert_eq!(b, ids(1..=1));
+        s.report(job, &failed(&b, GlossError::Misaligned("came back unchanged".into())), 0);
+        let (job, b) = start(&mut s, 0);
+        s.report(job, &ok(&b), 0);
+        let (job, b) = start(&mut s, 0);
+        s.report(job, &ok(&b), 0);
+        assert_eq!(s.next(0), Action::Finished { failed: ids(1..=1) });
     }
 
     #[test]
