@@ -4,7 +4,7 @@ import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, clickAction, inExtension, openWithGloss as open, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
+import { ROOT, clickAction, inExtension, openWithGloss as open, panelFrame, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
 import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 60_000 };
@@ -61,11 +61,7 @@ describe('the panel', () => {
     await setSettings(gloss, openai());
     const { page, p } = await openWithGloss(SAMPLE);
     const blocks = p.translation.locator('[data-block]');
-    await page.waitForFunction(() => {
-      const root = document.querySelector('#gloss-extension-root').shadowRoot;
-      const slots = [...root.querySelectorAll('section[data-section="translation"] [data-block]')];
-      return slots.length > 0 && slots.every((s) => !s.classList.contains('pending') && !s.classList.contains('partial'));
-    }, null, { timeout: 30_000 });
+    await waitForTranslation(page);
     const source = await p.original.locator('[data-block]').allTextContents();
     const translated = await blocks.allTextContents();
     assert.equal(translated.length, source.length);
@@ -135,9 +131,9 @@ describe('the panel', () => {
     assert.match(response.headers()['content-security-policy'], /default-src 'none'/);
     await p.digest.locator('ul.key-points li').nth(2).waitFor();
     assert.match(await p.original.locator('dl.meta').innerText(), /Lighthouse Keepers/);
-    // Styled from the extension's stylesheet despite the page's style-src.
-    const position = await p.aside.evaluate((node) => getComputedStyle(node).position);
-    assert.equal(position, 'fixed');
+    // The panel's frame loads, and is styled from the extension's stylesheet, despite the page's CSP.
+    const display = await p.aside.evaluate((node) => getComputedStyle(node).display);
+    assert.equal(display, 'flex');
     await page.close();
   });
 });
@@ -158,9 +154,8 @@ describe('key points link back to the article', () => {
     return { blockId, before, ...(await shown.jsonValue()) };
   }
 
-  const blockText = (page, id) => page.evaluate((blockId) => {
-    const root = document.getElementById('gloss-extension-root').shadowRoot;
-    return root.querySelector(`section[data-section="original"] [data-block="${blockId}"]`).textContent.replace(/\s+/g, ' ').trim();
+  const blockText = (page, id) => panelFrame(page).evaluate((blockId) => {
+    return document.querySelector(`section[data-section="original"] [data-block="${blockId}"]`).textContent.replace(/\s+/g, ' ').trim();
   }, id);
 
   test('a model-cited key point scrolls the page to its paragraph and highlights it', T, async () => {
@@ -481,14 +476,14 @@ describe('what is sent and shown', () => {
     await clickAction(gloss, page);
     const p = await waitForPanel(gloss, page);
     await p.digest.locator('ul.details li').nth(3).waitFor();
-    await page.waitForFunction(() => !document.querySelector('#gloss-extension-root').shadowRoot.querySelector('section[data-section="translation"] .pending, section[data-section="translation"] .partial'), null, { timeout: 20_000 });
+    await p.frame.waitForFunction(() => !document.querySelector('section[data-section="translation"] .pending, section[data-section="translation"] .partial'), null, { timeout: 20_000 });
     await page.waitForTimeout(500); // let anything Gloss might have caused to run, run
     assert.equal(await page.evaluate(() => window.__pwned), before, 'no script ran because of Gloss');
     assert.match(await p.digest.locator('ul.key-points').innerText(), /<img src=x onerror=__pwn\(\)><script>__pwn\(\)<\/script>/);
     assert.match(await p.translation.locator('[data-block]').first().innerText(), /<img src=x onerror=__pwn\(\)>/);
     assert.match(await p.original.locator('dl.meta').innerText(), /<img src=x/);
-    const shadowCounts = await page.evaluate(() => {
-      const root = document.querySelector('#gloss-extension-root').shadowRoot;
+    const shadowCounts = await p.frame.evaluate(() => {
+      const root = document;
       return {
         img: root.querySelectorAll('img, script, iframe, svg').length,
         hrefs: [...root.querySelectorAll('a')].map((a) => a.getAttribute('href')),
@@ -506,7 +501,7 @@ describe('what is sent and shown', () => {
     await setSettings(gloss, anthropic());
     const { page, p } = await openWithGloss(SAMPLE);
     await p.digest.locator('ul.details li').nth(3).waitFor();
-    await page.waitForFunction(() => !document.querySelector('#gloss-extension-root').shadowRoot.querySelector('.pending, .partial'), null, { timeout: 20_000 });
+    await p.frame.waitForFunction(() => !document.querySelector('.pending, .partial'), null, { timeout: 20_000 });
     mkdirSync(join(ROOT, 'tests', 'artifacts'), { recursive: true });
     const file = join(ROOT, 'tests', 'artifacts', 'panel.png');
     await page.screenshot({ path: file });

@@ -113,7 +113,7 @@ async function openWithStandIn(config, path = SAMPLE) {
   await first.original.locator('dl.meta').waitFor();
   const tabId = await installStandIn(page, config);
   await first.root.locator('button.icon').filter({ hasText: '×' }).click();
-  await first.root.waitFor({ state: 'detached' });
+  await first.host.waitFor({ state: 'detached' });
   await clickAction(gloss, page);
   return { page, p: await waitForPanel(gloss, page), tabId };
 }

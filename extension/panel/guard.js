@@ -1,0 +1,63 @@
+// Spending (a request to the reader's provider) only from a real click on a panel in plain view.
+// The frame is an extension page, so the page's scripts cannot click in it at all; what the page
+// can still do is hide, restyle or cover the frame so that the reader clicks it unknowingly. So a
+// spending click counts only when the panel has been visible and uncovered for a moment before it:
+// IntersectionObserver v2 says so from inside (Chromium: it sees opacity, filters, transforms and
+// anything painted over the frame), and the content script's check says so from the page's side.
+import { OP } from './channel.js';
+import { call } from './page.js';
+import { errorText, panel } from './view.js';
+
+const { el } = globalThis.GlossRender;
+
+/** How long the panel must have been in plain view before the press that spends. */
+const VISIBLE_FOR_MS = 500;
+const hasV2 = typeof IntersectionObserverEntry !== 'undefined' && 'isVisible' in IntersectionObserverEntry.prototype;
+
+/** When IntersectionObserver v2 last saw the panel become fully visible; null while it is not. */
+let visibleSince = null;
+if (hasV2) {
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) visibleSince = entry.isVisible ? (visibleSince ?? entry.time) : null;
+  }, { trackVisibility: true, delay: 100, threshold: [1] });
+  observer.observe(panel);
+}
+
+/** When the last press began (a click's pointerdown; a key's keydown). */
+let pressedAt = null;
+addEventListener('pointerdown', (event) => { if (event.isTrusted) pressedAt = event.timeStamp; }, true);
+addEventListener('keydown', (event) => { if (event.isTrusted) pressedAt = event.timeStamp; }, true);
+
+/** Why a spending click now would not count, or null when it does. */
+async function refusal(event) {
+  if (!event?.isTrusted) return 'untrusted';
+  const at = pressedAt ?? event.timeStamp;
+  if (hasV2 && (visibleSince == null || at - visibleSince < VISIBLE_FOR_MS)) return 'covered';
+  const seen = await call(OP.VERIFY).catch(() => ({ ok: false, reason: 'hidden' }));
+  return seen.ok ? null : seen.reason || 'covered';
+}
+
+/**
+ * A click handler that runs `spend()` only for a real click on a panel in plain view; otherwise
+ * a note beside the button says why, nothing is sent, and the button stays for another click.
+ */
+export function spending(spend) {
+  let busy = false;
+  return async (event) => {
+    const button = event?.currentTarget;
+    if (busy) return;
+    busy = true;
+    try {
+      const why = await refusal(event);
+      button?.parentElement?.querySelector(':scope > .refusal')?.remove();
+      if (why === 'untrusted') return;
+      if (why) {
+        button?.after(el('span', { class: 'refusal', role: 'alert', 'data-code': 'panel_covered', 'data-reason': why }, errorText('panel_covered')));
+        return;
+      }
+      spend();
+    } finally {
+      busy = false;
+    }
+  };
+}
