@@ -6,7 +6,7 @@
 /** How long the panel must have been in plain view before a click that spends counts. */
 export const CLEAN_FOR_MS = 600;
 /** How often the page side looks (only while the panel is open). */
-const EVERY_MS = 200;
+const EVERY_MS = 150;
 
 /** Computed values the host (and <html> above it) must have, whatever the page's styles say. */
 const EXPECTED = {
@@ -43,10 +43,13 @@ function allRoots(skip) {
 
 const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 
-/** Why the panel is not in plain view (`hidden`, `restyled`, `offscreen`, `covered`), or null. */
+/**
+ * Why the panel is not in plain view, or null: `hidden` (gone), `moved` (out of the top layer),
+ * `restyled`, `unsized` (not laid out yet, or squashed: nothing to click), `offscreen`, `covered`.
+ */
 export function obstruction(host, frame) {
   if (!host.isConnected || !frame.isConnected) return 'hidden';
-  if (!host.matches(':popover-open')) return 'hidden';
+  if (!host.matches(':popover-open')) return 'moved';
   for (const node of [host, document.documentElement]) {
     const style = getComputedStyle(node);
     for (const [property, ok] of Object.entries(EXPECTED)) {
@@ -55,7 +58,7 @@ export function obstruction(host, frame) {
   }
   if (getComputedStyle(frame).visibility !== 'visible') return 'restyled';
   const rect = frame.getBoundingClientRect();
-  if (rect.width < 8 || rect.height < 8) return 'hidden';
+  if (rect.width < 8 || rect.height < 8) return 'unsized';
   if (rect.left < 0 || rect.top < 0 || rect.right > innerWidth + 1 || rect.bottom > innerHeight + 1) return 'offscreen';
   // Anything that takes clicks over the frame is on top of it.
   const xs = [rect.left + 2, (rect.left + rect.right) / 2, rect.right - 3];
@@ -79,11 +82,19 @@ export function obstruction(host, frame) {
  * been for CLEAN_FOR_MS. `stop()` ends the watch (the panel closed).
  */
 export function watch(host, frame) {
+  // A panel in plain view from the moment it opened counts as clean since before then: nothing
+  // could have covered it earlier, and the reader may click at once. After any obstruction, the
+  // full quiet period is needed.
   let cleanSince = null;
+  let seenObstructed = false;
   const look = () => {
     const why = obstruction(host, frame);
-    if (why) cleanSince = null;
-    else cleanSince ??= performance.now();
+    if (why) {
+      cleanSince = null;
+      if (why !== 'unsized') seenObstructed = true;
+    } else {
+      cleanSince ??= seenObstructed ? performance.now() : -Infinity;
+    }
     return why;
   };
   look();

@@ -14,12 +14,24 @@ const { el } = globalThis.GlossRender;
 const VISIBLE_FOR_MS = 500;
 const hasV2 = typeof IntersectionObserverEntry !== 'undefined' && 'isVisible' in IntersectionObserverEntry.prototype;
 
-/** When IntersectionObserver v2 last saw the panel become fully visible; null while it is not. */
+/**
+ * When IntersectionObserver v2 last saw the panel become fully visible; null while it is not.
+ * Visible from its first laid-out moment, it counts as visible since before then (nothing could
+ * have covered it earlier); once seen laid out but covered or restyled, the full wait applies.
+ */
 let visibleSince = null;
+let seenCovered = false;
 if (hasV2) {
   const observer = new IntersectionObserver((entries) => {
-    for (const entry of entries) visibleSince = entry.isVisible ? (visibleSince ?? entry.time) : null;
-  }, { trackVisibility: true, delay: 100, threshold: [1] });
+    for (const entry of entries) {
+      if (entry.isVisible) {
+        visibleSince ??= seenCovered ? entry.time : -Infinity;
+      } else {
+        visibleSince = null;
+        if (entry.boundingClientRect.height > 0 && entry.intersectionRatio > 0) seenCovered = true;
+      }
+    }
+  }, { trackVisibility: true, delay: 100, threshold: [0, 1] });
   observer.observe(panel);
 }
 
