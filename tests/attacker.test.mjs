@@ -7,7 +7,7 @@
 import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clickAction, openWithGloss, panelFrame, setSettings, waitForPanel } from './harness.mjs';
-import { longArticle } from './long-article.mjs';
+import { arabicArticle, attackerPage, pageKnowledge } from './attacker-page.mjs';
 import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 90_000 };
@@ -15,37 +15,8 @@ const HOST = '#gloss-extension-root';
 /** How long the panel must be in plain view before a spending click counts (content/cover.js). */
 const QUIET_MS = 700;
 
-/** What the page's own script does from the start: watch everything, and clobber Gloss's old globals. */
-const WATCHER = `<script>
-  window.__seen = { urls: [], mutations: [], errors: [] };
-  new PerformanceObserver((list) => { for (const e of list.getEntries()) __seen.urls.push(e.name); })
-    .observe({ entryTypes: ['resource', 'navigation', 'paint', 'mark', 'measure'] });
-  new MutationObserver((records) => {
-    for (const r of records) {
-      for (const n of r.addedNodes) __seen.mutations.push(n.outerHTML ?? n.textContent ?? '');
-      if (r.type === 'attributes') __seen.mutations.push(r.attributeName + '=' + r.target.getAttribute(r.attributeName));
-    }
-  }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
-  addEventListener('error', (e) => __seen.errors.push([e.message, e.filename, e.error && e.error.stack].join(' ')), true);
-  addEventListener('unhandledrejection', (e) => __seen.errors.push(String(e.reason && e.reason.stack || e.reason)));
-</script>`;
-const CLOBBERS = ['GlossRender', 'GlossProtocol', 'GlossOnDevice', '__glossPanel', '__glossIntent', 'chrome', 'browser']
-  .map((id) => `<div id="${id}" name="${id}"></div>`).join('');
-
-function hostile(html) {
-  return html.replace('</head>', `${WATCHER}</head>`).replace('<body>', `<body>${CLOBBERS}`);
-}
-
-/** An Arabic article, right to left, for the panel's own direction. */
-function arabicArticle() {
-  const sentence = 'يضيء المنار كل ليلة فوق الصخرة البعيدة ويحرسه المتطوعون في عطلات نهاية الأسبوع منذ سنوات طويلة.';
-  const paragraphs = Array.from({ length: 14 }, (_, i) => `<p>${sentence} ${sentence} الفقرة ${i + 1}.</p>`).join('\n');
-  return `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>حراس المنار الأخيرون</title></head>
-<body><article><h1>حراس المنار الأخيرون</h1>${paragraphs}</article></body></html>`;
-}
-
 let gloss, mock, site;
-const world = glossSuite({ articles: { 'attacker.html': hostile(longArticle(1_200, 31)), 'arabic.html': arabicArticle() } });
+const world = glossSuite({ articles: { 'attacker.html': attackerPage(), 'arabic.html': arabicArticle() } });
 beforeEach(() => ({ gloss, mock, site } = world));
 
 const settings = (extra = {}) => ({
@@ -81,38 +52,6 @@ async function refusal(button, ms = 3_000) {
     return null;
   }
 }
-
-/** Every string the page can collect about itself: its DOM, attributes, styles, timings, frames, errors. */
-const pageKnowledge = () => {
-  const found = [];
-  const walk = (root) => {
-    for (const node of root.querySelectorAll('*')) {
-      for (const a of node.attributes) found.push(`${a.name}=${a.value}`);
-      if (node.shadowRoot) walk(node.shadowRoot);
-    }
-  };
-  walk(document);
-  found.push(document.documentElement.outerHTML, document.body.innerText);
-  for (const e of performance.getEntries()) found.push(e.name);
-  for (const sheet of document.styleSheets) {
-    found.push(sheet.href ?? '');
-    try { for (const rule of sheet.cssRules) found.push(rule.cssText); } catch { /* cross-origin sheet */ }
-  }
-  const host = document.querySelector('#gloss-extension-root');
-  if (host) {
-    found.push(String(host.shadowRoot), host.innerHTML, host.textContent);
-    const style = getComputedStyle(host);
-    for (const name of style) found.push(`${name}:${style.getPropertyValue(name)}`);
-  }
-  for (let i = 0; i < window.length; i++) {
-    try { found.push(frames[i].location.href); } catch (e) { found.push(`frame ${i}: ${e.message}`); }
-    try { found.push(frames[i].document.documentElement.outerHTML); } catch (e) { found.push(`frame ${i} document: ${e.message}`); }
-    try { found.push(String(frames[i].origin)); } catch (e) { found.push(`frame ${i} origin: ${e.message}`); }
-  }
-  try { null.x(); } catch (e) { found.push(e.stack); }
-  found.push(...__seen.urls, ...__seen.mutations, ...__seen.errors);
-  return found.join('\n');
-};
 
 describe('a hostile page', () => {
   test('cannot read the panel: no shadow root, no text, no frame document', T, async () => {
