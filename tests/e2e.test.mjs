@@ -85,7 +85,7 @@ describe('the panel', () => {
     assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
     assert.equal(await p.digest.locator('.content').isVisible(), false);
     await p.root.locator('button[aria-label="Close Gloss"]').click();
-    assert.equal(await page.locator('#gloss-extension-root').count(), 0);
+    await p.host.waitFor({ state: 'detached' });
     await clickAction(gloss, page);
     await waitForPanel(gloss, page);
     await page.close();

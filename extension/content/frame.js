@@ -71,7 +71,10 @@ export function openFrame(intent, onGone) {
     watcher?.stop();
     onDeviceRun.abort();
     port.close();
-    host.remove();
+    // Out of sight at once, out of the page a moment later: a frame removed while the browser is
+    // still delivering the click that closed it can leave that input unanswered.
+    host.style.setProperty('display', 'none', 'important');
+    setTimeout(() => host.remove(), 100);
     onGone();
   }
 
@@ -103,6 +106,7 @@ export function openFrame(intent, onGone) {
       case OP.VERIFY: return reply(id, () => watcher?.verify() ?? { ok: false, reason: 'hidden' });
       case OP.LAYOUT: return layout(data);
       case OP.CLOSE: return end();
+      case OP.RELOAD_PAGE: return location.reload();
       case OP.ABORT_ON_DEVICE:
         onDeviceRun.abort();
         onDeviceRun = new AbortController();

@@ -15,6 +15,7 @@
 //   {op: 'abortOnDevice'}                abandon the on-device work in progress
 //   {op: 'layout', collapsed: boolean, width: number, height: number}   the size the frame needs
 //   {op: 'close'}                        the reader closed Gloss: remove the frame for good
+//   {op: 'reloadPage'}                   the extension was reloaded: the reader asks for a fresh page
 // content script → frame
 //   {type: 'pageChanged', url}           a single-page site moved to another address
 //   {type: 'show'}                       the reader clicked Gloss again: re-open a collapsed panel
@@ -22,7 +23,7 @@
 export const OP = Object.freeze({
   PAGE: 'page', SHOW_SOURCE: 'showSource', VERIFY: 'verify',
   AVAILABILITY: 'availability', DOWNLOAD: 'download', SUMMARIZE: 'summarize', DETECT: 'detect', TRANSLATE: 'translate',
-  ABORT_ON_DEVICE: 'abortOnDevice', LAYOUT: 'layout', CLOSE: 'close',
+  ABORT_ON_DEVICE: 'abortOnDevice', LAYOUT: 'layout', CLOSE: 'close', RELOAD_PAGE: 'reloadPage',
 });
 export const NOTE = Object.freeze({ PAGE_CHANGED: 'pageChanged', SHOW: 'show' });
 /** The frame's id in the page: the host element of its closed shadow root. */

@@ -103,19 +103,22 @@ function connect() {
   port.onMessage.addListener(onFrame);
   port.onDisconnect.addListener(() => {
     port = null;
-    if (!closed) showLost();
+    // An extension reload invalidates this page's extension context a moment after the Port drops.
+    if (!closed) setTimeout(showLost, 150);
   });
   return true;
 }
 
 /**
- * The worker went away mid-way (the browser stopped it). What is on screen stays; the reader
- * can resume, and finished work comes back from the cache.
+ * The worker went away mid-way: the browser stopped it, or the extension was reloaded. What is
+ * on screen stays; the reader can resume (finished work comes back from the cache), or, when the
+ * extension was reloaded, is told to reload the page instead of meeting dead buttons.
  */
 function showLost() {
+  if (closed) return;
   const reloaded = !chrome.runtime?.id;
   const actions = reloaded
-    ? []
+    ? [button(msg('reloadPage'), () => tell(OP.RELOAD_PAGE))]
     : [button(msg('resume'), spending(() => { if (connect()) start(true); else showLost(); }))];
   showError(original, { code: reloaded ? 'extension_reloaded' : 'worker_stopped', message: '', retryable: !reloaded }, actions);
 }

@@ -1,7 +1,7 @@
 // The Full Translation section: one slot per source block, filled as the worker's deltas come,
 // with its progress line, the confirmation for long articles, Cancel and Retry.
 import { spending } from './guard.js';
-import { button, errorText, link, msg, needsOptions, optionsLink, showError, showSpend, translation } from './view.js';
+import { button, errorText, hasErrorText, link, msg, needsOptions, optionsLink, showError, showSpend, translation } from './view.js';
 
 const { el, renderSpans, renderBlock } = globalThis.GlossRender;
 const { T, SECTION } = globalThis.GlossProtocol;
@@ -129,6 +129,6 @@ export function onTranslationDone(frame) {
  * comes with `done`).
  */
 export function onTranslationError(error) {
-  const text = chrome.i18n.getMessage(`error_${error.code}`) ? errorText(error.code) : error.message;
+  const text = hasErrorText(error.code) ? errorText(error.code) : error.message;
   translation.status.replaceChildren(el('p', { class: 'note' }, text));
 }

@@ -4,17 +4,29 @@
 const { el } = globalThis.GlossRender;
 const { T, SECTION } = globalThis.GlossProtocol;
 
-/** Localised text (extension pages keep chrome.i18n for their whole life). */
-export function msg(key, subs) {
-  return chrome.i18n.getMessage(key, subs) || key;
+/**
+ * Localised text ('' when there is none). Cached, because a panel left open while the extension
+ * is reloaded or updated stays on screen with an i18n API that no longer works.
+ */
+const messages = new Map();
+function message(key, subs) {
+  if (!subs && messages.has(key)) return messages.get(key);
+  try {
+    const text = chrome.i18n.getMessage(key, subs);
+    if (!subs) messages.set(key, text);
+    return text;
+  } catch {
+    return messages.get(key) ?? '';
+  }
 }
+export const msg = (key, subs) => message(key, subs) || key;
+// What the panel must still be able to say once the extension is gone.
+for (const key of ['error_extension_reloaded', 'reloadPage', 'error_worker_stopped', 'resume', 'error_internal']) message(key);
 
 /** The localised text for an error code, or the internal-error text when it has none. */
-export function errorText(code) {
-  const key = `error_${code}`;
-  const text = chrome.i18n.getMessage(key);
-  return text || msg('error_internal');
-}
+export const errorText = (code) => message(`error_${code}`) || msg('error_internal');
+/** Whether an error code has its own localised text. */
+export const hasErrorText = (code) => Boolean(message(`error_${code}`));
 
 document.documentElement.lang = chrome.i18n.getUILanguage();
 document.documentElement.dir = chrome.i18n.getMessage('@@bidi_dir') || 'ltr';
