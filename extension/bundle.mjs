@@ -24,7 +24,7 @@ export function bundle(entry, banner = '') {
         if (!m) throw new Error(`${file}: unsupported import: ${line}`);
         const target = resolve(dirname(file), m[3]);
         imports.push(target);
-        const name = `__m${target.length}_${hash(target)}`;
+        const name = moduleName(target);
         if (m[2]) return `const ${m[2]} = ${name};`;
         const names = m[1].split(',').map((s) => s.trim()).filter(Boolean)
           .map((s) => s.replace(/^(\w+)\s+as\s+(\w+)$/, '$1: $2'));
@@ -46,14 +46,14 @@ export function bundle(entry, banner = '') {
   const root = dirname(resolve(entry));
   const parts = order.map((file) => {
     const { body, exports } = modules.get(file);
-    return `// ---- ${relative(join(root, '..'), file)} ----\nconst __m${file.length}_${hash(file)} = (() => {\n${body.join('\n')}\nreturn Object.freeze({ ${exports.join(', ')} });\n})();`;
+    return `// ---- ${relative(join(root, '..'), file)} ----\nconst ${moduleName(file)} = (() => {\n${body.join('\n')}\nreturn Object.freeze({ ${exports.join(', ')} });\n})();`;
   });
   return `${banner}(() => {\n'use strict';\n${parts.join('\n')}\n})();\n`;
 }
 
-/** A short stable name for a module path. */
-function hash(text) {
+/** The variable that holds a module's exports in the bundle: a stable name made from its path. */
+function moduleName(path) {
   let h = 5381;
-  for (const c of text) h = ((h * 33) ^ c.charCodeAt(0)) >>> 0;
-  return h.toString(36);
+  for (const c of path) h = ((h * 33) ^ c.charCodeAt(0)) >>> 0;
+  return `__module_${h.toString(36)}`;
 }

@@ -27,9 +27,9 @@ function token() {
 }
 
 /**
- * Opens the panel. `intent` is "selection" for the context menu's Translate selection.
- * Resolves nothing; returns `{show, closed}`: `show()` re-opens a collapsed panel,
- * `closed()` is true once it is gone.
+ * Opens the panel. `intent` is "selection" for the context menu's Translate selection; `onGone`
+ * runs once the panel has ended. Returns `{show, closed}`: `show()` re-opens a collapsed panel,
+ * `closed()` is true once it has ended.
  */
 export function openFrame(intent, onGone) {
   const host = document.createElement('div');
