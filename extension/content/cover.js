@@ -25,11 +25,13 @@ const EXPECTED = {
   zoom: (v) => v == null || v === '' || Number(v) === 1,
 };
 
-/** Every shadow root of the page, closed ones included (content scripts may see them). */
+/**
+ * Every shadow root of the page: closed ones too in Firefox, whose content scripts may open them
+ * (`openOrClosedShadowRoot`); open ones in Chromium, where IntersectionObserver v2 in the frame
+ * sees whatever is painted over it, from any root.
+ */
 function allRoots(skip) {
-  const reveal = globalThis.chrome?.dom?.openOrClosedShadowRoot
-    ? (node) => chrome.dom.openOrClosedShadowRoot(node)
-    : (node) => node.openOrClosedShadowRoot ?? node.shadowRoot;
+  const reveal = (node) => node.openOrClosedShadowRoot ?? node.shadowRoot;
   const roots = [document];
   for (let i = 0; i < roots.length && roots.length < 2_000; i++) {
     for (const node of roots[i].querySelectorAll('*')) {
