@@ -45,12 +45,11 @@ async function realClick(page, locator) {
 /** Resolves to the panel's refusal beside `button` (its reason), or null when none came within `ms`. */
 async function refusal(button, ms = 3_000) {
   const note = button.locator('xpath=following-sibling::*[@data-code="panel_covered"]');
-  try {
-    await note.waitFor({ timeout: ms });
-    return await note.getAttribute('data-reason');
-  } catch {
-    return null;
-  }
+  const shown = await note.waitFor({ timeout: ms }).then(() => true, () => false);
+  if (!shown) return null;
+  // The reader is told why nothing happened, in words.
+  assert.match(await note.innerText(), /^Not sent: the page hid or covered Gloss/);
+  return note.getAttribute('data-reason');
 }
 
 describe('a hostile page', () => {

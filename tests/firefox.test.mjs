@@ -345,7 +345,7 @@ describe('a hostile page in Firefox', () => {
     return s?.refusal ?? null;
   }
 
-  test('cannot read the panel or find any extension URL', T, async () => {
+  test('cannot read the panel, find any extension URL, or make it read a new address', T, async () => {
     const s = await openAttacked();
     const known = await asPage(pageKnowledge);
     assert.ok(!known.includes(s.digest.keyPoints[0].slice(0, 40)), 'the digest is nowhere the page can look');
@@ -354,6 +354,15 @@ describe('a hostile page in Firefox', () => {
     assert.ok(!known.includes(UUID), 'the per-install UUID appears nowhere');
     assert.equal(await asPage((id) => document.getElementById(id).shadowRoot, HOST), null, 'the root is closed');
     assert.equal(await asPage(() => window.length), 0, 'window.frames holds no panel frame');
+    // A new address and new text, then clicks from the page: Gloss offers to read it, and waits for the reader.
+    const sent = mock.requests().length;
+    await asPage(() => {
+      history.pushState({}, '', '/artifacts/attacker-next.html');
+      document.querySelector('article h1').textContent = 'A New Story';
+    });
+    await waitForPanel((s) => s.original.error === 'page_changed', 'the offer to read the new article');
+    await asPage((id) => { for (let i = 0; i < 20; i++) document.getElementById(id).dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true })); }, HOST);
+    assert.equal(mock.requests().length, sent, 'no request: only the reader can ask for the new article');
   });
 
   test('cannot click it; restyled or covered, a real click is refused and says why; in plain view, it is taken', T, async () => {
