@@ -59,6 +59,8 @@ export function openFrame(intent, onGone) {
   // Single-page sites change the article without a page load: tell the frame, which offers to read it.
   let shownUrl = location.href;
   const urlWatch = setInterval(() => {
+    // The page took the panel out: it has ended, and so does everything that served it.
+    if (!host.isConnected) { end(); return; }
     if (location.href === shownUrl) return;
     shownUrl = location.href;
     port.postMessage({ type: NOTE.PAGE_CHANGED, url: location.href });
