@@ -85,7 +85,7 @@ function servePanel(port) {
   let aborter = new AbortController();
   /** The translation's own controller, so Cancel stops it and leaves the digest alone. */
   let translationAborter = new AbortController();
-  /** @type {{session: any, plan: any} | null} */
+  /** @type {{session: any, plan: Plan, startedAt: {digest: number, translation: number}} | null} */
   let state = null;
   let connected = true;
   const post = (frame) => { if (connected) port.postMessage(frame); };
@@ -101,7 +101,7 @@ function servePanel(port) {
   const translate = (only) => {
     translationAborter = new AbortController();
     const signal = AbortSignal.any([aborter.signal, translationAborter.signal]);
-    runTranslation(state.session, only, post, signal);
+    if (state) runTranslation(state.session, only, post, signal);
   };
 
   const handle = async (msg) => {
@@ -215,7 +215,11 @@ function onDeviceAnswer({ session, plan, startedAt }, msg, post) {
   }
 }
 
-/** What the panel needs to know of the plan (never the requests: they carry the key). */
+/**
+ * What the panel needs to know of the plan (never the requests: they carry the key).
+ * @param {Plan} plan
+ * @returns {PlanSummary}
+ */
 function summarise(plan) {
   const d = plan.digest;
   const t = plan.translation;
@@ -223,7 +227,7 @@ function summarise(plan) {
     digest: d.provenance,
     digestMode: d.mode,
     digestParts: d.mode === 'parts' ? d.calls.length : null,
-    digestNotice: d.notice ?? null,
+    digestNotice: d.mode === 'offline' ? d.notice : null,
     translation: t.provenance,
     sourceLang: t.sourceLang,
     targetLang: t.targetLang,
@@ -323,6 +327,7 @@ async function runTranslation(session, only, post, outer) {
   const startedAt = Date.now();
   const running = new Set();
   const progress = () => post({ type: T.PROGRESS, section: SECTION.TRANSLATION, progress: session.progress() });
+  /** @type {(() => void) | null} */
   let wake = null;
   const nudge = () => { wake?.(); };
   progress();
@@ -351,9 +356,9 @@ async function runTranslation(session, only, post, outer) {
       break;
     }
     // 'wait' or 'idle': until the time passes, a running job ends, or the reader cancels.
-    await new Promise((resolve) => {
+    await new Promise((/** @type {(value?: unknown) => void} */ resolve) => {
       wake = resolve;
-      const timer = step.type === 'wait' ? setTimeout(resolve, step.ms) : null;
+      const timer = step.type === 'wait' ? setTimeout(resolve, step.ms) : undefined;
       signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
     });
   }
@@ -392,15 +397,16 @@ async function translateChunk(session, { blockIds, call }, post, signal) {
  * end an answer that does not start, or stops mid-way.
  */
 /** Slots for answers streaming at once, shared by every tab (the core sets how many). */
+/** @type {{free: number | null, waiting: {resolve: () => void}[]}} */
 const streamSlots = { free: null, waiting: [] };
 
 async function acquireSlot(signal) {
-  streamSlots.free ??= core.globalMaxStreams();
+  streamSlots.free ??= /** @type {number} */ (core.globalMaxStreams());
   if (streamSlots.free > 0) {
     streamSlots.free -= 1;
     return;
   }
-  await new Promise((resolve, reject) => {
+  await new Promise((/** @type {(value?: unknown) => void} */ resolve, reject) => {
     const waiter = { resolve };
     streamSlots.waiting.push(waiter);
     signal.addEventListener('abort', () => {
@@ -413,7 +419,7 @@ async function acquireSlot(signal) {
 function releaseSlot() {
   const next = streamSlots.waiting.shift();
   if (next) next.resolve();
-  else streamSlots.free += 1;
+  else streamSlots.free = (streamSlots.free ?? 0) + 1;
 }
 
 async function streamCall(call, signal, onBytes, options = {}) {
@@ -433,8 +439,10 @@ async function streamCallInSlot(call, signal, onBytes, { retry = true } = {}) {
     const attemptAbort = new AbortController();
     const stop = () => attemptAbort.abort();
     signal.addEventListener('abort', stop, { once: true });
+    /** @type {string | null} */
     let timedOut = null;
-    let timer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
     const arm = (ms, what) => {
       clearTimeout(timer);
       timer = setTimeout(() => { timedOut = what; attemptAbort.abort(); }, ms);
@@ -498,11 +506,17 @@ function asErrorInfo(error) {
 
 const CACHE_INDEX = 'gloss-cache-index';
 
-/** Reads whatever the cache holds for these keys, in the shape `Session.applyCache` takes. */
+/**
+ * Reads whatever the cache holds for these keys, in the shape `Session.applyCache` takes.
+ * @param {CacheKeys} keys
+ * @returns {Promise<CacheHits>}
+ */
 async function cacheLookup(keys) {
-  const wanted = [keys.digest, ...keys.blocks.map(([, key]) => key)].filter(Boolean);
-  if (!wanted.length) return {};
-  const found = await chrome.storage.local.get(wanted);
+  const wanted = /** @type {string[]} */ ([keys.digest, ...keys.blocks.map(([, key]) => key)].filter(Boolean));
+  if (!wanted.length) return { digest: null, blocks: {} };
+  // What the cache stored under its keys (`CacheEntry.value`): a digest, or a block's spans.
+  const found = /** @type {Record<string, any>} */ (await chrome.storage.local.get(wanted));
+  /** @type {CacheHits['blocks']} */
   const blocks = {};
   for (const [, key] of keys.blocks) if (found[key]) blocks[key] = found[key];
   const hits = Object.keys(found);
@@ -541,6 +555,7 @@ async function cacheStore(entries) {
 
 /** Frees `need` bytes from the cache, oldest entries first. */
 async function evictForRoom(need) {
+  /** @type {{[CACHE_INDEX]?: Record<string, {bytes: number, usedAt: number}>}} */
   const { [CACHE_INDEX]: index = {} } = await chrome.storage.local.get(CACHE_INDEX);
   const evict = core.cacheRoom(Object.entries(index).map(([key, e]) => ({ key, bytes: e.bytes, usedAt: e.usedAt })), need);
   for (const key of evict) delete index[key];
@@ -552,7 +567,8 @@ async function evictForRoom(need) {
 let indexQueue = Promise.resolve();
 function touchIndex(used) {
   indexQueue = indexQueue.then(async () => {
-    const { [CACHE_INDEX]: index = {} } = await chrome.storage.local.get(CACHE_INDEX);
+    /** @type {{[CACHE_INDEX]?: Record<string, {bytes: number, usedAt: number}>}} */
+  const { [CACHE_INDEX]: index = {} } = await chrome.storage.local.get(CACHE_INDEX);
     const now = Date.now();
     for (const { key, bytes } of used) index[key] = { bytes, usedAt: now };
     const evict = core.cacheEvictions(Object.entries(index).map(([key, e]) => ({ key, bytes: e.bytes, usedAt: e.usedAt })), chrome.storage.local.QUOTA_BYTES);
@@ -564,6 +580,7 @@ function touchIndex(used) {
 }
 
 async function evictAll() {
+  /** @type {{[CACHE_INDEX]?: Record<string, {bytes: number, usedAt: number}>}} */
   const { [CACHE_INDEX]: index = {} } = await chrome.storage.local.get(CACHE_INDEX);
   await chrome.storage.local.remove([...Object.keys(index), CACHE_INDEX]);
 }

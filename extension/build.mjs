@@ -66,7 +66,9 @@ function buildWasm() {
   const wasm = join(ROOT, 'target', 'wasm32-unknown-unknown', profile, 'gloss.wasm');
   const out = join(DIST, 'pkg');
   rmSync(out, { recursive: true, force: true });
-  run(wasmBindgen(), ['--target', 'web', '--no-typescript', '--out-name', 'gloss', '--out-dir', out, wasm]);
+  // The .d.ts wasm-bindgen writes stays in dist/pkg, where `npm run typecheck` finds the core's
+  // API (tsconfig.json's rootDirs); the extensions ship without it.
+  run(wasmBindgen(), ['--target', 'web', '--out-name', 'gloss', '--out-dir', out, wasm]);
   return out;
 }
 
@@ -108,7 +110,7 @@ function assemble(browser, pkgDir) {
   mkdirSync(out, { recursive: true });
   for (const entry of STATIC) cpSync(join(EXT, entry), join(out, entry), { recursive: true });
   writeFileSync(join(out, 'content.js'), bundle(CONTENT_ENTRY, CONTENT_BANNER));
-  cpSync(pkgDir, join(out, 'pkg'), { recursive: true });
+  cpSync(pkgDir, join(out, 'pkg'), { recursive: true, filter: (src) => !src.endsWith('.d.ts') });
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifestFor(browser), null, 2) + '\n');
   return out;
 }

@@ -3,18 +3,23 @@
 import './protocol.js';
 import init, * as core from './pkg/gloss.js';
 
-const { T, SETTING_LABELS } = globalThis.GlossProtocol;
+const { T, SETTING_LABELS, CODE } = globalThis.GlossProtocol;
 const { el } = globalThis.GlossRender;
 const LANGS = ['ar', 'de', 'en', 'es', 'fr', 'hi', 'id', 'it', 'ja', 'ko', 'nl', 'pl', 'pt', 'ru', 'sv', 'th', 'tr', 'uk', 'vi', 'zh-CN', 'zh-TW'];
+/** @type {(key: string, subs?: string[]) => string} */
 const msg = (key, subs) => chrome.i18n.getMessage(key, subs) || key;
-const $ = (id) => document.getElementById(id);
-const form = $('settings');
+/** An element of options.html (all are there: a missing one is a bug that throws at once). */
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const form = /** @type {HTMLFormElement} */ ($('settings'));
 const status = $('status');
+/** One of the form's controls, by name. */
+const field = (/** @type {string} */ name) => /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
 
-for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = msg(node.dataset.i18n);
+for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = msg(/** @type {HTMLElement} */ (node).dataset.i18n ?? '');
 document.title = msg('optionsTitle');
 
 await init({ module_or_path: chrome.runtime.getURL('pkg/gloss_bg.wasm') });
+/** @type {Preset[]} */
 const presets = core.presets();
 
 $('provider').append(new Option(msg('optionsBuiltin'), 'builtin'), ...presets.map((p) => new Option(p.label, p.id)));
@@ -28,24 +33,28 @@ function uiLanguage() {
   return LANGS.includes(ui) ? ui : (LANGS.find((l) => l === ui.split('-')[0]) ?? 'en');
 }
 
-const TEXT_FIELDS = ['provider', 'model', 'baseUrl', 'digestLang', 'translateLang', 'theme'];
-const NUMBER_FIELDS = ['concurrency', 'requestsPerMinute', 'confirmAboveWords', 'pageBudgetTokens'];
+const TEXT_FIELDS = /** @type {const} */ (['provider', 'model', 'baseUrl', 'digestLang', 'translateLang', 'theme']);
+const NUMBER_FIELDS = /** @type {const} */ (['concurrency', 'requestsPerMinute', 'confirmAboveWords', 'pageBudgetTokens']);
 /** Keys by provider, edited in place as the provider changes (each provider keeps its own). */
+/** @type {Record<string, string>} */
 let apiKeys = {};
 /** The provider whose key the key field shows. */
+/** @type {string | null} */
 let shownProvider = null;
 /** The settings as loaded, so a save keeps what the form does not show (timeouts, chunk size). */
+/** @type {Settings} */
 let loaded = core.defaultSettings();
 
 async function load() {
   const { settings } = await chrome.storage.local.get('settings');
+  /** @type {Migrated} */
   const { settings: s, resets } = settings === undefined
     ? { settings: core.migrateSettings({ ...core.defaultSettings(), digestLang: uiLanguage(), translateLang: uiLanguage() }), resets: [] }
     : core.readSettings(settings);
   loaded = s;
   apiKeys = { ...s.apiKeys };
-  for (const name of [...TEXT_FIELDS, ...NUMBER_FIELDS]) form.elements[name].value = s[name];
-  form.elements.bilingual.checked = s.bilingual;
+  for (const name of [...TEXT_FIELDS, ...NUMBER_FIELDS]) field(name).value = String(s[name]);
+  field('bilingual').checked = s.bilingual;
   modelRows.replaceChildren();
   for (const row of s.modelOverrides) addModelRow(row);
   showPreset();
@@ -54,9 +63,13 @@ async function load() {
 
 // ---- the notice about stored settings that were reset ----
 
-const settingName = (field) => (SETTING_LABELS[field] ? msg(SETTING_LABELS[field]) : field);
+/** @param {SettingField} name */
+const settingName = (name) => (SETTING_LABELS[name] ? msg(SETTING_LABELS[name]) : name);
 
-/** Says, in plain words, which stored settings could not be used and what they are now. */
+/**
+ * Says, in plain words, which stored settings could not be used and what they are now.
+ * @param {Reset[]} resets
+ */
 function showNotice(resets) {
   const notice = $('notice');
   notice.hidden = !resets.length;
@@ -70,31 +83,37 @@ function showNotice(resets) {
 
 // ---- models: prices and context ----
 
-const modelRows = $('modelRows').tBodies[0];
+const modelRows = /** @type {HTMLTableElement} */ ($('modelRows')).tBodies[0];
+/** @type {ReadonlyArray<{name: keyof ModelRowInput, header: string, inputmode: string | null}>} */
 const ROW_FIELDS = [
   { name: 'model', header: 'optionsModelsModel', inputmode: null },
   { name: 'contextTokens', header: 'optionsModelsContext', inputmode: 'numeric' },
   { name: 'inputPerMtok', header: 'optionsModelsInput', inputmode: 'decimal' },
   { name: 'outputPerMtok', header: 'optionsModelsOutput', inputmode: 'decimal' },
 ];
+/** A row's input for one field. */
+const rowInput = (/** @type {Element} */ tr, /** @type {string} */ name) => /** @type {HTMLInputElement} */ (tr.querySelector(`input[data-field="${name}"]`));
 let rowIds = 0;
 
 /** Gives each row's inputs their labels again after a row is added or removed. */
 function labelRows() {
   [...modelRows.rows].forEach((tr, i) => {
-    for (const f of ROW_FIELDS) tr.querySelector(`input[data-field="${f.name}"]`).setAttribute('aria-label', msg('optionsModelsCell', [msg(f.header), String(i + 1)]));
-    tr.querySelector('button').setAttribute('aria-label', msg('optionsModelsRemove', [String(i + 1)]));
+    for (const f of ROW_FIELDS) rowInput(tr, f.name).setAttribute('aria-label', msg('optionsModelsCell', [msg(f.header), String(i + 1)]));
+    tr.querySelector('button')?.setAttribute('aria-label', msg('optionsModelsRemove', [String(i + 1)]));
   });
 }
 
-/** Adds one editable row (values as stored, or blank). */
+/**
+ * Adds one editable row (values as stored, or blank).
+ * @param {Partial<ModelOverride>} [row]
+ */
 function addModelRow(row = {}) {
   const id = ++rowIds;
   const cells = ROW_FIELDS.map((f) => {
     const errorId = `model-row-${id}-${f.name}-error`;
-    const input = el('input', {
+    const input = /** @type {HTMLInputElement} */ (el('input', {
       type: 'text', 'data-field': f.name, autocomplete: 'off', spellcheck: 'false', inputmode: f.inputmode, 'aria-describedby': errorId,
-    });
+    }));
     input.value = row[f.name] == null ? '' : String(row[f.name]);
     return el('td', {}, input, el('p', { class: 'field-error', id: errorId }));
   });
@@ -105,35 +124,49 @@ function addModelRow(row = {}) {
   return tr;
 }
 
-/** The rows exactly as typed. */
-const typedRows = () => [...modelRows.rows].map((tr) => Object.fromEntries(ROW_FIELDS.map((f) => [f.name, tr.querySelector(`input[data-field="${f.name}"]`).value])));
+/**
+ * The rows exactly as typed.
+ * @returns {ModelRowInput[]}
+ */
+const typedRows = () => [...modelRows.rows].map((tr) => ({
+  model: rowInput(tr, 'model').value,
+  contextTokens: rowInput(tr, 'contextTokens').value,
+  inputPerMtok: rowInput(tr, 'inputPerMtok').value,
+  outputPerMtok: rowInput(tr, 'outputPerMtok').value,
+}));
 
+/** @param {FieldError} error */
 function errorWords(error) {
-  const fmt = (n) => n.toLocaleString();
+  const fmt = (/** @type {number | null} */ n) => (n ?? '').toLocaleString();
   return error.code === 'out_of_range'
     ? msg('modelError_out_of_range', [fmt(error.min), fmt(error.max)])
     : msg(`modelError_${error.code}`);
 }
 
-/** Shows each field's error next to it; returns the first field in error, if any. */
+/**
+ * Shows each field's error next to it; returns the first field in error, if any.
+ * @param {FieldError[]} errors
+ */
 function showRowErrors(errors) {
+  /** @type {HTMLInputElement | null} */
   let first = null;
-  [...modelRows.rows].forEach((tr, i) => {
+  for (const [i, tr] of [...modelRows.rows].entries()) {
     for (const f of ROW_FIELDS) {
-      const input = tr.querySelector(`input[data-field="${f.name}"]`);
+      const input = rowInput(tr, f.name);
       const error = errors.find((e) => e.row === i && e.field === f.name);
       input.setAttribute('aria-invalid', String(Boolean(error)));
-      document.getElementById(input.getAttribute('aria-describedby')).textContent = error ? errorWords(error) : '';
+      $(input.getAttribute('aria-describedby') ?? '').textContent = error ? errorWords(error) : '';
       if (error && !first) first = input;
     }
-  });
+  }
   return first;
 }
 
 function showBuiltin() {
+  /** @type {BuiltinTable} */
   const { rows, defaultContextTokens } = core.builtinModels();
-  const price = (p) => (p == null ? '–' : `$${p}`);
-  $('builtinRows').tBodies[0].replaceChildren(...rows.map((r) => {
+  const price = (/** @type {number | null} */ p) => (p == null ? '–' : `$${p}`);
+  /** @type {HTMLTableElement} */ ($('builtinRows')).tBodies[0].replaceChildren(...rows.map((r) => {
     const texts = [r.prefix ? msg('optionsModelsPrefix', [r.model]) : r.model, r.contextTokens.toLocaleString(), price(r.inputPerMtok), price(r.outputPerMtok)];
     return el('tr', {}, texts.map((text) => el('td', {}, text)));
   }));
@@ -142,38 +175,48 @@ function showBuiltin() {
 
 /** Placeholders show the preset's defaults; fields that do not apply are disabled. */
 function showPreset() {
-  const provider = form.elements.provider.value;
+  const provider = field('provider').value;
   shownProvider = provider;
   const preset = presets.find((p) => p.id === provider);
-  for (const name of ['apiKey', 'model', 'baseUrl']) form.elements[name].disabled = !preset;
-  form.elements.apiKey.value = apiKeys[provider] ?? '';
-  form.elements.model.placeholder = preset?.model ?? '';
-  form.elements.baseUrl.placeholder = preset?.baseUrl ?? '';
-  form.elements.apiKey.placeholder = preset && !preset.needsKey ? msg('optionsOptional') : '';
+  for (const name of ['apiKey', 'model', 'baseUrl']) field(name).disabled = !preset;
+  field('apiKey').value = apiKeys[provider] ?? '';
+  field('model').placeholder = preset?.model ?? '';
+  field('baseUrl').placeholder = preset?.baseUrl ?? '';
+  field('apiKey').placeholder = preset && !preset.needsKey ? msg('optionsOptional') : '';
 }
 
-/** The form as settings, and the model rows' errors (the rows are left out while there are any). */
+/**
+ * The form as settings, and the model rows' errors (the rows are left out while there are any).
+ * @returns {{settings: Settings, errors: FieldError[]}}
+ */
 function read() {
-  const provider = form.elements.provider.value;
-  apiKeys[provider] = form.elements.apiKey.value.trim();
+  const provider = field('provider').value;
+  apiKeys[provider] = field('apiKey').value.trim();
+  /** @type {RowsCheck} */
   const check = core.checkModelRows(typedRows());
-  const settings = { ...loaded, apiKeys: { ...apiKeys }, bilingual: form.elements.bilingual.checked, modelOverrides: check.errors.length ? loaded.modelOverrides : check.rows };
-  for (const name of TEXT_FIELDS) settings[name] = form.elements[name].value;
-  for (const name of NUMBER_FIELDS) settings[name] = Number(form.elements[name].value) || 0;
+  /** @type {Settings} */
+  const settings = { ...loaded, apiKeys: { ...apiKeys }, bilingual: field('bilingual').checked, modelOverrides: check.errors.length ? loaded.modelOverrides : check.rows };
+  for (const name of TEXT_FIELDS) settings[name] = field(name).value;
+  for (const name of NUMBER_FIELDS) settings[name] = Number(field(name).value) || 0;
   return { settings: core.migrateSettings(settings), errors: check.errors };
 }
 
+/** @param {string} text */
 function say(text, kind = '') {
   status.textContent = text;
   status.className = kind;
 }
 
+/** @param {ErrorInfo} error */
 function errorText(error) {
   const text = msg(`error_${error.code}`);
   return error.message ? `${text} (${error.message})` : text;
 }
 
-/** Custom base URLs need their host granted at run time, asked for on a click. */
+/**
+ * Custom base URLs need their host granted at run time, asked for on a click.
+ * @param {Settings} settings
+ */
 async function ensureHostPermission(settings) {
   const preset = presets.find((p) => p.id === settings.provider);
   const base = settings.baseUrl || preset?.baseUrl;
@@ -186,8 +229,8 @@ async function ensureHostPermission(settings) {
 }
 
 // Keep what was typed for the provider being left, then show the new one's key.
-form.elements.provider.addEventListener('change', () => {
-  if (shownProvider) apiKeys[shownProvider] = form.elements.apiKey.value.trim();
+field('provider').addEventListener('change', () => {
+  if (shownProvider) apiKeys[shownProvider] = field('apiKey').value.trim();
   showPreset();
 });
 
@@ -196,7 +239,7 @@ $('clearCache').addEventListener('click', async () => {
   say(msg('optionsCacheCleared'), 'ok');
 });
 
-$('addModelRow').addEventListener('click', () => addModelRow().querySelector('input').focus());
+$('addModelRow').addEventListener('click', () => addModelRow().querySelector('input')?.focus());
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -219,9 +262,10 @@ $('test').addEventListener('click', async () => {
   const { settings } = read();
   await ensureHostPermission(settings);
   say(msg('optionsTesting'));
+  /** @type {{ok: true, report: ConnectionReport} | {ok: false, error: ErrorInfo} | undefined} */
   const result = await chrome.runtime.sendMessage({ type: T.TEST_CONNECTION, settings });
   if (!result?.ok) {
-    say(errorText(result?.error ?? { code: 'internal', message: '' }), 'error');
+    say(errorText(result?.error ?? { code: CODE.INTERNAL, message: '', retryable: false }), 'error');
     return;
   }
   const { report } = result;

@@ -5,7 +5,7 @@
 // Frames on the `gloss` Port, a discriminated union on `type`:
 //
 // panel (panel.html in its frame) → worker
-//   {type: 'start', html: string, url: string, readerableGate: boolean, selectionHtml?: string, onDevice: OnDeviceApis}
+//   {type: 'start', html: string, url: string, readerableGate: boolean, selectionHtml: ?string, translateLang: ?string, onDevice: OnDeviceApis}
 //   {type: 'retry', section: 'digest'}
 //   {type: 'retry', section: 'translation', blockIds: string[]}
 //   {type: 'confirm', section: 'translation'}            go ahead after seeing the estimate
@@ -41,40 +41,51 @@
 //   {type: 'testConnection', settings: Settings} → {ok: true, report: ConnectionReport} | {ok: false, error: ErrorInfo}
 //   {type: 'clearCache'} → {ok: true}
 //
-// Shapes (serde structs in src/, all camelCase):
-/** @typedef {{code: string, message: string, retryable: boolean, retryAfterMs?: number}} ErrorInfo */
-/** @typedef {{text: string, bold?: boolean, italic?: boolean, code?: boolean, href?: string}} Span */
-/** @typedef {{id: string, kind: 'heading'|'paragraph'|'listItem'|'quote'|'code'|'tableRow'|'caption', level?: number, text: string, spans: Span[]}} Block */
-/** @typedef {{title: string, byline: ?string, siteName: ?string, publishedTime: ?string, lang: string, dir: ?string, excerpt: ?string, url: ?string, wordCount: number, readingMinutes: number, readerable: boolean, fromSelection: boolean, blocks: Block[]}} Article */
-/** @typedef {{keyPoints: Span[][], keyPointSources: (string|null)[], summary: Span[][], details: {label: string, text: Span[], source?: string}[]}} Digest */
-/** @typedef {{id: string, spans: Span[]}} TranslatedBlock */
-/** @typedef {{inputTokens: ?number, outputTokens: ?number}} Usage */
-/** @typedef {{provider: string, lang: string, model: string}} Provenance */
-/** @typedef {{digest: Provenance, digestMode: 'model'|'parts'|'cached'|'offline'|'onDevice', digestNotice: ?ErrorInfo,
+// Shapes: the serde types in src/, generated into types/gloss.d.ts (`cargo test typescript`), so
+// they are defined once, in Rust. The typedefs below name them for the other scripts' JSDoc.
+/** @typedef {import('./types/gloss').Article} Article */
+/** @typedef {import('./types/gloss').Block} Block */
+/** @typedef {import('./types/gloss').Span} Span */
+/** @typedef {import('./types/gloss').Digest} Digest */
+/** @typedef {import('./types/gloss').TranslatedBlock} TranslatedBlock */
+/** @typedef {import('./types/gloss').ErrorInfo} ErrorInfo */
+/** @typedef {import('./types/gloss').Usage} Usage */
+/** @typedef {import('./types/gloss').Provenance} Provenance */
+/** @typedef {import('./types/gloss').Estimate} Estimate */
+/** @typedef {import('./types/gloss').Spend} Spend */
+/** @typedef {import('./types/gloss').Settings} Settings */
+/** @typedef {import('./types/gloss').SettingField} SettingField */
+/** @typedef {import('./types/gloss').Reset} Reset */
+/** @typedef {import('./types/gloss').Migrated} Migrated                   core.readSettings(stored) */
+/** @typedef {import('./types/gloss').ModelOverride} ModelOverride */
+/** @typedef {import('./types/gloss').BuiltinTable} BuiltinTable           core.builtinModels() */
+/** @typedef {import('./types/gloss').ModelRowInput} ModelRowInput         as typed */
+/** @typedef {import('./types/gloss').FieldError} FieldError */
+/** @typedef {import('./types/gloss').RowsCheck} RowsCheck                 core.checkModelRows(inputs) */
+/** @typedef {import('./types/gloss').ConnectionReport} ConnectionReport */
+/** @typedef {import('./types/gloss').OnDeviceApis} OnDeviceApis */
+/** @typedef {import('./types/gloss').SummarizeCall} SummarizeCall */
+/** @typedef {import('./types/gloss').DigestStep} DigestStep */
+/** @typedef {import('./types/gloss').TranslationStep} TranslationStep */
+/** @typedef {import('./types/gloss').BlockText} BlockText */
+/** @typedef {import('./types/gloss').Detected} Detected */
+/** @typedef {import('./types/gloss').Plan} Plan */
+/** @typedef {import('./types/gloss').CacheKeys} CacheKeys */
+/** @typedef {import('./types/gloss').CacheHits} CacheHits */
+/** @typedef {import('./types/gloss').CacheEntry} CacheEntry */
+/** @typedef {import('./types/gloss').IndexEntry} IndexEntry */
+/** @typedef {import('./types/gloss').Call} Call */
+/** @typedef {import('./types/gloss').Step} Step */
+/** @typedef {import('./types/gloss').Failure} Failure */
+/** @typedef {import('./types/gloss').TranslationProgress} TranslationProgress */
+/** @typedef {import('./types/gloss').DigestUpdate} DigestUpdate */
+/** @typedef {import('./types/gloss').ChunkUpdate} ChunkUpdate */
+/** @typedef {import('./types/gloss').ChunkEnd} ChunkEnd */
+// Made in background.js, not (yet) in Rust:
+/** @typedef {{digest: Provenance, digestMode: import('./types/gloss').DigestPlan['mode'], digestParts: ?number, digestNotice: ?ErrorInfo,
  *   translation: ?Provenance, sourceLang: string, targetLang: string, translationUnavailable: ?ErrorInfo,
  *   translationOnDevice: boolean, total: number}} PlanSummary */
-/** @typedef {{inputTokens: number, outputTokens: number, costUsd: ?number}} Estimate */
-/** @typedef {{inputTokens: number, outputTokens: number, estimated: boolean, costUsd: ?number}} Spend */
-/** @typedef {{model: string, contextTokens?: number, inputPerMtok?: number, outputPerMtok?: number}} ModelOverride */
-/** @typedef {{schemaVersion: number, provider: string, apiKeys: Object<string, string>, model: string, baseUrl: string,
- *   digestLang: string, translateLang: string, concurrency: number, requestsPerMinute: number, chunkTokens: number,
- *   confirmAboveWords: number, pageBudgetTokens: number, bilingual: boolean, theme: 'auto'|'light'|'dark',
- *   firstByteTimeoutMs: number, stallTimeoutMs: number, modelOverrides: ModelOverride[]}} Settings */
-/** A stored setting that was reset to its default; `field` is null when nothing could be read.
- * @typedef {{field: ?string, reason: 'unreadable'|'wrong_type'|'out_of_range'|'unknown_provider'|'newer_schema'}} Reset */
-/** @typedef {{settings: Settings, resets: Reset[]}} ReadSettings                      core.readSettings(stored) */
-/** @typedef {{model: string, prefix: boolean, contextTokens: number, inputPerMtok: ?number, outputPerMtok: ?number}} BuiltinRow */
-/** @typedef {{rows: BuiltinRow[], defaultContextTokens: number}} BuiltinModels       core.builtinModels() */
-/** @typedef {{model: string, contextTokens: string, inputPerMtok: string, outputPerMtok: string}} ModelRowInput   as typed */
-/** @typedef {{row: number, field: string, code: 'required'|'duplicate'|'not_a_number'|'not_whole'|'out_of_range', min: ?number, max: ?number}} FieldError */
-/** @typedef {{rows: ModelOverride[], errors: FieldError[]}} RowsCheck                core.checkModelRows(inputs) */
-/** @typedef {{modelCount: number, modelFound: boolean, model: string, models: string[]}} ConnectionReport */
-/** @typedef {{summarizer: boolean, translator: boolean, languageDetector: boolean}} OnDeviceApis */
-/** @typedef {{type: string, length: string, format: string, expectedInputLanguages: string[], outputLanguage: string, sharedContext: string}} SummarizerOptions */
-/** @typedef {{type: 'summarize', calls: {options: SummarizerOptions, input: string, context: string}[], done: number, total: number} | {type: 'done', digest: Digest, spend: Spend}} DigestStep */
-/** @typedef {{type: 'detect', sample: string} | {type: 'translate', sourceLang: string, targetLang: string, blocks: BlockText[], unchanged: BlockText[]} | {type: 'unavailable', error: ErrorInfo}} TranslationStep */
-/** @typedef {{id: string, text: string}} BlockText */
-/** @typedef {{detectedLanguage: string, confidence: number}} Detected */
+/** @typedef {{id: string, label: string, baseUrl: string, model: string, needsKey: boolean}} Preset   core.presets() */
 
 globalThis.GlossProtocol = Object.freeze({
   PORT_NAME: 'gloss',
@@ -104,18 +115,23 @@ globalThis.GlossProtocol = Object.freeze({
   SECTION: Object.freeze({ ORIGINAL: 'original', DIGEST: 'digest', TRANSLATION: 'translation' }),
   /** The options page's label (a message key) for each stored setting a notice may name. */
   SETTING_LABELS: Object.freeze({
+    schemaVersion: 'settingSchemaVersion',
     provider: 'optionsProvider',
     apiKeys: 'optionsApiKey',
+    apiKey: 'optionsApiKey',
     model: 'optionsModel',
     baseUrl: 'optionsBaseUrl',
     digestLang: 'optionsDigestLang',
     translateLang: 'optionsTranslateLang',
     concurrency: 'optionsConcurrency',
     requestsPerMinute: 'optionsRpm',
+    chunkTokens: 'settingChunkTokens',
     confirmAboveWords: 'optionsConfirmWords',
     pageBudgetTokens: 'optionsBudget',
     bilingual: 'optionsBilingual',
     theme: 'optionsTheme',
+    firstByteTimeoutMs: 'settingFirstByteTimeout',
+    stallTimeoutMs: 'settingStallTimeout',
     modelOverrides: 'optionsModelsTitle',
   }),
   /** Error codes made in JS (everything else comes from Rust's GlossError::code). */

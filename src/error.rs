@@ -64,6 +64,34 @@ pub enum GlossError {
 }
 
 impl GlossError {
+    /// Every code `code()` returns: each needs an `error_<code>` message in every locale, which
+    /// tests/locales.test.mjs checks through the generated `ErrorCode` type.
+    pub const ALL_CODES: &'static [&'static str] = &[
+        "no_article",
+        "not_readerable",
+        "too_large",
+        "missing_key",
+        "bad_key",
+        "forbidden",
+        "ollama_origin",
+        "model_not_found",
+        "rate_limited",
+        "quota",
+        "overloaded",
+        "server",
+        "context_too_long",
+        "bad_request",
+        "network",
+        "timeout",
+        "stream_cut",
+        "bad_response",
+        "misaligned",
+        "invalid",
+        "same_language",
+        "cancelled",
+        "budget_reached",
+    ];
+
     /// Stable identifier the extension branches on (never on the message).
     pub fn code(&self) -> &'static str {
         match self {
@@ -130,6 +158,7 @@ impl GlossError {
 
 /// `{code, message, retryable}` as the extension sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorInfo {
     pub code: String,
@@ -149,9 +178,9 @@ impl From<&GlossError> for ErrorInfo {
 mod tests {
     use super::*;
 
-    #[test]
-    fn codes_are_distinct_and_snake_case() {
-        let all = [
+    /// One of each variant.
+    fn one_of_each() -> Vec<GlossError> {
+        vec![
             GlossError::NoArticle,
             GlossError::NotReaderable,
             GlossError::TooLarge(String::new()),
@@ -175,12 +204,39 @@ mod tests {
             GlossError::SameLanguage(String::new()),
             GlossError::Cancelled,
             GlossError::BudgetReached(0),
-        ];
+        ]
+    }
+
+    /// Does not compile once a variant is added, until it is listed here: then add it to
+    /// `one_of_each` too, and its code to `ALL_CODES`.
+    #[allow(dead_code)]
+    fn every_variant_is_listed(e: &GlossError) {
+        use GlossError::*;
+        match e {
+            NoArticle | NotReaderable | TooLarge(_) | MissingKey | BadKey(_) | Forbidden(_) | OllamaOrigin
+            | ModelNotFound(_) | RateLimited { .. } | Quota(_) | Overloaded { .. } | Server { .. }
+            | ContextTooLong(_) | BadRequest { .. } | Network(_) | Timeout(_) | StreamCut | BadResponse(_)
+            | Misaligned(_) | Invalid(_) | BudgetReached(_) | Cancelled | SameLanguage(_) => {}
+        }
+    }
+
+    #[test]
+    fn codes_are_distinct_and_snake_case() {
+        let all = one_of_each();
         let mut codes: Vec<&str> = all.iter().map(GlossError::code).collect();
         assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), all.len());
+    }
+
+    #[test]
+    fn all_codes_lists_every_code_once() {
+        let mut codes: Vec<&str> = one_of_each().iter().map(GlossError::code).collect();
+        codes.sort_unstable();
+        let mut listed = GlossError::ALL_CODES.to_vec();
+        listed.sort_unstable();
+        assert_eq!(listed, codes);
     }
 
     #[test]

@@ -17,3 +17,6 @@ pub use text::Span;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+
+#[cfg(test)]
+mod typescript;

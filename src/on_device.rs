@@ -19,6 +19,7 @@ use crate::translate::TranslatedBlock;
 /// Which built-in AI APIs the page's window exposes. Presence only: whether a model is ready
 /// (or must first be downloaded) is asked of each API with the options decided here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct OnDeviceApis {
     pub summarizer: bool,
@@ -37,6 +38,7 @@ pub const PART_CHARS: usize = 8_000;
 
 /// What the Summarizer is to write, and in which language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SummarizerOptions {
     /// `key-points` or `tldr`.
@@ -53,6 +55,7 @@ pub struct SummarizerOptions {
 
 /// One `summarizer.summarize(input, {context})` call, made with a summarizer created with `options`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SummarizeCall {
     pub options: SummarizerOptions,
@@ -62,6 +65,7 @@ pub struct SummarizeCall {
 
 /// What the content script does next for an on-device digest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum DigestStep {
     /// Make these calls in order and send back every answer so far, these included.
@@ -72,6 +76,7 @@ pub enum DigestStep {
 
 /// What the content script does next for an on-device translation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum TranslationStep {
     /// Ask the LanguageDetector about this sample, then send back what it said.
@@ -85,6 +90,7 @@ pub enum TranslationStep {
 
 /// A block's plain text, to translate or as translated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct BlockText {
     pub id: String,
@@ -93,6 +99,7 @@ pub struct BlockText {
 
 /// One of the LanguageDetector's guesses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Detected {
     pub detected_language: String,

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -55,5 +56,46 @@ test('shell commands for the Ollama fix are the same in every locale but for the
       assert.deepEqual(commands(messages[key].message), commands(en[key].message), `${locale}/${key}`);
       assert.equal(messages[key].message.split('\n').length, en[key].message.split('\n').length, `${locale}/${key} has en's lines`);
     }
+  }
+});
+
+// ---- every code and setting the core can name has its words ----
+
+/** The string literals of one union in the types generated from Rust (src/typescript.rs). */
+function generatedUnion(name) {
+  const dts = readFileSync(join(ROOT, 'extension', 'types', 'gloss.d.ts'), 'utf8');
+  const line = new RegExp(`^export type ${name} = (.*);$`, 'm').exec(dts);
+  assert.ok(line, `extension/types/gloss.d.ts declares ${name} (run \`cargo test typescript\`)`);
+  const members = [...line[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(members.length > 0, `${name} lists its members`);
+  return members;
+}
+
+/** extension/protocol.js's frozen global, as the extension's pages load it. */
+function protocol() {
+  const context = vm.createContext({});
+  vm.runInContext(readFileSync(join(ROOT, 'extension', 'protocol.js'), 'utf8'), context);
+  return context.GlossProtocol;
+}
+
+test('every error code, from Rust or made in JS, has a message in every locale', () => {
+  const codes = [...generatedUnion('ErrorCode'), ...Object.values(protocol().CODE)];
+  assert.ok(codes.includes('timeout') && codes.includes('internal'), `${codes}`);
+  for (const locale of locales) {
+    const messages = load(locale);
+    const missing = codes.filter((code) => !messages[`error_${code}`]);
+    assert.deepEqual(missing, [], `${locale} has error_<code> for every code`);
+  }
+});
+
+test('every setting a reset may name has a label, worded in every locale', () => {
+  const fields = generatedUnion('SettingField');
+  assert.ok(fields.includes('chunkTokens') && fields.includes('stallTimeoutMs'), `${fields}`);
+  const labels = protocol().SETTING_LABELS;
+  assert.deepEqual(fields.filter((f) => !labels[f]), [], 'SETTING_LABELS in extension/protocol.js names every field');
+  assert.deepEqual(Object.keys(labels).filter((f) => !fields.includes(f)), [], 'and no field the settings do not have');
+  for (const locale of locales) {
+    const messages = load(locale);
+    assert.deepEqual(fields.filter((f) => !messages[labels[f]]), [], `${locale} words every label`);
   }
 });

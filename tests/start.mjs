@@ -9,6 +9,11 @@ import { startServer } from './server.mjs';
 
 const PORT = Number(process.env.GLOSS_PORT ?? 8787);
 
+/** Chromium puts a new extension's button in the Extensions (puzzle-piece) menu, not the toolbar. */
+const WHERE_THE_BUTTON_IS = 'Gloss\'s button is in the Extensions menu (the puzzle-piece icon right of the '
+  + 'address bar): click it, then Gloss, or the pin beside Gloss to keep its button in the toolbar. '
+  + 'Alt+Shift+G or the page\'s right-click menu open Gloss too.';
+
 async function serve() {
   try {
     return await startServer({ '/': join(ROOT, 'www') }, { port: PORT });
@@ -47,7 +52,7 @@ if (gloss) {
   if (settings) await setSettings(gloss, settings);
   const page = gloss.context.pages()[0] ?? await gloss.context.newPage();
   await page.goto(sample);
-  console.log('Chromium is open with Gloss loaded: click the Gloss button in the toolbar (or press Alt+Shift+G).');
+  console.log(`Chromium is open with Gloss loaded on the sample article. ${WHERE_THE_BUTTON_IS}`);
   await new Promise((resolve) => gloss.context.on('close', resolve));
   await site.close();
   await mock?.close();
@@ -56,6 +61,6 @@ if (gloss) {
 No browser window can be opened here (no display). To try Gloss in your own Chromium or Chrome:
   1. Open chrome://extensions and switch on "Developer mode".
   2. Click "Load unpacked" and choose ${EXTENSION}
-  3. Open ${sample} and click the Gloss toolbar button (or press Alt+Shift+G).
+  3. Open ${sample}. ${WHERE_THE_BUTTON_IS}
 This server keeps running until you press Ctrl+C.`);
 }

@@ -3,20 +3,30 @@
 // page text never becomes HTML.
 import init, * as core from './pkg/gloss.js';
 
+/** @typedef {import('../extension/types/gloss').Article} Article */
+/** @typedef {import('../extension/types/gloss').Block} Block */
+/** @typedef {import('../extension/types/gloss').Digest} Digest */
+/** @typedef {import('../extension/types/gloss').DigestPlan} DigestPlan */
+/** @typedef {import('../extension/types/gloss').Plan} Plan */
+
 /** Sample pages, relative to this page. */
 const SAMPLES = ['samples/lighthouse-keepers.html'];
 
-const $ = (id) => document.getElementById(id);
+/** An element of index.html (all are there: a missing one is a bug that throws at once). */
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const form = $('input');
-const sample = $('sample');
-const html = $('html');
-const url = $('url');
+const sample = /** @type {HTMLSelectElement} */ ($('sample'));
+const html = /** @type {HTMLTextAreaElement} */ ($('html'));
+const url = /** @type {HTMLInputElement} */ ($('url'));
 const status = $('status');
 
 // The panel's own renderer (extension/render.js, copied into pkg/ by the build).
 const { el, renderSpans, renderBlock: panelBlock } = globalThis.GlossRender;
 
-/** Renders a block as the panel does, labelled with its id, kind and level. */
+/**
+ * Renders a block as the panel does, labelled with its id, kind and level.
+ * @param {Block} block
+ */
 function renderBlock(block) {
   const node = panelBlock(block);
   node.dataset.kind = block.kind;
@@ -24,8 +34,12 @@ function renderBlock(block) {
   return el('div', { class: 'row' }, el('span', { class: 'tag' }, label), node);
 }
 
-/** The article's metadata as a definition list; missing values show as a dash. */
+/**
+ * The article's metadata as a definition list; missing values show as a dash.
+ * @param {Article} article
+ */
 function renderMeta(article) {
+  /** @type {[string, string | number | null][]} */
   const rows = [
     ['Title', article.title], ['Byline', article.byline], ['Site', article.siteName],
     ['Published', article.publishedTime], ['Language', article.lang], ['Direction', article.dir],
@@ -34,7 +48,10 @@ function renderMeta(article) {
   return rows.flatMap(([key, value]) => [el('dt', {}, key), el('dd', {}, value == null || value === '' ? '—' : String(value))]);
 }
 
-/** The offline digest: key points, then the summary. */
+/**
+ * The offline digest: key points, then the summary.
+ * @param {Digest} digest
+ */
 function renderDigest(digest) {
   return [
     el('ul', { class: 'key-points' }, digest.keyPoints.map((p) => el('li', {}, renderSpans(p)))),
@@ -42,7 +59,11 @@ function renderDigest(digest) {
   ];
 }
 
-/** Shows an extracted article, the text a digest request would carry, and the offline digest. */
+/**
+ * Shows an extracted article, the text a digest request would carry, and the offline digest.
+ * @param {Article} article
+ * @param {Extract<DigestPlan, {mode: 'offline'}>} plan
+ */
 function showResult(article, { provenance, digest }) {
   const sent = article.blocks.map((b) => b.text).join('\n\n');
   $('meta').replaceChildren(...renderMeta(article));
@@ -58,7 +79,10 @@ function showResult(article, { provenance, digest }) {
   $('result').hidden = false;
 }
 
-/** Shows an error: a `{code, message}` from the core, or anything else that was thrown. */
+/**
+ * Shows an error: a `{code, message}` from the core, or anything else that was thrown.
+ * @param {any} error
+ */
 function showError(error) {
   const code = error?.code ?? 'internal';
   const message = error?.message ?? String(error);
@@ -74,9 +98,13 @@ function extract() {
   const started = performance.now();
   let session;
   try {
-    session = new core.Session(html.value, url.value.trim() || undefined);
+    session = new core.Session(html.value, url.value.trim() || undefined, null);
+    /** @type {Article} */
     const article = session.article();
-    showResult(article, session.plan().digest);
+    /** @type {Plan} */
+    const plan = session.plan();
+    // No settings: the built-in provider, whose digest is the offline one.
+    showResult(article, /** @type {Extract<DigestPlan, {mode: 'offline'}>} */ (plan.digest));
     status.textContent = `${article.blocks.length} blocks in ${(performance.now() - started).toFixed(1)} ms`;
   } catch (error) {
     showError(error);
@@ -85,7 +113,10 @@ function extract() {
   }
 }
 
-/** Fetches a sample into the form, with its own address as the page URL, and extracts it. */
+/**
+ * Fetches a sample into the form, with its own address as the page URL, and extracts it.
+ * @param {string} path
+ */
 async function loadSample(path) {
   try {
     const response = await fetch(path);
@@ -106,8 +137,8 @@ form.addEventListener('submit', (event) => { event.preventDefault(); extract(); 
 try {
   await init();
   sample.disabled = false;
-  $('extract').disabled = false;
+  /** @type {HTMLButtonElement} */ ($('extract')).disabled = false;
   status.textContent = 'Ready';
 } catch (error) {
-  showError({ code: 'internal', message: `The WASM core did not load: ${error?.message ?? error}` });
+  showError({ code: 'internal', message: `The WASM core did not load: ${error instanceof Error ? error.message : error}` });
 }

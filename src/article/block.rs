@@ -6,6 +6,7 @@ use crate::text::Span;
 
 /// What kind of structure a block had in the page, so a translation can keep it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum BlockKind {
     Heading,
@@ -19,6 +20,7 @@ pub enum BlockKind {
 
 /// One unit of the article. `text` is plain text; `spans` is the same text with inline styling.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Block {
     /// Stable within an article: `b1`, `b2`, … in document order.

@@ -16,6 +16,7 @@ pub mod shadow;
 
 /// What the reader sees in the Original section and what prompts are built from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Article {
     pub title: String,
@@ -38,6 +39,7 @@ pub struct Article {
 
 /// How to extract.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ExtractOptions {
     /// Refuse pages that do not look like articles (`NotReaderable`) instead of parsing them.

@@ -19,6 +19,7 @@ pub const DEFAULT_DIGEST_OUTPUT_TOKENS: u32 = 1_500;
 
 /// A detailed key point: a short bold label and one sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct DetailPoint {
     pub label: String,
@@ -30,6 +31,7 @@ pub struct DetailPoint {
 
 /// What the Quick Digest section shows, in order.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Digest {
     pub key_points: Vec<Vec<Span>>,

@@ -108,6 +108,7 @@ pub fn preset(id: &str) -> Option<&'static Preset> {
 
 /// What the user set in the options page (stored in `chrome.storage.local`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// Missing in stored settings means schema 0.
@@ -117,7 +118,7 @@ pub struct Settings {
     /// Keys by provider id, so switching providers keeps each one's key.
     pub api_keys: BTreeMap<String, String>,
     /// Schema 1's single key; moved into `api_keys` by `migrate`.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty", default)]
     pub api_key: String,
     /// Empty means the preset's default.
     pub model: String,
@@ -175,6 +176,7 @@ impl Default for Settings {
 
 /// Why a stored setting was not kept as it was. The codes are stable; the pages word them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ResetReason {
     /// The stored settings were not an object at all: every setting is at its default.
@@ -191,9 +193,11 @@ pub enum ResetReason {
 
 /// One setting reset to its default, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Reset {
     /// The stored field's name (`concurrency`, `provider`, …); `None` for the whole object.
+    #[cfg_attr(test, ts(type = "SettingField | null"))]
     pub field: Option<String>,
     pub reason: ResetReason,
 }
@@ -206,6 +210,7 @@ impl Reset {
 
 /// Stored settings brought up to date, with what could not be kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Migrated {
     pub settings: Settings,
@@ -471,6 +476,7 @@ fn non_empty(s: &str) -> Option<&str> {
 
 /// A request for the extension to send with `fetch`, exactly as built.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRequest {
     pub url: String,
@@ -481,6 +487,7 @@ pub struct HttpRequest {
 
 /// `provider · lang · model`, shown in each section's header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Provenance {
     pub provider: String,
@@ -496,6 +503,7 @@ impl Provenance {
 
 /// What Test connection reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionReport {
     pub model_count: usize,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which wire format a response stream speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Wire {
     /// Anthropic Messages: named SSE events, ends with `message_stop`.

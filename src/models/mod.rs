@@ -55,17 +55,18 @@ fn last_segment(model: &str) -> &str {
 
 /// One row of the reader's table: any field left out keeps the built-in value.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ModelOverride {
     /// A model id as the provider names it (`gpt-4o-mini`, `openai/gpt-4o-mini`, `llama3.2`).
     pub model: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub context_tokens: Option<u64>,
     /// US dollars per million input tokens.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub input_per_mtok: Option<f64>,
     /// US dollars per million output tokens.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub output_per_mtok: Option<f64>,
 }
 
@@ -167,6 +168,7 @@ impl ModelTable {
 
 /// One row of the built-in table as the options page lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct BuiltinRow {
     pub model: String,
@@ -179,6 +181,7 @@ pub struct BuiltinRow {
 
 /// The built-in table: every priced model with its context, then the context-only prefixes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct BuiltinTable {
     pub rows: Vec<BuiltinRow>,
@@ -206,6 +209,7 @@ pub fn builtin_table() -> BuiltinTable {
 
 /// One row as typed in the options page: every field the raw text of its input.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ModelRowInput {
     pub model: String,
@@ -216,6 +220,7 @@ pub struct ModelRowInput {
 
 /// Why one field of a typed row cannot be saved. `code` is stable; the page words it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct FieldError {
     pub row: usize,
@@ -230,6 +235,7 @@ pub struct FieldError {
 
 /// The typed rows as settings rows, or the reason for each field that cannot be saved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RowsCheck {
     pub rows: Vec<ModelOverride>,

@@ -8,6 +8,7 @@ use crate::models::ModelTable;
 
 /// What a request is expected to cost before it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Estimate {
     pub input_tokens: u64,
@@ -26,6 +27,7 @@ impl Estimate {
 /// What a section cost once it is done: tokens as the provider reported them, or estimated
 /// (and marked so) where it reported none.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Spend {
     pub input_tokens: u64,

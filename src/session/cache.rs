@@ -58,6 +58,7 @@ pub fn normalise(text: &str) -> String {
 
 /// One entry of the cache's index, as the extension stores it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct IndexEntry {
     pub key: String,

@@ -29,6 +29,7 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 
 /// One request to send, with what is needed to read its answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Call {
     pub wire: Wire,
@@ -42,6 +43,7 @@ pub struct Call {
 
 /// How the Quick Digest will be made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "mode", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum DigestPlan {
     Model { provenance: Provenance, call: Call },
@@ -59,6 +61,7 @@ pub enum DigestPlan {
 
 /// How the Full Translation will be made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TranslationPlan {
     pub provenance: Option<Provenance>,
@@ -76,11 +79,12 @@ pub struct TranslationPlan {
     pub unavailable: Option<ErrorInfo>,
     /// No model, but the browser has a built-in Translator: the first step with it. `unavailable`
     /// still says why no model translates, for when the Translator turns out not to be ready.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub on_device: Option<on_device::TranslationStep>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     pub digest: DigestPlan,
@@ -89,6 +93,7 @@ pub struct Plan {
 
 /// The storage keys under which earlier results for this article may be cached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CacheKeys {
     pub digest: Option<String>,
@@ -98,6 +103,7 @@ pub struct CacheKeys {
 
 /// What was found under those keys.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct CacheHits {
     pub digest: Option<Digest>,
@@ -107,14 +113,18 @@ pub struct CacheHits {
 
 /// One value to store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CacheEntry {
     pub key: String,
+    /// A `Digest`, or a translated block's spans.
+    #[cfg_attr(test, ts(type = "Digest | Array<Span>"))]
     pub value: serde_json::Value,
 }
 
 /// The progress line: blocks done and failed, and what the translation has cost so far.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TranslationProgress {
     #[serde(flatten)]
@@ -124,6 +134,7 @@ pub struct TranslationProgress {
 
 /// What the extension should do next for the translation; `Start` carries the request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Step {
     Start { job: usize, block_ids: Vec<String>, call: Call },
@@ -571,6 +582,7 @@ fn same_language(a: &str, b: &str) -> bool {
 
 /// What the panel shows of a digest so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct DigestUpdate {
     pub digest: Digest,
@@ -654,6 +666,7 @@ impl DigestReader {
 
 /// What the panel shows of a translation chunk so far.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ChunkUpdate {
     pub completed: Vec<TranslatedBlock>,
@@ -707,6 +720,7 @@ impl TranslationReader {
 
 /// A failed attempt and whether to try again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {
     pub error: ErrorInfo,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A run of text with its inline style. `href` is only ever an absolute http(s) URL.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Span {
     pub text: String,

@@ -94,6 +94,7 @@ pub fn prompt(blocks: &[&Block], lang: &str) -> Prompt {
 
 /// One block of translated text, in the same structure as its source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TranslatedBlock {
     pub id: String,
@@ -112,6 +113,7 @@ pub struct TranslationUpdate {
 
 /// The checked result of a chunk once its stream has ended.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ChunkOutcome {
     /// Blocks that came back aligned (including ones already reported as completed).
@@ -302,6 +304,7 @@ fn marker(line: &str) -> Option<(usize, usize)> {
 
 /// The end of a chunk: aligned blocks, failed ones, and the error if the stream failed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ChunkEnd {
     pub outcome: ChunkOutcome,

@@ -52,6 +52,7 @@ pub enum Action {
 
 /// Counts for the progress line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
     pub total: usize,

@@ -1,0 +1,361 @@
+// Generated from the Rust types by src/typescript.rs (`cargo test typescript`): do not edit.
+// The values that cross the WASM boundary and the panel's Port, as serde writes them.
+
+/** Every `GlossError::code()`: each has an `error_<code>` message in every locale. */
+export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large";
+
+/** The stored settings' fields, which a reset (`Reset.field`) may name: each has a label in SETTING_LABELS. */
+export type SettingField = "schemaVersion" | "provider" | "apiKeys" | "apiKey" | "model" | "baseUrl" | "digestLang" | "translateLang" | "concurrency" | "requestsPerMinute" | "chunkTokens" | "confirmAboveWords" | "pageBudgetTokens" | "bilingual" | "theme" | "firstByteTimeoutMs" | "stallTimeoutMs" | "modelOverrides";
+
+/** What the reader sees in the Original section and what prompts are built from. */
+export type Article = {
+  title: string,
+  byline: string | null,
+  siteName: string | null,
+  publishedTime: string | null,
+  /** BCP 47 tag as declared by the page or detected from the text (`und` when unknown). */
+  lang: string,
+  dir: string | null,
+  excerpt: string | null,
+  url: string | null,
+  wordCount: number,
+  readingMinutes: number,
+  /** Whether the page passed the cheap "looks like an article" check. */
+  readerable: boolean,
+  /** The blocks are the reader's selection rather than the whole article. */
+  fromSelection: boolean,
+  blocks: Array<Block>,
+};
+
+/** One unit of the article. `text` is plain text; `spans` is the same text with inline styling. */
+export type Block = {
+  /** Stable within an article: `b1`, `b2`, … in document order. */
+  id: string,
+  kind: BlockKind,
+  /** Heading level (1–6) or list nesting depth (1 = top level). */
+  level?: number | null,
+  text: string,
+  spans: Array<Span>,
+};
+
+/** What kind of structure a block had in the page, so a translation can keep it. */
+export type BlockKind = "heading" | "paragraph" | "listItem" | "quote" | "code" | "tableRow" | "caption";
+
+/** A block's plain text, to translate or as translated. */
+export type BlockText = { id: string, text: string };
+
+/** One row of the built-in table as the options page lists it. */
+export type BuiltinRow = {
+  model: string,
+  /** The row covers every model whose id starts with `model`. */
+  prefix: boolean,
+  contextTokens: number,
+  inputPerMtok: number | null,
+  outputPerMtok: number | null,
+};
+
+/** The built-in table: every priced model with its context, then the context-only prefixes. */
+export type BuiltinTable = { rows: Array<BuiltinRow>, defaultContextTokens: number };
+
+/** One value to store. */
+export type CacheEntry = {
+  key: string,
+  /** A `Digest`, or a translated block's spans. */
+  value: Digest | Array<Span>,
+};
+
+/** What was found under those keys. */
+export type CacheHits = {
+  digest: Digest | null,
+  /** Translated spans by storage key. */
+  blocks: { [key in string]: Array<Span> },
+};
+
+/** The storage keys under which earlier results for this article may be cached. */
+export type CacheKeys = {
+  digest: string | null,
+  /** `(block id, key)` for every block. */
+  blocks: Array<[string, string]>,
+};
+
+/** One request to send, with what is needed to read its answer. */
+export type Call = {
+  wire: Wire,
+  isLocal: boolean,
+  request: HttpRequest,
+  /** Give up when no byte of the answer has come after this long. */
+  firstByteTimeoutMs: number,
+  /** Give up when the answer stops for this long mid-way. */
+  stallTimeoutMs: number,
+};
+
+/** The end of a chunk: aligned blocks, failed ones, and the error if the stream failed. */
+export type ChunkEnd = { outcome: ChunkOutcome, usage: Usage, error: ErrorInfo | null };
+
+/** The checked result of a chunk once its stream has ended. */
+export type ChunkOutcome = {
+  /** Blocks that came back aligned (including ones already reported as completed). */
+  translated: Array<TranslatedBlock>,
+  /** Blocks that came back missing, merged into a neighbour, or duplicated. */
+  failed: Array<string>,
+};
+
+/** What the panel shows of a translation chunk so far. */
+export type ChunkUpdate = { completed: Array<TranslatedBlock>, partial: TranslatedBlock | null };
+
+/** What Test connection reports. */
+export type ConnectionReport = {
+  modelCount: number,
+  /** Whether the configured model is among the provider's models. */
+  modelFound: boolean,
+  model: string,
+  models: Array<string>,
+};
+
+/** A detailed key point: a short bold label and one sentence. */
+export type DetailPoint = {
+  label: string,
+  text: Array<Span>,
+  /** The id of the article block the point draws on, when known (the panel links to it). */
+  source?: string | null,
+};
+
+/** One of the LanguageDetector's guesses. */
+export type Detected = { detectedLanguage: string, confidence: number };
+
+/** What the Quick Digest section shows, in order. */
+export type Digest = {
+  keyPoints: Array<Array<Span>>,
+  /** For each key point, the id of the article block it draws on, when known. */
+  keyPointSources: Array<string | null>,
+  summary: Array<Array<Span>>,
+  details: Array<DetailPoint>,
+};
+
+/** How the Quick Digest will be made. */
+export type DigestPlan =
+  | { "mode": "model", provenance: Provenance, call: Call }
+  | { "mode": "parts", provenance: Provenance, calls: Array<Call> }
+  | { "mode": "cached", provenance: Provenance, digest: Digest }
+  | { "mode": "offline", provenance: Provenance, digest: Digest, notice: ErrorInfo | null }
+  | { "mode": "onDevice", provenance: Provenance, step: DigestStep };
+
+/** What the content script does next for an on-device digest. */
+export type DigestStep =
+  | { "type": "summarize", calls: Array<SummarizeCall>, done: number, total: number }
+  | { "type": "done", digest: Digest, spend: Spend };
+
+/** What the panel shows of a digest so far. */
+export type DigestUpdate = {
+  digest: Digest,
+  usage: Usage,
+  done: boolean,
+  /** Set once the digest is complete. */
+  spend: Spend | null,
+};
+
+/** `{code, message, retryable}` as the extension sees it. */
+export type ErrorInfo = { code: string, message: string, retryable: boolean, retryAfterMs?: number | null };
+
+/** What a request is expected to cost before it is sent. */
+export type Estimate = {
+  inputTokens: number,
+  outputTokens: number,
+  /** Absent for models whose price is not known (local models cost nothing here anyway). */
+  costUsd: number | null,
+};
+
+/** How to extract. */
+export type ExtractOptions = {
+  /** Refuse pages that do not look like articles (`NotReaderable`) instead of parsing them. */
+  readerableGate: boolean,
+  /** The reader's selection, as HTML: its blocks replace the article's. */
+  selectionHtml: string | null,
+};
+
+/** A failed attempt and whether to try again. */
+export type Failure = {
+  error: ErrorInfo,
+  /** Wait this long and send the same request again; absent: give up and show the error. */
+  retryInMs: number | null,
+};
+
+/** Why one field of a typed row cannot be saved. `code` is stable; the page words it. */
+export type FieldError = {
+  row: number,
+  /** `model`, `contextTokens`, `inputPerMtok` or `outputPerMtok`. */
+  field: string,
+  /** `required`, `duplicate`, `not_a_number`, `not_whole`, `out_of_range`. */
+  code: string,
+  /** The allowed range, for `out_of_range`. */
+  min: number | null,
+  max: number | null,
+};
+
+/** A request for the extension to send with `fetch`, exactly as built. */
+export type HttpRequest = { url: string, method: string, headers: Array<[string, string]>, body: string | null };
+
+/** One entry of the cache's index, as the extension stores it. */
+export type IndexEntry = {
+  key: string,
+  bytes: number,
+  /** Last use, in milliseconds since the epoch. */
+  usedAt: number,
+};
+
+/** Stored settings brought up to date, with what could not be kept. */
+export type Migrated = { settings: Settings, resets: Array<Reset> };
+
+/** One row of the reader's table: any field left out keeps the built-in value. */
+export type ModelOverride = {
+  /** A model id as the provider names it (`gpt-4o-mini`, `openai/gpt-4o-mini`, `llama3.2`). */
+  model: string,
+  contextTokens?: number | null,
+  /** US dollars per million input tokens. */
+  inputPerMtok?: number | null,
+  /** US dollars per million output tokens. */
+  outputPerMtok?: number | null,
+};
+
+/** One row as typed in the options page: every field the raw text of its input. */
+export type ModelRowInput = { model: string, contextTokens: string, inputPerMtok: string, outputPerMtok: string };
+
+/**
+ * Which built-in AI APIs the page's window exposes. Presence only: whether a model is ready
+ * (or must first be downloaded) is asked of each API with the options decided here.
+ */
+export type OnDeviceApis = { summarizer: boolean, translator: boolean, languageDetector: boolean };
+
+export type Plan = { digest: DigestPlan, translation: TranslationPlan };
+
+/** Counts for the progress line. */
+export type Progress = { total: number, done: number, failed: number };
+
+/** `provider · lang · model`, shown in each section's header. */
+export type Provenance = { provider: string, lang: string, model: string };
+
+/** One setting reset to its default, and why. */
+export type Reset = {
+  /** The stored field's name (`concurrency`, `provider`, …); `None` for the whole object. */
+  field: SettingField | null,
+  reason: ResetReason,
+};
+
+/** Why a stored setting was not kept as it was. The codes are stable; the pages word them. */
+export type ResetReason = "unreadable" | "wrong_type" | "out_of_range" | "unknown_provider" | "newer_schema";
+
+/** The typed rows as settings rows, or the reason for each field that cannot be saved. */
+export type RowsCheck = { rows: Array<ModelOverride>, errors: Array<FieldError> };
+
+/** What the user set in the options page (stored in `chrome.storage.local`). */
+export type Settings = {
+  /** Missing in stored settings means schema 0. */
+  schemaVersion: number,
+  provider: string,
+  /** Keys by provider id, so switching providers keeps each one's key. */
+  apiKeys: { [key in string]: string },
+  /** Schema 1's single key; moved into `api_keys` by `migrate`. */
+  apiKey?: string,
+  /** Empty means the preset's default. */
+  model: string,
+  /** Empty means the preset's default. */
+  baseUrl: string,
+  digestLang: string,
+  translateLang: string,
+  /** Translation chunks streaming at once (1–8). */
+  concurrency: number,
+  /** Requests started per minute; 0 for no cap. */
+  requestsPerMinute: number,
+  /** Source tokens per translation chunk. */
+  chunkTokens: number,
+  /** Articles longer than this many words show their estimated cost and wait for a click. */
+  confirmAboveWords: number,
+  /** Tokens one page may spend on translation; 0 for no limit. */
+  pageBudgetTokens: number,
+  /** Show the original under each translated block. */
+  bilingual: boolean,
+  /** The panel's colours: `auto` (the page's or the system's scheme), `light` or `dark`. */
+  theme: string,
+  /**
+   * Give up on an answer whose first byte has not come after this long (local servers may
+   * first load the model).
+   */
+  firstByteTimeoutMs: number,
+  /** Give up on an answer that stops for this long mid-way. */
+  stallTimeoutMs: number,
+  /** The reader's context sizes and prices, over the built-in ones. */
+  modelOverrides: Array<ModelOverride>,
+};
+
+/** A run of text with its inline style. `href` is only ever an absolute http(s) URL. */
+export type Span = { text: string, bold?: boolean, italic?: boolean, code?: boolean, href?: string | null };
+
+/**
+ * What a section cost once it is done: tokens as the provider reported them, or estimated
+ * (and marked so) where it reported none.
+ */
+export type Spend = { inputTokens: number, outputTokens: number, estimated: boolean, costUsd: number | null };
+
+/** What the extension should do next for the translation; `Start` carries the request. */
+export type Step =
+  | { "type": "start", job: number, blockIds: Array<string>, call: Call }
+  | { "type": "wait", ms: number }
+  | { "type": "idle" }
+  | { "type": "finished", failed: Array<string> }
+  | { "type": "stopped", error: ErrorInfo, failed: Array<string> };
+
+/** One `summarizer.summarize(input, {context})` call, made with a summarizer created with `options`. */
+export type SummarizeCall = { options: SummarizerOptions, input: string, context: string };
+
+/** What the Summarizer is to write, and in which language. */
+export type SummarizerOptions = {
+  /** `key-points` or `tldr`. */
+  type: string,
+  /** `short`, `medium` or `long`. */
+  length: string,
+  /** `markdown` or `plain-text`. */
+  format: string,
+  expectedInputLanguages: Array<string>,
+  outputLanguage: string,
+  sharedContext: string,
+};
+
+/** One block of translated text, in the same structure as its source. */
+export type TranslatedBlock = { id: string, spans: Array<Span> };
+
+/** How the Full Translation will be made. */
+export type TranslationPlan = {
+  provenance: Provenance | null,
+  sourceLang: string,
+  targetLang: string,
+  /** Blocks translated earlier, shown at once. */
+  cached: Array<TranslatedBlock>,
+  /** Blocks still to translate, in the order they will be requested. */
+  pending: Array<string>,
+  /** What the pending blocks are expected to cost. */
+  estimate: Estimate | null,
+  /** The article is long: show the estimate and wait for the reader's go-ahead. */
+  needsConfirmation: boolean,
+  /** Why there is nothing to request (no model, or the article is already in the target language). */
+  unavailable: ErrorInfo | null,
+  /**
+   * No model, but the browser has a built-in Translator: the first step with it. `unavailable`
+   * still says why no model translates, for when the Translator turns out not to be ready.
+   */
+  onDevice?: TranslationStep | null,
+};
+
+/** The progress line: blocks done and failed, and what the translation has cost so far. */
+export type TranslationProgress = { spend: Spend, total: number, done: number, failed: number };
+
+/** What the content script does next for an on-device translation. */
+export type TranslationStep =
+  | { "type": "detect", sample: string }
+  | { "type": "translate", sourceLang: string, targetLang: string, blocks: Array<BlockText>, unchanged: Array<BlockText> }
+  | { "type": "unavailable", error: ErrorInfo };
+
+/** Token counts reported by the provider. */
+export type Usage = { inputTokens: number | null, outputTokens: number | null };
+
+/** Which wire format a response stream speaks. */
+export type Wire = "anthropic" | "openAi" | "gemini" | "ollamaNative";
