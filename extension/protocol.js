@@ -135,5 +135,5 @@ globalThis.GlossProtocol = Object.freeze({
     modelOverrides: 'optionsModelsTitle',
   }),
   /** Error codes made in JS (everything else comes from Rust's GlossError::code). */
-  CODE: Object.freeze({ INTERNAL: 'internal', ON_DEVICE_FAILED: 'on_device_failed' }),
+  CODE: Object.freeze({ INTERNAL: 'internal', ON_DEVICE_FAILED: 'on_device_failed', PANEL_COVERED: 'panel_covered' }),
 });

@@ -87,6 +87,7 @@ export function watch(host, frame) {
   // A panel in plain view from the moment it opened counts as clean since before then: nothing
   // could have covered it earlier, and the reader may click at once. After any obstruction, the
   // full quiet period is needed.
+  /** @type {number | null} */
   let cleanSince = null;
   let seenObstructed = false;
   const look = () => {
@@ -105,7 +106,7 @@ export function watch(host, frame) {
     verify() {
       const why = look();
       if (why) return { ok: false, reason: why };
-      if (performance.now() - cleanSince < CLEAN_FOR_MS) return { ok: false, reason: 'recent' };
+      if (cleanSince == null || performance.now() - cleanSince < CLEAN_FOR_MS) return { ok: false, reason: 'recent' };
       return { ok: true };
     },
     stop() { clearInterval(timer); },

@@ -52,6 +52,7 @@ export function openFrame(intent, onGone) {
   const channel = new MessageChannel();
   const port = channel.port1;
   let gone = false;
+  /** @type {ReturnType<typeof watch> | null} */
   let watcher = null;
   let onDeviceRun = new AbortController();
   let loads = 0;

@@ -41,7 +41,7 @@ export function pageHtml(host) {
   const roots = openShadowRoots(host);
   if (!roots.length || typeof html.getHTML !== 'function') return html.outerHTML;
   try {
-    const shell = html.cloneNode(false).outerHTML;
+    const shell = /** @type {Element} */ (html.cloneNode(false)).outerHTML;
     return shell.slice(0, shell.lastIndexOf('</html>')) + html.getHTML({ shadowRoots: roots }) + '</html>';
   } catch {
     return html.outerHTML;
@@ -65,6 +65,7 @@ function findInPage(text, host) {
   if (!needle || !document.body) return null;
   const scopes = [document.body, ...openShadowRoots(host)];
   for (const selector of [PROSE, 'div']) {
+    /** @type {Element | null} */
     let best = null;
     for (const scope of scopes) {
       for (const node of scope.querySelectorAll(selector)) {

@@ -7,6 +7,7 @@ import { digest, msg, original } from './view.js';
 const { el, renderSpans, renderBlock } = globalThis.GlossRender;
 
 /** The article on screen, for the digest's links back. */
+/** @type {{ article: Article | null }} */
 export const shown = { article: null };
 
 export function renderOriginal(article) {

@@ -9,6 +9,7 @@ import { call } from './page.js';
 import { errorText, panel } from './view.js';
 
 const { el } = globalThis.GlossRender;
+const { CODE } = globalThis.GlossProtocol;
 
 /** How long the panel must have been in plain view before the press that spends. */
 const VISIBLE_FOR_MS = 500;
@@ -19,11 +20,12 @@ const hasV2 = typeof IntersectionObserverEntry !== 'undefined' && 'isVisible' in
  * Visible from its first laid-out moment, it counts as visible since before then (nothing could
  * have covered it earlier); once seen laid out but covered or restyled, the full wait applies.
  */
+/** @type {number | null} */
 let visibleSince = null;
 let seenCovered = false;
 if (hasV2) {
   const observer = new IntersectionObserver((entries) => {
-    for (const entry of entries) {
+    for (const entry of /** @type {(IntersectionObserverEntry & { isVisible?: boolean })[]} */ (entries)) {
       if (entry.isVisible) {
         visibleSince ??= seenCovered ? entry.time : -Infinity;
       } else {
@@ -31,11 +33,12 @@ if (hasV2) {
         if (entry.boundingClientRect.height > 0 && entry.intersectionRatio > 0) seenCovered = true;
       }
     }
-  }, { trackVisibility: true, delay: 100, threshold: [0, 1] });
+  }, /** @type {IntersectionObserverInit} */ ({ trackVisibility: true, delay: 100, threshold: [0, 1] }));
   observer.observe(panel);
 }
 
 /** When the last press began (a click's pointerdown; a key's keydown). */
+/** @type {number | null} */
 let pressedAt = null;
 addEventListener('pointerdown', (event) => { if (event.isTrusted) pressedAt = event.timeStamp; }, true);
 addEventListener('keydown', (event) => { if (event.isTrusted) pressedAt = event.timeStamp; }, true);
@@ -64,7 +67,7 @@ export function spending(spend) {
       button?.parentElement?.querySelector(':scope > .refusal')?.remove();
       if (why === 'untrusted') return;
       if (why) {
-        button?.after(el('span', { class: 'refusal', role: 'alert', 'data-code': 'panel_covered', 'data-reason': why }, errorText('panel_covered')));
+        button?.after(el('span', { class: 'refusal', role: 'alert', 'data-code': CODE.PANEL_COVERED, 'data-reason': why }, errorText(CODE.PANEL_COVERED)));
         return;
       }
       spend();

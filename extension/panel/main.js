@@ -18,6 +18,7 @@ const { PORT_NAME, T, SECTION } = globalThis.GlossProtocol;
 
 // Serialise, send and extract, timed for `npm run bench` (read from this page's root).
 const startedAt = performance.now();
+/** @type {chrome.runtime.Port | null} */
 let port = null;
 let closed = false;
 let pageDark = false;
@@ -94,14 +95,17 @@ function onFrame(frame) {
 /** Opens the Port to the worker; false when the extension itself is gone (reloaded or updated). */
 function connect() {
   if (closed) return false;
+  /** @type {chrome.runtime.Port} */
+  let opened;
   try {
-    port = chrome.runtime.connect({ name: PORT_NAME });
+    opened = chrome.runtime.connect({ name: PORT_NAME });
   } catch {
     port = null;
     return false;
   }
-  port.onMessage.addListener(onFrame);
-  port.onDisconnect.addListener(() => {
+  port = opened;
+  opened.onMessage.addListener(onFrame);
+  opened.onDisconnect.addListener(() => {
     port = null;
     // An extension reload invalidates this page's extension context a moment after the Port drops.
     if (!closed) setTimeout(showLost, 150);
@@ -134,7 +138,11 @@ onNote(NOTE.PAGE_CHANGED, ({ url }) => {
   ]);
 });
 
-/** Asks the page side for the page, then the worker to read it. */
+/**
+ * Asks the page side for the page, then the worker to read it.
+ * @param {boolean} readerableGate
+ * @param {string | null} [translateLang] another target language, for this page only
+ */
 async function start(readerableGate, translateLang = null) {
   resetOnDevice();
   const page = await call(OP.PAGE);
@@ -148,8 +156,8 @@ async function start(readerableGate, translateLang = null) {
 const OTHER_TARGETS = ['en', 'ja', 'zh-CN', 'es', 'fr', 'de', 'ko', 'pt', 'it', 'ru'];
 /** Same language as the target: offer another target instead of spending tokens. */
 function otherTargetPicker() {
-  const select = el('select', { 'aria-label': msg('otherTarget') },
-    OTHER_TARGETS.map((code) => el('option', { value: code }, code)));
+  const select = /** @type {HTMLSelectElement} */ (el('select', { 'aria-label': msg('otherTarget') },
+    OTHER_TARGETS.map((code) => el('option', { value: code }, code))));
   return el('span', { class: 'picker' }, select, button(msg('translate'), spending(() => {
     translation.status.textContent = msg('statusTranslating');
     start(false, select.value);

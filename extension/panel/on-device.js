@@ -10,6 +10,7 @@ const { el } = globalThis.GlossRender;
 const { T, SECTION, CODE } = globalThis.GlossProtocol;
 
 /** The plan on screen and its bilingual choice (set by main.js), for on-device translation. */
+/** @type {{ plan: PlanSummary | null, bilingual: boolean }} */
 export const planned = { plan: null, bilingual: false };
 
 /** Every Summarizer answer so far for this digest (the core's next step depends on them all). */
@@ -49,7 +50,7 @@ async function keepingAlive(work) {
  */
 function offerDownload(section, label, api, options, then) {
   const { signal } = run;
-  const offer = button(label, async () => {
+  const offer = /** @type {HTMLButtonElement} */ (button(label, async () => {
     offer.disabled = true;
     const progress = (loaded) => { section.status.replaceChildren(el('p', { class: 'offer' }, msg('onDeviceDownloading', [String(Math.round(loaded * 100))]))); };
     progress(0);
@@ -61,7 +62,7 @@ function offerDownload(section, label, api, options, then) {
     } catch (error) {
       showError(section, { code: CODE.ON_DEVICE_FAILED, message: errorMessage(error), retryable: false });
     }
-  });
+  }));
   return el('div', { class: 'offer' }, offer);
 }
 
@@ -98,6 +99,7 @@ export async function onDeviceDigest(step) {
 }
 
 /** Same language as the target: offer another target instead (set by main.js). */
+/** @type {{ otherTarget: () => HTMLElement | null }} */
 export const pickers = { otherTarget: () => null };
 
 export async function onDeviceTranslation(step) {
@@ -126,12 +128,13 @@ export async function onDeviceTranslation(step) {
   const offer = downloadable(state)
     ? [offerDownload(translation, msg('onDeviceTranslate', [step.sourceLang, step.targetLang]), 'Translator', options, () => translateOnDevice(step))]
     : [];
-  showError(translation, planned.plan.translationUnavailable, [optionsLink(), ...offer]);
+  // The plan frame always comes before an on-device step.
+  showError(translation, /** @type {PlanSummary} */ (planned.plan).translationUnavailable, [optionsLink(), ...offer]);
 }
 
 async function translateOnDevice(step) {
   const { signal } = run;
-  translation.label.textContent = `${step.sourceLang} → ${provenanceText(planned.plan.translation)}`;
+  translation.label.textContent = `${step.sourceLang} → ${provenanceText(/** @type {PlanSummary} */ (planned.plan).translation)}`;
   translation.status.textContent = msg('statusTranslating');
   // A new plan (a restart, Resume) cleared the section: lay its slots out again.
   if (!laidOut()) prepareTranslation(shown.article, planned.bilingual);

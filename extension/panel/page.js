@@ -6,6 +6,7 @@ const secret = location.hash.slice(1);
 // The token is not needed again, and should not sit in the address.
 history.replaceState(null, '', location.pathname);
 
+/** @type {MessagePort | null} */
 let port = null;
 let nextId = 1;
 /** @type {Map<number, {resolve: Function, reject: Function, onProgress?: Function}>} */
@@ -14,7 +15,7 @@ const pending = new Map();
 const handlers = new Map();
 
 /** Resolves once the content script has handed over its port. */
-export const connected = new Promise((resolve) => {
+export const connected = /** @type {Promise<void>} */ (new Promise((resolve) => {
   const accept = (event) => {
     if (port || !secret || event.data?.token !== secret || !(event.ports[0] instanceof MessagePort)) return;
     removeEventListener('message', accept);
@@ -23,7 +24,7 @@ export const connected = new Promise((resolve) => {
     resolve();
   };
   addEventListener('message', accept);
-});
+}));
 
 function onMessage(data) {
   if (!data || typeof data !== 'object') return;
@@ -45,10 +46,11 @@ function onMessage(data) {
 /** Asks the content script for `op`; `onProgress` receives what it reports before the answer. */
 export async function call(op, args = {}, onProgress) {
   await connected;
+  const to = /** @type {MessagePort} */ (port);
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject, onProgress });
-    port.postMessage({ ...args, id, op });
+    to.postMessage({ ...args, id, op });
   });
 }
 

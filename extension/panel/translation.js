@@ -16,6 +16,7 @@ const bilingualToggle = el('button', {
   class: 'link', type: 'button', 'aria-pressed': 'false',
   onclick: () => setBilingual(bilingualToggle.getAttribute('aria-pressed') !== 'true', true),
 }, msg('showOriginal'));
+/** @type {HTMLElement | null} */
 let list = null;
 
 /** Whether the slots on screen are still those of the current plan. */

@@ -87,7 +87,8 @@ export function showSpend(target, frame) {
 
 /** The exact fix for Ollama's refusal of extension origins, on the reader's system. */
 function ollamaFix() {
-  const platform = (navigator.userAgentData?.platform ?? navigator.platform ?? '').toLowerCase();
+  // userAgentData is Chromium's alone (not in TypeScript's DOM lib).
+  const platform = (/** @type {any} */ (navigator).userAgentData?.platform ?? navigator.platform ?? '').toLowerCase();
   const key = platform.startsWith('mac') ? 'ollamaFixMac' : platform.startsWith('win') ? 'ollamaFixWindows' : 'ollamaFixLinux';
   return el('pre', { class: 'fix', 'data-os': key }, msg(key));
 }

@@ -65,7 +65,7 @@ declare global {
     SECTION: Readonly<{ ORIGINAL: 'original'; DIGEST: 'digest'; TRANSLATION: 'translation' }>;
     /** A label (message key) for every field a reset of the stored settings may name. */
     SETTING_LABELS: Readonly<Record<SettingField, string>>;
-    CODE: Readonly<{ INTERNAL: 'internal'; ON_DEVICE_FAILED: 'on_device_failed' }>;
+    CODE: Readonly<{ INTERNAL: 'internal'; ON_DEVICE_FAILED: 'on_device_failed'; PANEL_COVERED: 'panel_covered' }>;
   }>;
 
   /** extension/render.js: structured plain text as DOM nodes, never as HTML. */
