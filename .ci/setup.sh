@@ -49,15 +49,17 @@ step_wasm_bindgen() {
   "$WB_ROOT/bin/wasm-bindgen" --version
 }
 
+# chromium-l10n holds Chromium's UI languages: tests/claims.test.mjs opens the panel in a
+# Japanese browser.
 step_chromium() {
-  if [ -x /usr/bin/chromium ]; then
-    log "chromium: present"
+  if [ -x /usr/bin/chromium ] && dpkg -s chromium-l10n >/dev/null 2>&1; then
+    log "chromium, chromium-l10n: present"
     return
   fi
-  log "installing Debian's chromium"
+  log "installing Debian's chromium and chromium-l10n"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium >/dev/null
+  apt-get install -y -qq chromium chromium-l10n >/dev/null
 }
 
 step_firefox() {

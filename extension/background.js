@@ -432,7 +432,7 @@ async function streamCall(call, signal, onBytes, options = {}) {
 }
 
 async function streamCallInSlot(call, signal, onBytes, { retry = true } = {}) {
-  const { url, method, headers, body } = call.request;
+  const { url, method, headers, body, redirect } = call.request;
   // Without `retry` the first failure is thrown, for a caller with its own retry policy.
   const attemptsFrom = retry ? 1 : 1000;
   for (let attempt = attemptsFrom; ; attempt++) {
@@ -452,7 +452,7 @@ async function streamCallInSlot(call, signal, onBytes, { retry = true } = {}) {
     try {
       let response;
       try {
-        response = await fetch(url, { method, headers, body, signal: attemptAbort.signal, credentials: 'omit' });
+        response = await fetch(url, { method, headers, body, redirect, signal: attemptAbort.signal, credentials: 'omit' });
       } catch (err) {
         if (signal.aborted) throw err;
         const failure = timedOut ? core.timeoutFailure(timedOut, attempt) : core.networkFailure(String(err?.message ?? err), attempt);
@@ -601,9 +601,9 @@ async function testConnection(settings) {
   } catch (error) {
     return { ok: false, error: asErrorInfo(error) };
   }
-  const { url, method, headers } = call.request;
+  const { url, method, headers, redirect } = call.request;
   try {
-    const response = await fetch(url, { method, headers, credentials: 'omit', signal: AbortSignal.timeout(15000) });
+    const response = await fetch(url, { method, headers, redirect, credentials: 'omit', signal: AbortSignal.timeout(15000) });
     const text = await response.text();
     if (!response.ok) {
       // Attempt number past the retries: the core judges without suggesting another try.

@@ -33,12 +33,15 @@ function uiLanguage() {
   return LANGS.includes(ui) ? ui : (LANGS.find((l) => l === ui.split('-')[0]) ?? 'en');
 }
 
-const TEXT_FIELDS = /** @type {const} */ (['provider', 'model', 'baseUrl', 'digestLang', 'translateLang', 'theme']);
+const TEXT_FIELDS = /** @type {const} */ (['provider', 'model', 'digestLang', 'translateLang', 'theme']);
 const NUMBER_FIELDS = /** @type {const} */ (['concurrency', 'requestsPerMinute', 'confirmAboveWords', 'pageBudgetTokens']);
 /** Keys by provider, edited in place as the provider changes (each provider keeps its own). */
 /** @type {Record<string, string>} */
 let apiKeys = {};
-/** The provider whose key the key field shows. */
+/** Base URLs by provider, kept the same way: a provider switch never carries one over. */
+/** @type {Record<string, string>} */
+let baseUrls = {};
+/** The provider whose key and base URL the fields show. */
 /** @type {string | null} */
 let shownProvider = null;
 /** The settings as loaded, so a save keeps what the form does not show (timeouts, chunk size). */
@@ -53,6 +56,7 @@ async function load() {
     : core.readSettings(settings);
   loaded = s;
   apiKeys = { ...s.apiKeys };
+  baseUrls = { ...s.baseUrls };
   for (const name of [...TEXT_FIELDS, ...NUMBER_FIELDS]) field(name).value = String(s[name]);
   field('bilingual').checked = s.bilingual;
   modelRows.replaceChildren();
@@ -180,9 +184,44 @@ function showPreset() {
   const preset = presets.find((p) => p.id === provider);
   for (const name of ['apiKey', 'model', 'baseUrl']) field(name).disabled = !preset;
   field('apiKey').value = apiKeys[provider] ?? '';
+  field('baseUrl').value = baseUrls[provider] ?? '';
+  showBaseUrlError(null);
   field('model').placeholder = preset?.model ?? '';
   field('baseUrl').placeholder = preset?.baseUrl ?? '';
   field('apiKey').placeholder = preset && !preset.needsKey ? msg('optionsOptional') : '';
+}
+
+/** Keeps what the key and base URL fields show for the provider they belong to. */
+function keepTyped() {
+  if (!shownProvider) return;
+  apiKeys[shownProvider] = field('apiKey').value.trim();
+  baseUrls[shownProvider] = field('baseUrl').value.trim();
+}
+
+/** @param {ErrorInfo | null} error */
+function showBaseUrlError(error) {
+  field('baseUrl').setAttribute('aria-invalid', String(Boolean(error)));
+  $('baseUrl-error').textContent = error ? msg(`error_${error.code}`) : '';
+}
+
+/**
+ * The first base URL the core refuses (plain http to another machine), shown beside the field
+ * with its provider selected; `null` when every provider's base URL may carry its key.
+ */
+function refusedBaseUrl() {
+  for (const [provider, url] of Object.entries(baseUrls)) {
+    /** @type {ErrorInfo | null} */
+    const error = core.checkBaseUrl(url);
+    if (!error) continue;
+    if (provider !== shownProvider) {
+      field('provider').value = provider;
+      showPreset();
+    }
+    showBaseUrlError(error);
+    return field('baseUrl');
+  }
+  showBaseUrlError(null);
+  return null;
 }
 
 /**
@@ -190,12 +229,11 @@ function showPreset() {
  * @returns {{settings: Settings, errors: FieldError[]}}
  */
 function read() {
-  const provider = field('provider').value;
-  apiKeys[provider] = field('apiKey').value.trim();
+  keepTyped();
   /** @type {RowsCheck} */
   const check = core.checkModelRows(typedRows());
   /** @type {Settings} */
-  const settings = { ...loaded, apiKeys: { ...apiKeys }, bilingual: field('bilingual').checked, modelOverrides: check.errors.length ? loaded.modelOverrides : check.rows };
+  const settings = { ...loaded, apiKeys: { ...apiKeys }, baseUrls: { ...baseUrls }, bilingual: field('bilingual').checked, modelOverrides: check.errors.length ? loaded.modelOverrides : check.rows };
   for (const name of TEXT_FIELDS) settings[name] = field(name).value;
   for (const name of NUMBER_FIELDS) settings[name] = Number(field(name).value) || 0;
   return { settings: core.migrateSettings(settings), errors: check.errors };
@@ -219,7 +257,7 @@ function errorText(error) {
  */
 async function ensureHostPermission(settings) {
   const preset = presets.find((p) => p.id === settings.provider);
-  const base = settings.baseUrl || preset?.baseUrl;
+  const base = settings.baseUrls[settings.provider] || preset?.baseUrl;
   if (!base) return true;
   let origin;
   try { origin = new URL(base).origin + '/*'; } catch { return true; }
@@ -228,9 +266,9 @@ async function ensureHostPermission(settings) {
   return chrome.permissions.request({ origins: [origin] }).catch(() => false);
 }
 
-// Keep what was typed for the provider being left, then show the new one's key.
+// Keep what was typed for the provider being left, then show the new one's key and base URL.
 field('provider').addEventListener('change', () => {
-  if (shownProvider) apiKeys[shownProvider] = field('apiKey').value.trim();
+  keepTyped();
   showPreset();
 });
 
@@ -244,7 +282,7 @@ $('addModelRow').addEventListener('click', () => addModelRow().querySelector('in
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const { settings, errors } = read();
-  const invalid = showRowErrors(errors);
+  const invalid = refusedBaseUrl() ?? showRowErrors(errors);
   if (invalid) {
     // Nothing is saved and nothing typed is cleared: the reader fixes the field and saves again.
     say(msg('optionsFixErrors'), 'error');
@@ -260,6 +298,12 @@ form.addEventListener('submit', async (event) => {
 
 $('test').addEventListener('click', async () => {
   const { settings } = read();
+  const refused = refusedBaseUrl();
+  if (refused) {
+    say(msg('optionsFixErrors'), 'error');
+    refused.focus();
+    return;
+  }
   await ensureHostPermission(settings);
   say(msg('optionsTesting'));
   /** @type {{ok: true, report: ConnectionReport} | {ok: false, error: ErrorInfo} | undefined} */

@@ -121,6 +121,7 @@ globalThis.GlossProtocol = Object.freeze({
     apiKey: 'optionsApiKey',
     model: 'optionsModel',
     baseUrl: 'optionsBaseUrl',
+    baseUrls: 'optionsBaseUrl',
     digestLang: 'optionsDigestLang',
     translateLang: 'optionsTranslateLang',
     concurrency: 'optionsConcurrency',

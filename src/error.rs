@@ -39,6 +39,10 @@ pub enum GlossError {
     ContextTooLong(String),
     #[error("request rejected ({status}): {detail}")]
     BadRequest { status: u16, detail: String },
+    /// A base URL a key must not go to: plain `http://` to another machine (or a URL whose host
+    /// cannot be read for certain).
+    #[error("the base URL must use https:// unless it is on this computer: {0}")]
+    InsecureBaseUrl(String),
     #[error("network error: {0}")]
     Network(String),
     /// The answer did not start, or stopped mid-way, within the allowed time.
@@ -81,6 +85,7 @@ impl GlossError {
         "server",
         "context_too_long",
         "bad_request",
+        "insecure_base_url",
         "network",
         "timeout",
         "stream_cut",
@@ -109,6 +114,7 @@ impl GlossError {
             GlossError::Server { .. } => "server",
             GlossError::ContextTooLong(_) => "context_too_long",
             GlossError::BadRequest { .. } => "bad_request",
+            GlossError::InsecureBaseUrl(_) => "insecure_base_url",
             GlossError::Network(_) => "network",
             GlossError::Timeout(_) => "timeout",
             GlossError::StreamCut => "stream_cut",
@@ -195,6 +201,7 @@ mod tests {
             GlossError::Server { status: 500, detail: String::new(), retry_after_ms: None },
             GlossError::ContextTooLong(String::new()),
             GlossError::BadRequest { status: 400, detail: String::new() },
+            GlossError::InsecureBaseUrl(String::new()),
             GlossError::Network(String::new()),
             GlossError::Timeout(String::new()),
             GlossError::StreamCut,
@@ -215,7 +222,7 @@ mod tests {
         match e {
             NoArticle | NotReaderable | TooLarge(_) | MissingKey | BadKey(_) | Forbidden(_) | OllamaOrigin
             | ModelNotFound(_) | RateLimited { .. } | Quota(_) | Overloaded { .. } | Server { .. }
-            | ContextTooLong(_) | BadRequest { .. } | Network(_) | Timeout(_) | StreamCut | BadResponse(_)
+            | ContextTooLong(_) | BadRequest { .. } | InsecureBaseUrl(_) | Network(_) | Timeout(_) | StreamCut | BadResponse(_)
             | Misaligned(_) | Invalid(_) | BudgetReached(_) | Cancelled | SameLanguage(_) => {}
         }
     }

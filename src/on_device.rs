@@ -11,7 +11,7 @@ use crate::article::{Article, Block, BlockKind};
 use crate::digest::{self, Digest};
 use crate::error::GlossError;
 use crate::models::pricing::Spend;
-use crate::llm::provider::Provenance;
+use crate::llm::endpoint::Provenance;
 use crate::text::Span;
 use crate::text::tokens::estimate_tokens;
 use crate::translate::TranslatedBlock;

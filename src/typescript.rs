@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use ts_rs::{Config, TypeVisitor, TS};
 
 use crate::error::GlossError;
-use crate::llm::provider::Settings;
+use crate::settings::Settings;
 
 /// The file, from the crate's root.
 const OUT: &str = "extension/types/gloss.d.ts";
@@ -27,8 +27,8 @@ const OUT: &str = "extension/types/gloss.d.ts";
 fn roots(c: &mut Collect) {
     c.visit::<crate::article::Article>();
     c.visit::<crate::article::ExtractOptions>();
-    c.visit::<crate::llm::provider::Migrated>();
-    c.visit::<crate::llm::provider::ConnectionReport>();
+    c.visit::<crate::settings::Migrated>();
+    c.visit::<crate::llm::ConnectionReport>();
     c.visit::<crate::session::Plan>();
     c.visit::<crate::session::CacheKeys>();
     c.visit::<crate::session::CacheHits>();

@@ -8,7 +8,8 @@ use wasm_bindgen::prelude::*;
 use crate::article::ExtractOptions;
 use crate::session::cache::{self, evict, IndexEntry};
 use crate::error::{ErrorInfo, GlossError};
-use crate::llm::provider::{parse_models, Endpoint, Settings, PRESETS};
+use crate::llm::{parse_models, Endpoint, PRESETS};
+use crate::settings::Settings;
 use crate::session::{self, Call, DigestReader, Session, TranslationReader};
 use crate::translate::ChunkEnd;
 use crate::translate::TranslatedBlock;
@@ -298,6 +299,18 @@ pub fn global_max_streams() -> usize {
 #[wasm_bindgen(js_name = defaultSettings)]
 pub fn default_settings() -> JsValue {
     to_js(&Settings::default())
+}
+
+/// Whether a base URL may carry a key: `null`, or the `{code, message, retryable}` to show
+/// beside the field (`insecure_base_url` for plain http to another machine). Empty is fine: the
+/// preset's default is used.
+#[wasm_bindgen(js_name = checkBaseUrl)]
+pub fn check_base_url(url: &str) -> JsValue {
+    let url = url.trim();
+    match crate::llm::check_base_url(url) {
+        Err(e) if !url.is_empty() => to_js(&e.info()),
+        _ => JsValue::NULL,
+    }
 }
 
 /// Stored settings of any schema version, brought up to date.

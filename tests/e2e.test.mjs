@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, clickAction, inExtension, openWithGloss as open, panelFrame, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
+import { SAMPLE_KEY_POINTS, SAMPLE_SUMMARY } from './sample-digest.mjs';
 import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 60_000 };
@@ -17,7 +18,8 @@ const SEARCH = '/fixtures/pages/search-results.html';
 const openai = () => ({ provider: 'openai', apiKey: 'test-key', model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`, digestLang: 'ja', translateLang: 'ja' });
 const anthropic = () => ({ provider: 'anthropic', apiKey: 'test-key', model: 'claude-haiku-4-5', baseUrl: mock.url, digestLang: 'ja', translateLang: 'ja' });
 
-const world = glossSuite();
+// localhost:9 is the unreachable host Test connection is tried against.
+const world = glossSuite({ hosts: ['http://localhost:9'] });
 // Root-level `before` hooks are not run one after another: take the suite's world per test.
 beforeEach(() => ({ gloss, mock, site } = world));
 
@@ -57,18 +59,24 @@ describe('the panel', () => {
     await page.close();
   });
 
-  test('translates every block, in order', T, async () => {
+  test('translates every block, in order, and keeps the code block as it is without sending it', T, async () => {
     await setSettings(gloss, openai());
     const { page, p } = await openWithGloss(SAMPLE);
-    const blocks = p.translation.locator('[data-block]');
     await waitForTranslation(page);
     const source = await p.original.locator('[data-block]').allTextContents();
-    const translated = await blocks.allTextContents();
+    const isCode = await p.original.locator('[data-block]').evaluateAll((nodes) => nodes.map((n) => n.classList.contains('code')));
+    const translated = await p.translation.locator('[data-block]').allTextContents();
     assert.equal(translated.length, source.length);
+    const code = source.findIndex((text, i) => isCode[i] && text.includes('voltage = read_sensor'));
+    assert.ok(code >= 0, 'the sample has its code block');
     for (let i = 0; i < source.length; i++) {
-      assert.equal(translated[i], `(ja) ${source[i]}`, `block ${i + 1} is in its place`);
+      const want = isCode[i] ? source[i] : `(ja) ${source[i]}`;
+      assert.equal(translated[i], want, `block ${i + 1} is in its place${isCode[i] ? ', untranslated code' : ''}`);
     }
-    assert.ok(translated.some((t) => t.includes('voltage = read_sensor')), 'code is kept');
+    const sent = translateRequests();
+    assert.ok(sent.length > 0, 'the prose was sent for translation');
+    const withCode = sent.filter((e) => JSON.stringify(e.body).includes('voltage = read_sensor'));
+    assert.equal(withCode.length, 0, 'the code block is in no request the model received');
     assert.equal(await p.translation.locator('.error').count(), 0);
     await page.close();
   });
@@ -226,14 +234,29 @@ describe('what the reader asked for', () => {
   });
 });
 
+describe('a base URL that would send the key in clear text', () => {
+  test('is refused in the panel with its own message, and nothing is sent', T, async () => {
+    await setSettings(gloss, { ...openai(), baseUrl: 'http://192.168.1.5:8000/v1', digestLang: 'en' });
+    const { page, p } = await openWithGloss(SAMPLE);
+    await p.digest.locator('ul.key-points li').first().waitFor();
+    assert.equal(await p.digest.locator('.provenance').innerText(), 'built-in · en · extractive');
+    const error = p.digest.locator('.error[data-code="insecure_base_url"]');
+    await error.waitFor();
+    assert.match(await error.innerText(), /only over https:\/\//);
+    assert.equal(mock.log.length, 0, 'nothing was sent anywhere');
+    await page.close();
+  });
+});
+
 describe('with no key', () => {
   test('shows the offline extractive digest and says translation needs a model', T, async () => {
     await setSettings(gloss, { provider: 'builtin', digestLang: 'en', translateLang: 'ja' });
     const { page, p } = await openWithGloss(SAMPLE);
     await p.digest.locator('ul.key-points li').first().waitFor();
     assert.equal(await p.digest.locator('.provenance').innerText(), 'built-in · en · extractive');
-    assert.equal(await p.digest.locator('ul.key-points li').count(), 3);
-    assert.ok((await p.digest.locator('p.summary').innerText()).length > 80);
+    const points = (await p.digest.locator('ul.key-points li').allInnerTexts()).map((t) => t.replace(/\s*¶$/, ''));
+    assert.deepEqual(points, SAMPLE_KEY_POINTS, 'the key points are the article\'s most central sentences');
+    assert.equal(await p.digest.locator('p.summary').innerText(), SAMPLE_SUMMARY, 'the summary is the expected extractive sentences');
     // This Chromium has the Translator API but no model: first that is checked, then this is said.
     const error = p.translation.locator('.error');
     await error.waitFor();
@@ -254,18 +277,40 @@ describe('the options page', () => {
   }
 
   test('saves settings that the worker then uses', T, async () => {
-    const page = await openOptions();
-    await page.selectOption('#provider', 'anthropic');
-    await page.fill('#apiKey', 'test-key');
-    await page.fill('#baseUrl', mock.url);
-    await page.selectOption('#digestLang', 'fr');
-    await page.click('#save');
-    await page.locator('#status.ok').waitFor();
-    const stored = await inExtension(gloss, () => chrome.storage.local.get('settings'));
-    assert.equal(stored.settings.provider, 'anthropic');
-    assert.equal(stored.settings.apiKeys.anthropic, 'test-key');
-    assert.equal(stored.settings.digestLang, 'fr');
-    await page.close();
+    /** Saves provider, key, model, base URL and digest language from the form, then digests the sample. */
+    async function saveThenDigest({ provider, key, model, baseUrl, digestLang }) {
+      const options = await openOptions();
+      await options.selectOption('#provider', provider);
+      await options.fill('#apiKey', key);
+      await options.fill('#model', model);
+      await options.fill('#baseUrl', baseUrl);
+      await options.selectOption('#digestLang', digestLang);
+      await options.click('#save');
+      await options.locator('#status.ok').waitFor();
+      await options.close();
+      mock.reset();
+      const { page, p } = await openWithGloss(SAMPLE);
+      await p.digest.locator('.spend').waitFor({ timeout: 30_000 });
+      const provenance = await p.digest.locator('.provenance').innerText();
+      await page.close();
+      return { provenance, sent: digestRequests() };
+    }
+    const first = await saveThenDigest({ provider: 'anthropic', key: 'test-key', model: 'claude-haiku-4-5', baseUrl: mock.url, digestLang: 'fr' });
+    assert.equal(first.provenance, 'anthropic · fr · claude-haiku-4-5');
+    assert.equal(first.sent.length, 1, 'one digest request after the first save');
+    assert.equal(first.sent[0].wire, 'anthropic');
+    assert.equal(first.sent[0].headers['x-api-key'], 'test-key');
+    assert.equal(first.sent[0].body.model, 'claude-haiku-4-5');
+    assert.match(JSON.stringify(first.sent[0].body), /French|\bfr\b/, 'the prompt asks for the digest language');
+    // The mock accepts one key per server; a second key shows by which header carries it.
+    const second = await saveThenDigest({ provider: 'openai', key: 'test-key', model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`, digestLang: 'de' });
+    assert.equal(second.provenance, 'openai · de · gpt-4o-mini');
+    assert.equal(second.sent.length, 1, 'one digest request after the second save');
+    assert.equal(second.sent[0].wire, 'openai', 'the next request goes to the newly saved provider');
+    assert.equal(second.sent[0].headers.authorization, 'Bearer test-key');
+    assert.equal(second.sent[0].headers['x-api-key'], undefined);
+    assert.equal(second.sent[0].body.model, 'gpt-4o-mini');
+    assert.match(JSON.stringify(second.sent[0].body), /German|\bde\b/);
   });
 
   // Each provider family's own model list, key check and errors, from the same options page.
@@ -443,6 +488,60 @@ describe('every provider family', () => {
   });
 });
 
+/** Inserts a broken image into the page and resolves once its error event has fired. */
+async function brokenImageSettled(page) {
+  await page.evaluate(() => new Promise((resolve) => {
+    const img = document.createElement('img');
+    img.onerror = () => { img.remove(); resolve(); };
+    img.src = 'x';
+    document.body.append(img);
+  }));
+}
+
+/**
+ * Compares two screenshots (PNG buffers) of the same page, decoded by the browser: the share of
+ * pixels that differ inside `box` and outside it (past its shadow), and inside it the number of distinct colours and
+ * the share of dark pixels (text).
+ */
+async function comparePictures(gloss, before, after, box) {
+  const page = await gloss.context.newPage();
+  try {
+    return await page.evaluate(async ({ before, after, box }) => {
+      const pixels = async (b64) => {
+        const image = new Image();
+        image.src = `data:image/png;base64,${b64}`;
+        await image.decode();
+        const canvas = new OffscreenCanvas(image.width, image.height);
+        const ctx = canvas.getContext('2d');
+        ctx.drawImage(image, 0, 0);
+        return ctx.getImageData(0, 0, image.width, image.height);
+      };
+      const [a, b] = [await pixels(before), await pixels(after)];
+      const inBox = (x, y, m = 0) => x >= box.x - m && x < box.x + box.width + m && y >= box.y - m && y < box.y + box.height + m;
+      let inside = 0, insideChanged = 0, outside = 0, outsideChanged = 0, insideDark = 0;
+      const colours = new Set();
+      for (let y = 0; y < b.height; y++) {
+        for (let x = 0; x < b.width; x++) {
+          const i = (y * b.width + x) * 4;
+          const changed = Math.abs(a.data[i] - b.data[i]) + Math.abs(a.data[i + 1] - b.data[i + 1]) + Math.abs(a.data[i + 2] - b.data[i + 2]) > 30;
+          if (inBox(x, y)) {
+            inside += 1;
+            if (changed) insideChanged += 1;
+            if (b.data[i] + b.data[i + 1] + b.data[i + 2] < 200) insideDark += 1;
+            colours.add((b.data[i] << 16) | (b.data[i + 1] << 8) | b.data[i + 2]);
+          } else if (!inBox(x, y, 32)) { // the panel's shadow reaches a little past its box
+            outside += 1;
+            if (changed) outsideChanged += 1;
+          }
+        }
+      }
+      return { insideChanged: insideChanged / inside, outsideChanged: outsideChanged / outside, insideColours: colours.size, insideDark: insideDark / inside };
+    }, { before: before.toString('base64'), after: after.toString('base64'), box });
+  } finally {
+    await page.close();
+  }
+}
+
 describe('what is sent and shown', () => {
   test('the request carries the article text and none of the navigation', T, async () => {
     await setSettings(gloss, anthropic());
@@ -471,13 +570,15 @@ describe('what is sent and shown', () => {
     // The page's own live payloads may fire as it loads; what counts is that Gloss adds none.
     const page = await gloss.context.newPage();
     await page.goto(unique(HOSTILE));
-    await page.waitForTimeout(300);
+    await brokenImageSettled(page);
     const before = await page.evaluate(() => window.__pwned);
     await clickAction(gloss, page);
     const p = await waitForPanel(gloss, page);
     await p.digest.locator('ul.details li').nth(3).waitFor();
-    await p.frame.waitForFunction(() => !document.querySelector('section[data-section="translation"] .pending, section[data-section="translation"] .partial'), null, { timeout: 20_000 });
-    await page.waitForTimeout(500); // let anything Gloss might have caused to run, run
+    await waitForTranslation(page);
+    // An image Gloss had inserted from the payload would have failed to load by the time one
+    // inserted now has: a positive marker instead of a sleep.
+    await brokenImageSettled(page);
     assert.equal(await page.evaluate(() => window.__pwned), before, 'no script ran because of Gloss');
     assert.match(await p.digest.locator('ul.key-points').innerText(), /<img src=x onerror=__pwn\(\)><script>__pwn\(\)<\/script>/);
     assert.match(await p.translation.locator('[data-block]').first().innerText(), /<img src=x onerror=__pwn\(\)>/);
@@ -497,15 +598,26 @@ describe('what is sent and shown', () => {
     await page.close();
   });
 
-  test('saves a screenshot of the panel on the sample article', T, async () => {
+  test('saves a screenshot that shows the panel over the sample article', T, async () => {
     await setSettings(gloss, anthropic());
-    const { page, p } = await openWithGloss(SAMPLE);
+    const page = await gloss.context.newPage();
+    await page.goto(unique(SAMPLE));
+    const bare = await page.screenshot();
+    await clickAction(gloss, page);
+    const p = await waitForPanel(gloss, page);
     await p.digest.locator('ul.details li').nth(3).waitFor();
-    await p.frame.waitForFunction(() => !document.querySelector('.pending, .partial'), null, { timeout: 20_000 });
+    await waitForTranslation(page);
     mkdirSync(join(ROOT, 'tests', 'artifacts'), { recursive: true });
     const file = join(ROOT, 'tests', 'artifacts', 'panel.png');
-    await page.screenshot({ path: file });
-    assert.ok((await import('node:fs')).statSync(file).size > 10_000);
+    const shot = await page.screenshot({ path: file });
+    const box = await p.aside.boundingBox();
+    assert.ok(box && box.width > 200 && box.height > 200, `the panel has a size on screen: ${JSON.stringify(box)}`);
+    const seen = await comparePictures(gloss, bare, shot, box);
+    // Inside the panel's box the picture changed and holds text (many colours, dark pixels on
+    // the light panel); outside it, the page looks as it did.
+    assert.ok(seen.insideChanged > 0.05, `the panel's area differs from the bare page (${seen.insideChanged})`);
+    assert.ok(seen.insideColours > 20 && seen.insideDark > 0.005, `the panel's area is not blank: ${JSON.stringify(seen)}`);
+    assert.ok(seen.outsideChanged < 0.01, `the page around the panel is unchanged (${seen.outsideChanged})`);
     await page.close();
   });
 });

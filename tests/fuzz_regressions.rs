@@ -16,6 +16,14 @@ fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz")
 }
 
+/// Every file of `tests/fuzz/crashes/`. The folder is committed (its files are the regressions),
+/// so a checkout without it is broken: that fails, rather than replaying nothing in silence.
+fn crash_files() -> Vec<PathBuf> {
+    let dir = fuzz_dir().join("crashes");
+    let entries = fs::read_dir(&dir).unwrap_or_else(|e| panic!("{} is missing ({e}): the saved crashes are part of the suite", dir.display()));
+    entries.map(|e| e.unwrap().path()).collect()
+}
+
 /// The corpus files and saved crashes of one target, sorted by name.
 fn inputs(target: Target) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = fs::read_dir(fuzz_dir().join("corpus").join(target.name()))
@@ -23,11 +31,7 @@ fn inputs(target: Target) -> Vec<PathBuf> {
         .map(|e| e.unwrap().path())
         .collect();
     let prefix = format!("{}-", target.name());
-    if let Ok(crashes) = fs::read_dir(fuzz_dir().join("crashes")) {
-        files.extend(crashes.map(|e| e.unwrap().path()).filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix))
-        }));
-    }
+    files.extend(crash_files().into_iter().filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix))));
     files.sort();
     files
 }
@@ -92,9 +96,10 @@ fn inline() {
 
 #[test]
 fn every_crash_file_names_a_target() {
-    let Ok(crashes) = fs::read_dir(fuzz_dir().join("crashes")) else { return };
-    for entry in crashes {
-        let name = entry.unwrap().file_name().into_string().unwrap();
+    let crashes = crash_files();
+    assert!(!crashes.is_empty(), "tests/fuzz/crashes/ is empty: the saved crashes were lost");
+    for path in crashes {
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
         assert!(
             Target::ALL.iter().any(|t| name.starts_with(&format!("{}-", t.name()))),
             "{name} does not start with a target name"

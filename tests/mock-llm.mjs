@@ -13,6 +13,13 @@
  * anything else gets a fixed Markdown digest. Behaviors (errors, delays, cut/failed/hung streams)
  * can be queued per request; see {@link startMockLlm}.
  *
+ * `realistic: true` makes it answer like real models and APIs instead (see {@link realisticAnswer}
+ * and each wire's `strict`): a preamble and fenced output, reordered blocks with `[[n]]:` and other
+ * marker variants, translated code, a title heading before digest headings in the digest language,
+ * `<think>` in the text (Ollama) or `reasoning_content` (OpenAI wire), no usage on the OpenAI wire,
+ * request parameters validated as the real APIs do (unknown fields and out-of-range `max_tokens`
+ * get their 400), and no CORS header at all: only a host the extension was granted can be read.
+ *
  * CLI: `node tests/mock-llm.mjs [port]` starts the server and prints its URL.
  */
 import { createServer, STATUS_CODES } from 'node:http';
@@ -86,11 +93,11 @@ function analyzePrompt(messages) {
   const lang = whole.match(LANG_RE)?.[1] ?? 'xx';
   const promptChars = whole.length;
   if (BLOCK_RE.test(userText)) {
-    return { kind: 'translate', lang, blocks: parseBlocks(userText), article: '', promptChars };
+    return { kind: 'translate', lang, blocks: parseBlocks(userText), article: '', promptChars, userText };
   }
   // The user message carries the article; the system prompt may name the delimiters too.
   const article = (userText.match(ARTICLE_RE) ?? whole.match(ARTICLE_RE))?.[1] ?? users.at(-1)?.text ?? '';
-  return { kind: 'digest', lang, blocks: [], article, promptChars };
+  return { kind: 'digest', lang, blocks: [], article, promptChars, userText };
 }
 
 /** @param {PromptAnalysis} analysis */
@@ -118,6 +125,78 @@ function deriveAnswer({ kind, lang, blocks, article }) {
     '- **Next**: What happens next.',
   ].join('\n');
 }
+
+/** Digest headings as models write them in the digest language (Gloss asks for English ones). */
+const DIGEST_HEADINGS = {
+  ja: ['要点', '要約', '詳細'],
+  de: ['Kernpunkte', 'Zusammenfassung', 'Details'],
+  fr: ['Points clés', 'Résumé', 'Détails'],
+  es: ['Puntos clave', 'Resumen', 'Detalles'],
+  zh: ['要点', '摘要', '详细信息'],
+};
+
+/** How real models write a block's marker back: as asked, or with a colon (then a space, a line break or nothing). */
+const MARKER_STYLES = [(n) => `[[${n}]] `, (n) => `[[${n}]]: `, (n) => `[[${n}]]:\n`, (n) => `[[${n}]]:`];
+
+/** Code looks like code: a model "translates" it anyway, identifiers and all. */
+const looksLikeCode = (text) => /[=(){};]/.test(text) && /\n/.test(text);
+
+/**
+ * What a real model answers (realistic mode). Translation: a preamble line, the blocks in a
+ * fence, the first two swapped, markers in several styles, code translated like prose. Digest:
+ * a preamble, a fence, a `#` title, then the three sections under headings in the digest
+ * language with the summary first, a numbered list, a `[b9999]` id that is no block's, and
+ * `**Label:**` as well as `**Label**:` details. Prose is still `(lang) text`, so tests can check
+ * every block landed in its place.
+ * @param {PromptAnalysis} analysis
+ */
+function realisticAnswer({ kind, lang, blocks, article, userText = '' }) {
+  if (kind === 'translate') {
+    const order = [...blocks];
+    if (order.length > 1) [order[0], order[1]] = [order[1], order[0]];
+    const translate = (text) => (looksLikeCode(text)
+      ? `(${lang}) ${text.replace(/[A-Za-z_]{3,}/g, (word) => `${word}_${lang}`)}`
+      : `(${lang}) ${text}`);
+    const body = order.map(({ n, text }, i) => `${MARKER_STYLES[i % MARKER_STYLES.length](n)}${translate(text)}`).join('\n\n');
+    return [`Here is the translation into ${lang}:`, '', '```', body, '```'].join('\n');
+  }
+  const ids = [...article.matchAll(/\[(b\d+)\] /g)].map((m) => m[1]);
+  const cite = (i) => (ids[i] ? ` [${ids[i]}]` : '');
+  const firstWords = article.replace(/\[b\d+\] /g, '').trim().split(/\s+/).slice(0, 5).join(' ');
+  const [keyPoints, summary, details] = DIGEST_HEADINGS[lang] ?? ['Key Points', 'Summary', 'Details'];
+  // A digest in parts: each part's first key point names its part, and the merge takes its key
+  // points from what the parts said (the first point of each of the first three), not from a canned text.
+  const part = userText.match(/This is part (\d+) of \d+ of the article/)?.[1];
+  const merged = [...userText.matchAll(/^### Digest of part (\d+)[\s\S]*?^1\. \([^)]*\) (.*)$/gm)].map((m) => m[2]).slice(0, 3);
+  const points = merged.length
+    ? merged.map((text, i) => `${i + 1}. (${lang}) ${text}`)
+    : [`1. (${lang}) ${part ? `Part ${part}: ` : ''}First key point.${cite(0)}`, `2. (${lang}) Second key point.${cite(1)}`, `3. (${lang}) Third key point. [b9999]`];
+  return [
+    'Sure! Here is a digest of the article.',
+    '',
+    '```markdown',
+    `# (${lang}) Digest: ${firstWords}`,
+    '',
+    `## ${summary}`,
+    `(${lang}) A short summary paragraph of the article.`,
+    '',
+    `## ${keyPoints}`,
+    ...points,
+    '',
+    `## ${details}`,
+    `- **(${lang}) Context:** The article discusses its topic.${cite(0)}`,
+    `- **(${lang}) Finding**: Something important was found.${cite(1)}`,
+    `- **(${lang}) Impact**: It matters to readers.`,
+    `- **(${lang}) Next**: What happens next.`,
+    '```',
+  ].join('\n');
+}
+
+/** What local models think aloud before answering, in `<think>` (Ollama) or `reasoning_content`. */
+const THINKING = 'The user wants this in the target language. I must keep every marker and not add anything.';
+
+/** The most output tokens each known model accepts, as its API states it. */
+const MAX_OUTPUT_TOKENS = { 'claude-haiku-4-5': 64_000, 'gpt-4o-mini': 16_384, 'gemini-2.5-flash': 65_536 };
 
 /** Splits text into pieces of `size` code points (never splits a surrogate pair). */
 function splitText(text, size) {
@@ -192,6 +271,9 @@ const ANTHROPIC_ERRORS = {
   529: ['overloaded_error', 'Overloaded'],
 };
 
+const ANTHROPIC_FIELDS = new Set(['model', 'messages', 'max_tokens', 'system', 'stream', 'temperature', 'top_p', 'top_k',
+  'stop_sequences', 'metadata', 'tools', 'tool_choice', 'thinking', 'service_tier', 'container', 'mcp_servers']);
+
 /** @type {Wire} */
 const anthropic = {
   name: 'anthropic',
@@ -215,6 +297,19 @@ const anthropic = {
   validate(body) {
     if (!Array.isArray(body.messages)) return 'messages: Field required';
     if (typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
+    return null;
+  },
+
+  /** The Messages API's own checks (realistic mode): no unknown field, `max_tokens` in range. */
+  strict(body, model) {
+    const extra = Object.keys(body).find((key) => !ANTHROPIC_FIELDS.has(key));
+    if (extra) return `${extra}: Extra inputs are not permitted`;
+    if (!Number.isInteger(body.max_tokens) || body.max_tokens < 1) return 'max_tokens: Input should be greater than or equal to 1';
+    const max = MAX_OUTPUT_TOKENS[model];
+    if (max && body.max_tokens > max) {
+      return `max_tokens: ${body.max_tokens} > ${max}, which is the maximum allowed number of output tokens for ${model}`;
+    }
+    if (body.temperature !== undefined && !(body.temperature >= 0 && body.temperature <= 1)) return 'temperature: Input should be less than or equal to 1';
     return null;
   },
 
@@ -305,6 +400,12 @@ const openaiEnvelope = (type, code, message, param = null) => ({ error: { messag
 /** Masks a key the way OpenAI echoes it in "Incorrect API key provided: sk-ab***wxyz". */
 const maskKey = (key) => (key.length > 8 ? `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}` : key);
 
+const OPENAI_FIELDS = new Set(['messages', 'model', 'audio', 'frequency_penalty', 'function_call', 'functions', 'logit_bias',
+  'logprobs', 'max_completion_tokens', 'max_tokens', 'metadata', 'modalities', 'n', 'parallel_tool_calls', 'prediction',
+  'presence_penalty', 'prompt_cache_key', 'reasoning_effort', 'response_format', 'safety_identifier', 'seed', 'service_tier',
+  'stop', 'store', 'stream', 'stream_options', 'temperature', 'tool_choice', 'tools', 'top_logprobs', 'top_p', 'user',
+  'verbosity', 'web_search_options']);
+
 /** @type {Wire} */
 const openai = {
   name: 'openai',
@@ -333,6 +434,21 @@ const openai = {
   wantsStream: (call) => call.entry.body.stream === true,
 
   validate: (body) => (Array.isArray(body.messages) ? null : "Missing required parameter: 'messages'."),
+
+  /** Chat Completions' own checks (realistic mode): no unknown argument, token limits in range. */
+  strict(body, model) {
+    const extra = Object.keys(body).find((key) => !OPENAI_FIELDS.has(key));
+    if (extra) return `Unrecognized request argument supplied: ${extra}`;
+    if (body.stream_options !== undefined && body.stream !== true) return "The 'stream_options' parameter is only allowed when 'stream' is enabled.";
+    for (const field of ['max_tokens', 'max_completion_tokens']) {
+      const value = body[field];
+      if (value === undefined || value === null) continue;
+      if (!Number.isInteger(value) || value < 1) return `Invalid '${field}': integer below minimum value. Expected a value >= 1, but got ${value} instead.`;
+      const max = MAX_OUTPUT_TOKENS[model];
+      if (max && value > max) return `${field} is too large: ${value}. This model supports at most ${max} completion tokens, whereas you provided ${value}.`;
+    }
+    return null;
+  },
 
   messages: (body) => body.messages.map((m) => ({ role: roleOf(m?.role), text: partsText(m?.content) })),
 
@@ -375,7 +491,8 @@ const openai = {
 
   streamWriter(call, usage) {
     const eol = call.behavior.crlf ? '\r\n' : '\n';
-    const includeUsage = call.entry.body.stream_options?.include_usage === true;
+    // Many compatible servers ignore `include_usage`; the realistic mode is one of them.
+    const includeUsage = call.entry.body.stream_options?.include_usage === true && !call.realistic;
     const base = {
       id: `chatcmpl-mock${call.seq}`,
       object: 'chat.completion.chunk',
@@ -391,7 +508,9 @@ const openai = {
     });
     return {
       contentType: 'text/event-stream; charset=utf-8',
-      open: () => chunk({ role: 'assistant', content: '', refusal: null }),
+      // DeepSeek, vLLM and LM Studio stream their reasoning first, in `reasoning_content`.
+      open: () => chunk({ role: 'assistant', content: '', refusal: null })
+        + (call.realistic ? splitText(THINKING, 24).map((piece) => chunk({ content: null, reasoning_content: piece })).join('') : ''),
       delta: (content) => chunk({ content }),
       keepAlive: () => `: keep-alive${eol}${eol}`,
       finish: () => chunk({}, 'stop')
@@ -430,6 +549,11 @@ const googleError = (code, status, message, details) => ({
   error: { code, message, status, ...(details ? { details } : {}) },
 });
 
+const GEMINI_FIELDS = new Set(['contents', 'systemInstruction', 'generationConfig', 'safetySettings', 'tools', 'toolConfig', 'cachedContent']);
+const GEMINI_GENERATION_FIELDS = new Set(['stopSequences', 'responseMimeType', 'responseSchema', 'responseJsonSchema', 'candidateCount',
+  'maxOutputTokens', 'temperature', 'topP', 'topK', 'seed', 'presencePenalty', 'frequencyPenalty', 'responseLogprobs', 'logprobs',
+  'thinkingConfig', 'responseModalities', 'mediaResolution', 'speechConfig']);
+
 /** @type {Wire} */
 const gemini = {
   name: 'gemini',
@@ -466,6 +590,22 @@ const gemini = {
   wantsStream: (call) => call.entry.path.endsWith(':streamGenerateContent'),
 
   validate: (body) => (Array.isArray(body.contents) ? null : '* GenerateContentRequest.contents: contents is not specified'),
+
+  /** generateContent's own checks (realistic mode): no unknown field, `maxOutputTokens` in range. */
+  strict(body, model) {
+    const unknown = (name) => `Invalid JSON payload received. Unknown name "${name}": Cannot find field.`;
+    const extra = Object.keys(body).find((key) => !GEMINI_FIELDS.has(key));
+    if (extra) return unknown(extra);
+    const config = body.generationConfig ?? {};
+    const extraConfig = Object.keys(config).find((key) => !GEMINI_GENERATION_FIELDS.has(key));
+    if (extraConfig) return unknown(`generation_config.${extraConfig}`);
+    const max = MAX_OUTPUT_TOKENS[model];
+    const value = config.maxOutputTokens;
+    if (value !== undefined && (!Number.isInteger(value) || value < 1 || (max && value > max))) {
+      return `Unable to submit request because it has a maxOutputTokens value of ${value} but the supported range is from 1 (inclusive) to ${(max ?? 65_536) + 1} (exclusive). Update the value and try again.`;
+    }
+    return null;
+  },
 
   messages(body) {
     const system = body.systemInstruction ? [{ role: 'system', text: partsText(body.systemInstruction.parts) }] : [];
@@ -773,6 +913,9 @@ async function generate(server, call, params) {
   if (denied) return send(call, denied.status, denied.body);
   if (!body) return send(call, 400, wire.errorBody(400, call, 'The request body is not valid JSON.'));
   if (problem) return send(call, 400, wire.errorBody(400, call, problem));
+  // Ollama ignores what it does not know; the hosted APIs refuse it.
+  const refused = server.realistic && wire.strict?.(body, call.model);
+  if (refused) return send(call, 400, wire.errorBody(400, call, refused));
   if (!server.knowsModel(call.model)) return send(call, 404, wire.errorBody(404, call));
 
   call.behavior = server.takeBehavior(entry);
@@ -786,7 +929,8 @@ async function generate(server, call, params) {
   }
 
   const ctx = { kind: analysis.kind, blocks: analysis.blocks, lang: analysis.lang, wire: wire.name, body };
-  const base = call.behavior.text ?? deriveAnswer(analysis);
+  const thinking = call.realistic && wire.name === 'ollama' ? `<think>\n${THINKING}\n</think>\n\n` : '';
+  const base = call.behavior.text ?? (call.realistic ? thinking + realisticAnswer(analysis) : deriveAnswer(analysis));
   const text = call.behavior.transform ? call.behavior.transform(base, ctx) : base;
   const usage = { input: estimateTokens(analysis.promptChars), output: estimateTokens(text.length) };
   return entry.stream ? streamAnswer(call, text, usage) : completeAnswer(call, text, usage);
@@ -821,7 +965,8 @@ async function generate(server, call, params) {
 /**
  * Starts the mock LLM server.
  *
- * Log entries are `{method, path, query, headers, body, at, wire, status}`; generation requests
+ * Log entries are `{method, path, query, headers, body, at, endedAt, wire, status}` (`endedAt`:
+ * when the connection closed, once it has); generation requests
  * (POST to a messages/chat/generate route) also carry `kind`, `model`, `stream`, `completed` and
  * `aborted` (the client closed the connection before the response finished).
  *
@@ -830,11 +975,12 @@ async function generate(server, call, params) {
  * @param {string} [options.host='127.0.0.1']
  * @param {string} [options.validKey='test-key']  the only accepted API key (Ollama has no auth)
  * @param {string[] | null} [options.models]       known model ids; `null` accepts any model
+ * @param {boolean} [options.realistic=false]      answer like real models and APIs (see the file's header)
  * @returns {Promise<{url: string, port: number, log: object[], enqueue(b: Behavior): void,
  *   setDefault(b: Behavior): void, reset(): void, close(): Promise<void>,
  *   requests(filter?: (entry: object) => boolean): object[]}>}
  */
-export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 'test-key', models = DEFAULT_MODELS } = {}) {
+export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 'test-key', models = DEFAULT_MODELS, realistic = false } = {}) {
   const log = [];
   const queue = [];
   let defaults = {};
@@ -845,6 +991,7 @@ export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 't
   const bareModel = (id) => id.replace(/:latest$/, '');
   const context = {
     validKey,
+    realistic,
     knowsModel: (id) => models === null || models.some((m) => bareModel(m) === bareModel(id)),
     takeBehavior(entry) {
       const index = queue.findIndex((b) => !b.match || b.match(entry));
@@ -871,21 +1018,24 @@ export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 't
     seq += 1;
     const call = {
       res, entry, wire: null, seq, requestId: `req_mock${seq}`, model: '', behavior: {},
-      startedAt: Date.now(), closed: false, cutByServer: false,
+      startedAt: Date.now(), closed: false, cutByServer: false, realistic,
     };
     call.whenClosed = new Promise((resolve) => res.on('close', () => {
       call.closed = true;
+      entry.endedAt = Date.now();
       if (!res.writableFinished && !call.cutByServer && 'kind' in entry) entry.aborted = true;
       resolve();
     }));
-    res.setHeader('access-control-allow-origin', '*');
+    // A real API's CORS headers do not matter to Gloss: the extension reads only hosts it was
+    // granted, and the browser enforces CORS on any other. The realistic mode sends none.
+    if (!realistic) res.setHeader('access-control-allow-origin', '*');
 
     const route = findRoute(req.method, url.pathname, entry.headers);
     call.wire = route?.wire ?? null;
     entry.wire = call.wire?.name ?? null;
     if (req.method === 'OPTIONS') {
-      entry.status = 204;
-      res.writeHead(204, CORS_PREFLIGHT_HEADERS).end();
+      entry.status = realistic ? 405 : 204;
+      res.writeHead(entry.status, realistic ? {} : CORS_PREFLIGHT_HEADERS).end();
       return;
     }
     if (!route) return send(call, 404, unknownUrlBody(req.method, url.pathname));

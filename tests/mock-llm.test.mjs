@@ -252,3 +252,115 @@ test('hangAfterChunks holds the stream until the client aborts', async () => {
   assert.equal(entry.aborted, true);
   assert.equal(entry.completed, false);
 });
+
+// ---- realistic mode: what real APIs and models do ----
+
+test('realistic mode refuses what the real APIs refuse, with their 400s', async () => {
+  const real = await startMockLlm({ realistic: true });
+  try {
+    const send = (path, headers, body) => fetch(real.url + path, { method: 'POST', headers, body: JSON.stringify(body) });
+    const messages = [{ role: 'user', content: 'hi' }];
+    const cases = [
+      ['/v1/messages', anthropicHeaders(), { model: 'claude-haiku-4-5', max_tokens: 100, messages, stream: true, top_x: 1 }, /top_x: Extra inputs are not permitted/],
+      ['/v1/messages', anthropicHeaders(), { model: 'claude-haiku-4-5', max_tokens: 64_001, messages }, /maximum allowed number of output tokens/],
+      ['/v1/messages', anthropicHeaders(), { model: 'claude-haiku-4-5', max_tokens: 0, messages }, /greater than or equal to 1/],
+      ['/v1/chat/completions', openaiHeaders(), { model: 'gpt-4o-mini', messages, max_tokens: 16_385 }, /max_tokens is too large: 16385/],
+      ['/v1/chat/completions', openaiHeaders(), { model: 'gpt-4o-mini', messages, think: true }, /Unrecognized request argument supplied: think/],
+      ['/v1/chat/completions', openaiHeaders(), { model: 'gpt-4o-mini', messages, stream_options: { include_usage: true } }, /only allowed when 'stream' is enabled/],
+      ['/v1beta/models/gemini-2.5-flash:generateContent', { 'content-type': 'application/json', 'x-goog-api-key': 'test-key' },
+        { contents: [], generationConfig: { maxOutputTokens: 70_000 } }, /supported range is from 1/],
+      ['/v1beta/models/gemini-2.5-flash:generateContent', { 'content-type': 'application/json', 'x-goog-api-key': 'test-key' },
+        { contents: [], generationConfig: { max_tokens: 5 } }, /Unknown name \\"generation_config.max_tokens\\"/],
+    ];
+    for (const [path, headers, body, message] of cases) {
+      const res = await send(path, headers, body);
+      assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}`);
+      assert.match(await res.text(), message);
+    }
+    // Ollama ignores unknown fields, as the real one does.
+    const ollama = await send('/api/chat', { 'content-type': 'application/json' }, { model: 'llama3.2', messages, stream: false, whatever: 1 });
+    assert.equal(ollama.status, 200);
+    // The plain mode lets all of these through.
+    const plain = await fetch(mock.url + '/v1/chat/completions', { method: 'POST', headers: openaiHeaders(), body: JSON.stringify({ model: 'gpt-4o-mini', messages, think: true }) });
+    assert.equal(plain.status, 200);
+  } finally {
+    await real.close();
+  }
+});
+
+test('realistic mode sends no CORS header and refuses the preflight', async () => {
+  const real = await startMockLlm({ realistic: true });
+  try {
+    const res = await fetch(`${real.url}/v1/models`, { headers: openaiHeaders() });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('access-control-allow-origin'), null);
+    const preflight = await fetch(`${real.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin: 'chrome-extension://x', 'access-control-request-method': 'POST' } });
+    assert.equal(preflight.status, 405);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+    assert.equal((await fetch(`${mock.url}/v1/models`, { headers: openaiHeaders() })).headers.get('access-control-allow-origin'), '*', 'the plain mode does');
+  } finally {
+    await real.close();
+  }
+});
+
+test('realistic translations: preamble, fence, reordered blocks, marker variants, translated code; reasoning first and no usage on the OpenAI wire', async () => {
+  const real = await startMockLlm({ realistic: true });
+  try {
+    const content = 'Target language: ja\n\n[[1]] First block\n\n[[2]] Second block\n\n[[3]] x = f(y)\nreturn x;\n\n[[4]] Fourth block';
+    const res = await fetch(`${real.url}/v1/chat/completions`, {
+      method: 'POST', headers: openaiHeaders(),
+      body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, max_completion_tokens: 500, messages: [{ role: 'user', content }] }),
+    });
+    assert.equal(res.status, 200);
+    const events = parseSse(await res.text()).filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data));
+    const reasoning = events.map((e) => e.choices[0]?.delta?.reasoning_content ?? '').join('');
+    const text = events.map((e) => e.choices[0]?.delta?.content ?? '').join('');
+    assert.match(reasoning, /keep every marker/);
+    assert.ok(events.findIndex((e) => e.choices[0]?.delta?.reasoning_content) < events.findIndex((e) => e.choices[0]?.delta?.content), 'reasoning comes first');
+    assert.ok(events.every((e) => !e.usage), 'no usage, although include_usage was asked for');
+    assert.equal(text, [
+      'Here is the translation into ja:', '', '```',
+      '[[2]] (ja) Second block', '', '[[1]]: (ja) First block', '', '[[3]]:\n(ja) x = f(y)\nreturn_ja x;', '', '[[4]]:(ja) Fourth block',
+      '```',
+    ].join('\n'));
+  } finally {
+    await real.close();
+  }
+});
+
+test('realistic digests: preamble, fence, a title, headings in the digest language, summary first, an unknown id; <think> on Ollama', async () => {
+  const real = await startMockLlm({ realistic: true });
+  try {
+    const res = await fetch(`${real.url}/api/chat`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'llama3.2', stream: false, messages: [{ role: 'user', content: 'Target language: ja\n\n<article>[b1] One two three four five six.\n\n[b2] Seven.</article>' }] }),
+    });
+    const text = (await res.json()).message.content;
+    const lines = text.split('\n');
+    assert.deepEqual(lines.slice(0, 3), ['<think>', 'The user wants this in the target language. I must keep every marker and not add anything.', '</think>']);
+    assert.ok(lines.includes('Sure! Here is a digest of the article.') && lines.includes('```markdown'));
+    const headings = lines.filter((l) => l.startsWith('#'));
+    assert.deepEqual(headings, ['# (ja) Digest: One two three four five', '## 要約', '## 要点', '## 詳細']);
+    assert.ok(lines.includes('1. (ja) First key point. [b1]') && lines.includes('3. (ja) Third key point. [b9999]'));
+  } finally {
+    await real.close();
+  }
+});
+
+test('realistic digests in parts: each part names itself, and the merge is made of what the parts said', async () => {
+  const real = await startMockLlm({ realistic: true });
+  try {
+    const ask = async (content) => (await (await fetch(`${real.url}/api/chat`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'llama3.2', stream: false, messages: [{ role: 'user', content }] }),
+    })).json()).message.content;
+    const parts = [];
+    for (const n of [1, 2, 3, 4]) parts.push(await ask(`This is part ${n} of 4 of the article.\nTarget language: ja\n\n<article>[b${n}] Words of part ${n} here.</article>`));
+    assert.match(parts[1], /^1\. \(ja\) Part 2: First key point\. \[b2\]$/m);
+    const merge = await ask(`Target language: ja\n\n${parts.map((a, i) => `### Digest of part ${i + 1}\n${a}`).join('\n\n')}`);
+    const points = merge.split('\n').filter((l) => /^\d\. /.test(l));
+    assert.deepEqual(points, ['1. (ja) Part 1: First key point. [b1]', '2. (ja) Part 2: First key point. [b2]', '3. (ja) Part 3: First key point. [b3]']);
+  } finally {
+    await real.close();
+  }
+});

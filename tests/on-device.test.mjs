@@ -56,6 +56,8 @@ function standIn(config) {
     async summarize(input, { context, signal } = {}) {
       calls.push({ api: 'Summarizer', method: 'summarize', type: options.type, length: options.length, outputLanguage: options.outputLanguage, context, chars: input.length });
       if (config.delayMs) await new Promise((r) => setTimeout(r, config.delayMs));
+      // Recorded so a test can wait for every call to have ended, aborted or not.
+      calls.push({ api: 'Summarizer', method: 'summarizeEnd', aborted: Boolean(signal?.aborted), sample: input.slice(0, 200) });
       signal?.throwIfAborted();
       if (Math.ceil(input.length / 4) > this.inputQuota) throw new DOMException('The input is too large.', 'QuotaExceededError');
       const found = sentences(input);
@@ -93,6 +95,14 @@ async function installStandIn(page, config) {
     await chrome.scripting.executeScript({ target: { tabId: tab.id }, func: ${standIn.toString()}, args: [${JSON.stringify(config)}] });
     return tab.id;
   })()`);
+}
+
+/** Polls `check` every 100 ms until it is true (resolves true) or `ms` have passed (resolves false). */
+async function until(check, ms) {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    if (await check()) return true;
+  }
+  return false;
 }
 
 /** Every call the stand-in in tab `tabId` has recorded. */
@@ -201,8 +211,11 @@ describe('Chrome built-in AI, with no key', () => {
   test('reading a new article mid-digest never mixes the old one into it', T, async () => {
     await setSettings(gloss, { provider: 'builtin', digestLang: 'en', translateLang: 'en' });
     const { page, p, tabId } = await openWithStandIn({ ...READY, delayMs: 500 });
-    // The first article's digest is under way…
-    for (let i = 0; i < 50 && !(await standInCalls(tabId)).some((c) => c.method === 'summarize'); i++) await new Promise((r) => setTimeout(r, 100));
+    // The first article's digest is under way (a call has started, none has ended yet)…
+    const underWay = await until(async () => (await standInCalls(tabId)).some((c) => c.method === 'summarize'), 10_000);
+    assert.ok(underWay, 'the first article\'s digest had started before the page changed');
+    assert.equal((await standInCalls(tabId)).filter((c) => c.method === 'summarizeEnd').length, 0, 'and had not finished');
+    assert.equal(await p.digest.locator('ul.details li').count(), 0, 'nothing of it is shown yet');
     // …when the page becomes another article, as single-page sites do.
     await page.evaluate(() => {
       history.pushState({}, '', '/www/samples/zebras');
@@ -217,8 +230,14 @@ describe('Chrome built-in AI, with no key', () => {
     await offer.locator('button.retry').click();
     await p.original.locator('dl.meta', { hasText: 'Zebras at Dawn' }).waitFor();
     await p.digest.locator('ul.details li').first().waitFor({ timeout: 20_000 });
-    // Let the first run's calls end, then look: nothing of the lighthouse article was shown.
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Every call the first run started has ended (a positive marker, not a sleep), then look:
+    // nothing of the lighthouse article was shown.
+    const ended = await until(async () => {
+      const calls = await standInCalls(tabId);
+      const lighthouse = calls.filter((c) => c.method === 'summarizeEnd' && /lighthouse|Skarholm/i.test(c.sample));
+      return calls.filter((c) => c.method === 'summarize').length === calls.filter((c) => c.method === 'summarizeEnd').length && lighthouse.length > 0;
+    }, 20_000);
+    assert.ok(ended, 'the first run\'s Summarizer calls all ended');
     const shown = await p.digest.locator('.content').innerText();
     assert.match(shown, /Zebras graze/);
     assert.doesNotMatch(shown, /lighthouse|Skarholm|keeper/i);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, ROOT } from './harness.mjs';
+import { SAMPLE_KEY_POINTS, SAMPLE_SUMMARY } from './sample-digest.mjs';
 import { startServer } from './server.mjs';
 
 const T = { timeout: 60_000 };
@@ -70,8 +71,9 @@ describe('the playground', () => {
     assert.ok(Number.isInteger(tokens) && tokens > 0, `token estimate ${tokens}`);
 
     assert.equal(await page.locator('#provenance').innerText(), 'built-in · en · extractive');
-    assert.equal(await page.locator('#digest ul.key-points li').count(), 3);
-    assert.ok((await page.locator('#digest p.summary').innerText()).length > 80);
+    const points = (await page.locator('#digest ul.key-points li').allInnerTexts()).map((t) => t.replace(/\s*¶$/, ''));
+    assert.deepEqual(points, SAMPLE_KEY_POINTS, 'the key points are the article\'s most central sentences');
+    assert.equal(await page.locator('#digest p.summary').innerText(), SAMPLE_SUMMARY, 'the summary is the expected extractive sentences');
     assert.equal(await page.locator('#error').innerText(), '');
   });
 

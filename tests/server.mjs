@@ -2,7 +2,7 @@
 // `?csp=strict` serves a page under a strict Content-Security-Policy, as many news sites do.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -16,13 +16,25 @@ export const STRICT_CSP = "default-src 'none'; script-src 'self'; style-src 'sel
  * @param {Record<string, string>} roots
  */
 export async function startServer(roots, { port = 0, host = '127.0.0.1' } = {}) {
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
+    // Whatever a request holds, it gets an answer: one bad path must not stop the server.
+    serve(req, res).catch(() => { if (!res.headersSent) notFound(res); else res.destroy(); });
+  });
+  async function serve(req, res) {
     const url = new URL(req.url, 'http://x');
     const prefix = Object.keys(roots).sort((a, b) => b.length - a.length).find((p) => url.pathname.startsWith(p));
     if (prefix == null) return notFound(res);
     const base = resolve(roots[prefix]);
-    let file = normalize(join(base, decodeURIComponent(url.pathname.slice(prefix.length))));
-    if (!file.startsWith(base)) return notFound(res);
+    let path;
+    try {
+      path = decodeURIComponent(url.pathname.slice(prefix.length));
+    } catch {
+      return notFound(res); // bad percent-encoding (`/%`): no such file
+    }
+    let file = normalize(join(base, path));
+    // The trailing separator keeps a sibling that shares the prefix (`/work/x-evil` beside
+    // `/work/x`) outside.
+    if (file !== base && !file.startsWith(base + sep)) return notFound(res);
     if (url.pathname.endsWith('/')) file = join(file, 'index.html');
     try {
       const body = await readFile(file);
@@ -33,7 +45,7 @@ export async function startServer(roots, { port = 0, host = '127.0.0.1' } = {}) 
     } catch {
       notFound(res);
     }
-  });
+  }
   await new Promise((ok) => server.listen(port, host, ok));
   const { port: actual } = server.address();
   return {

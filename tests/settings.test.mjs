@@ -129,6 +129,39 @@ describe('models: prices and context in Options', () => {
   });
 });
 
+describe('base URLs in Options', () => {
+  test('each provider keeps its own base URL, and plain http to another machine is refused beside the field', T, async () => {
+    const page = await openOptions();
+    await fillProvider(page);
+    await save(page);
+    await page.selectOption('#provider', 'anthropic');
+    assert.equal(await page.inputValue('#baseUrl'), '', "openai's base URL is not carried over to anthropic");
+    assert.equal(await page.getAttribute('#baseUrl', 'placeholder'), 'https://api.anthropic.com');
+    await page.fill('#apiKey', 'sk-ant-test');
+    await page.fill('#baseUrl', 'http://192.168.1.5:8000');
+    await page.click('#save');
+    await page.locator('#status.error').waitFor();
+    assert.equal(await page.getAttribute('#baseUrl', 'aria-invalid'), 'true');
+    assert.match(await page.locator('#baseUrl-error').innerText(), /https:\/\//);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'baseUrl');
+    const before = await stored();
+    assert.deepEqual([before.provider, before.baseUrls], ['openai', { openai: `${mock.url}/v1` }], 'nothing was saved');
+    assert.equal(await page.inputValue('#baseUrl'), 'http://192.168.1.5:8000', 'what was typed is still there');
+
+    await page.selectOption('#provider', 'openai');
+    assert.equal(await page.inputValue('#baseUrl'), `${mock.url}/v1`, "openai shows its own base URL again");
+    await page.selectOption('#provider', 'anthropic');
+    await page.fill('#baseUrl', mock.url); // plain http is fine on this machine
+    await save(page);
+    const after = await stored();
+    assert.equal(after.schemaVersion, 4);
+    assert.deepEqual(after.baseUrls, { openai: `${mock.url}/v1`, anthropic: mock.url });
+    assert.equal(after.baseUrl, undefined, 'the one shared field is gone');
+    assert.equal(await page.locator('#baseUrl-error').innerText(), '');
+    await page.close();
+  });
+});
+
 describe('stored settings that cannot be used', () => {
   /** The notice's items as `field:reason`. */
   const noticeItems = (page) => page.locator('#notice li').evaluateAll((items) => items.map((li) => `${li.dataset.field}:${li.dataset.reason}`));

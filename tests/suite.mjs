@@ -14,16 +14,17 @@ export const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 /**
  * Registers the hooks and returns `{gloss, mock, site}`, filled in once `before` has run.
  * `articles` (file name → HTML) are written to tests/artifacts first; `mock` is passed to
- * `startMockLlm`. Pages are served from /www/, /fixtures/ (tests/fixtures) and /artifacts/.
+ * `startMockLlm`. Pages are served from /www/, /fixtures/ (tests/fixtures) and /artifacts/. The
+ * extension is granted the mock's origin and `hosts` (see `launch`).
  */
-export function glossSuite({ mock: mockOptions, articles = {} } = {}) {
+export function glossSuite({ mock: mockOptions, articles = {}, hosts = [] } = {}) {
   const world = { gloss: null, mock: null, site: null };
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     for (const [name, html] of Object.entries(articles)) writeFileSync(join(ARTIFACTS, name), html);
     world.mock = await startMockLlm(mockOptions);
     world.site = await startServer({ '/www/': join(ROOT, 'www'), '/fixtures/': join(ROOT, 'tests', 'fixtures'), '/artifacts/': ARTIFACTS });
-    world.gloss = await launch();
+    world.gloss = await launch({ hosts: [world.mock.url, ...hosts] });
   });
   after(async () => {
     await world.gloss?.close();

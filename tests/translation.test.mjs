@@ -4,6 +4,7 @@ import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clickAction, openWithGloss, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
 import { longArticle } from './long-article.mjs';
+import { roundTrip } from './markers.mjs';
 import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 120_000 };
@@ -101,8 +102,8 @@ describe('rate limits and stopping', () => {
     await error.waitFor({ timeout: 60_000 });
     const sent = translations().length;
     assert.ok(sent >= 4 && sent <= 6, `${sent} requests before stopping (4 rate limits in a row, 2 at once)`);
-    await sleep(3_000);
-    assert.equal(translations().length, sent, 'no request after the stop');
+    const isMarker = await roundTrip(gloss, site, mock);
+    assert.deepEqual(translations().slice(sent).filter((e) => !isMarker(e)).map((e) => e.status), [], 'no request after the stop');
     assert.ok(await p.translation.locator('[data-block].failed').count() > 0, 'the untranslated blocks are marked, not lost');
     await page.close();
   });
@@ -112,12 +113,16 @@ describe('rate limits and stopping', () => {
     mock.setDefault({ match: (e) => e.kind === 'translate', chunkDelayMs: 200 });
     const { page, p } = await openWithGloss(gloss, MEDIUM());
     await p.translation.locator('[data-block]:not(.pending)').first().waitFor({ timeout: 30_000 });
+    const streaming = translations().filter((e) => !e.completed);
+    assert.ok(streaming.length > 0, 'a translation is streaming when the panel closes');
     await p.root.locator('button[aria-label="Close Gloss"]').click();
-    await sleep(1_000);
+    // Positive events first: every open stream is closed by the client…
+    for (const end = Date.now() + 10_000; streaming.some((e) => e.endedAt === undefined) && Date.now() < end;) await sleep(100);
+    assert.ok(streaming.every((e) => e.aborted || e.completed) && streaming.some((e) => e.aborted), 'the streaming requests were aborted');
     const sent = translations().length;
-    assert.ok(translations().some((e) => e.aborted), 'a streaming request was aborted');
-    await sleep(2_000);
-    assert.equal(translations().length, sent, 'no request after closing');
+    // …then the worker serves another page; nothing for the closed one came before or with it.
+    const isMarker = await roundTrip(gloss, site, mock);
+    assert.deepEqual(translations().slice(sent).filter((e) => !isMarker(e)).length, 0, 'no request after closing');
     await page.close();
   });
 });

@@ -2,10 +2,10 @@
 // The values that cross the WASM boundary and the panel's Port, as serde writes them.
 
 /** Every `GlossError::code()`: each has an `error_<code>` message in every locale. */
-export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large";
+export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "insecure_base_url" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large";
 
 /** The stored settings' fields, which a reset (`Reset.field`) may name: each has a label in SETTING_LABELS. */
-export type SettingField = "schemaVersion" | "provider" | "apiKeys" | "apiKey" | "model" | "baseUrl" | "digestLang" | "translateLang" | "concurrency" | "requestsPerMinute" | "chunkTokens" | "confirmAboveWords" | "pageBudgetTokens" | "bilingual" | "theme" | "firstByteTimeoutMs" | "stallTimeoutMs" | "modelOverrides";
+export type SettingField = "schemaVersion" | "provider" | "apiKeys" | "apiKey" | "model" | "baseUrls" | "baseUrl" | "digestLang" | "translateLang" | "concurrency" | "requestsPerMinute" | "chunkTokens" | "confirmAboveWords" | "pageBudgetTokens" | "bilingual" | "theme" | "firstByteTimeoutMs" | "stallTimeoutMs" | "modelOverrides";
 
 /** What the reader sees in the Original section and what prompts are built from. */
 export type Article = {
@@ -193,7 +193,17 @@ export type FieldError = {
 };
 
 /** A request for the extension to send with `fetch`, exactly as built. */
-export type HttpRequest = { url: string, method: string, headers: Array<[string, string]>, body: string | null };
+export type HttpRequest = {
+  url: string,
+  method: string,
+  headers: Array<[string, string]>,
+  body: string | null,
+  /**
+   * `fetch`'s `redirect` option, always `"error"`: a redirect would carry the key's header
+   * (browsers strip only `authorization`) to wherever the server points, so it fails instead.
+   */
+  redirect: string,
+};
 
 /** One entry of the cache's index, as the extension stores it. */
 export type IndexEntry = {
@@ -258,8 +268,13 @@ export type Settings = {
   apiKey?: string,
   /** Empty means the preset's default. */
   model: string,
-  /** Empty means the preset's default. */
-  baseUrl: string,
+  /** Base URLs by provider id; a provider without one uses its preset's. */
+  baseUrls: { [key in string]: string },
+  /**
+   * Schemas 0–3's single base URL, for the provider chosen at the time; moved into
+   * `base_urls` by `migrate`.
+   */
+  baseUrl?: string,
   digestLang: string,
   translateLang: string,
   /** Translation chunks streaming at once (1–8). */

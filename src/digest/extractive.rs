@@ -7,10 +7,21 @@ use serde::{Deserialize, Serialize};
 use crate::article::{Block, BlockKind};
 use crate::text::{collapse_whitespace, is_cjk};
 
+mod clause;
+pub mod measure;
+
+use clause::key_clause;
+pub(crate) use clause::word_count;
+
 /// How many key points the digest offers. Default 3, the same count the LLM digest asks for.
 pub const DEFAULT_KEY_POINTS: usize = 3;
-/// How many sentences make up the summary. Default 5; the summary includes the key points.
-pub const DEFAULT_SUMMARY_SENTENCES: usize = 5;
+/// How many sentences make up the summary, none of them a key point's. Default 4.
+pub const DEFAULT_SUMMARY_SENTENCES: usize = 4;
+/// Each of the article's `DEFAULT_KEY_POINTS` equal parts gives its best sentence as a key point if that scores at
+/// least this share of the best candidate anywhere; otherwise the best of the rest fills in. Default 0.3.
+pub const KEY_POINT_FLOOR: f64 = 0.3;
+/// A sentence holding this share of a key point's content words repeats it, and stays out of the summary. Default 0.6.
+pub const SUMMARY_REPEAT_SHARE: f64 = 0.6;
 /// Cosine similarity (TF-IDF) above which a candidate repeats an already chosen sentence. Default 0.5.
 pub const DUPLICATE_SIMILARITY: f64 = 0.5;
 /// Sentences with fewer words than this rarely stand on their own. Default 6.
@@ -120,30 +131,151 @@ pub fn split_sentences(blocks: &[Block]) -> Vec<Sentence> {
 }
 
 /// Scores sentences by TF-IDF centrality and picks the key points and summary. Deterministic, linear in the text.
+///
+/// 1. Split the prose into sentences and score each by its centrality (see `centrality`).
+/// 2. Key points: the best sentence of each third of the article (by words), not a question, quotation or fragment,
+///    and not repeating another point; each cut to its main clause (`clause::key_clause`).
+/// 3. Summary: the best remaining sentences, with a bonus for the opening, none repeating a key point or each other.
+/// 4. Both in the article's order.
 pub fn extractive_digest(blocks: &[Block]) -> ExtractiveDigest {
     let sentences = split_sentences(blocks);
     let vectors = tfidf_vectors(&sentences);
-    let scores = scores(&sentences, &vectors);
+    let centrality = centrality(&sentences, &vectors);
+    let points = pick_key_points(&sentences, &vectors, &centrality);
+    let mut key_points: Vec<Sentence> = points
+        .iter()
+        .filter_map(|&i| sentences.get(i))
+        .map(|s| Sentence { text: key_clause(&s.text), ..s.clone() })
+        .collect();
+    let point_terms: Vec<HashSet<String>> = key_points.iter().map(|k| terms(&k.text).into_iter().collect()).collect();
 
-    let mut ranked: Vec<usize> = (0..sentences.len()).collect();
-    // Ties go to the earlier sentence so the result never depends on sort internals.
-    ranked.sort_by(|&a, &b| {
+    let scores: Vec<f64> = sentences
+        .iter()
+        .zip(&centrality)
+        .map(|(s, c)| c * position_factor(s.position, sentences.len()) * shape_factor(&s.text))
+        .collect();
+    let mut chosen: Vec<usize> = Vec::with_capacity(DEFAULT_SUMMARY_SENTENCES);
+    for candidate in ranked(&scores) {
+        if chosen.len() >= DEFAULT_SUMMARY_SENTENCES {
+            break;
+        }
+        if points.contains(&candidate) || repeats(candidate, points.iter().chain(&chosen), &sentences, &vectors) {
+            continue;
+        }
+        let words: HashSet<String> =
+            sentences.get(candidate).map(|s| terms(&s.text).into_iter().collect()).unwrap_or_default();
+        if !point_terms.iter().any(|p| contained(p, &words) >= SUMMARY_REPEAT_SHARE) {
+            chosen.push(candidate);
+        }
+    }
+    chosen.sort_unstable();
+    key_points.sort_by_key(|s| s.position);
+    ExtractiveDigest { key_points, summary: chosen.iter().filter_map(|&i| sentences.get(i).cloned()).collect() }
+}
+
+/// Share of `part`'s terms that are in `whole`; 0 when `part` has none.
+fn contained(part: &HashSet<String>, whole: &HashSet<String>) -> f64 {
+    if part.is_empty() {
+        return 0.0;
+    }
+    part.intersection(whole).count() as f64 / part.len() as f64
+}
+
+/// Indices by score, best first; ties go to the earlier sentence so the result never depends on sort internals.
+fn ranked(scores: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| {
         let (sa, sb) = (scores.get(a).copied().unwrap_or(0.0), scores.get(b).copied().unwrap_or(0.0));
         sb.total_cmp(&sa).then(a.cmp(&b))
     });
-    let chosen = select(&ranked, &sentences, &vectors, DEFAULT_KEY_POINTS.max(DEFAULT_SUMMARY_SENTENCES));
+    order
+}
 
-    // Greedy picks are a prefix of one another, so the key points are the first picks of the summary.
-    let in_order = |count: usize| {
-        let mut picked: Vec<Sentence> = chosen.iter().take(count).filter_map(|&i| sentences.get(i).cloned()).collect();
-        picked.sort_by_key(|s| s.position);
-        picked
-    };
-    ExtractiveDigest { key_points: in_order(DEFAULT_KEY_POINTS), summary: in_order(DEFAULT_SUMMARY_SENTENCES) }
+/// Whether sentence `candidate` is too similar to any of `chosen`. Identical text also counts: sentences of
+/// stopwords only have empty vectors and no similarity.
+fn repeats<'a>(
+    candidate: usize,
+    mut chosen: impl Iterator<Item = &'a usize>,
+    sentences: &[Sentence],
+    vectors: &[TermVector],
+) -> bool {
+    let empty = TermVector::new();
+    let vector = |i: usize| vectors.get(i).unwrap_or(&empty);
+    let text = |i: usize| sentences.get(i).map_or(String::new(), |s| s.text.to_lowercase());
+    chosen.any(|&c| dot(vector(candidate), vector(c)) > DUPLICATE_SIMILARITY || text(candidate) == text(c))
+}
+
+/// Where each sentence sits in the article: the middle of its words, as a share of all the prose's words.
+fn places(sentences: &[Sentence]) -> Vec<f64> {
+    let words: Vec<usize> = sentences.iter().map(|s| word_count(&s.text)).collect();
+    let total = words.iter().sum::<usize>().max(1) as f64;
+    let mut before = 0;
+    words
+        .iter()
+        .map(|&w| {
+            let middle = (before as f64 + w as f64 / 2.0) / total;
+            before += w;
+            middle
+        })
+        .collect()
+}
+
+/// Whether a sentence can stand as a key point: long enough, a statement, and the article's own voice.
+fn is_point_candidate(text: &str) -> bool {
+    let trimmed = text.trim_end_matches(|c: char| is_closer(c) || c.is_whitespace());
+    word_count(text) >= SHORT_SENTENCE_WORDS
+        && !trimmed.ends_with(['?', '？', ':', '：'])
+        && !text.starts_with(QUOTE_MARKS)
+        && !is_attribution(text)
+}
+
+/// Whether sentence `i` may join the key points `chosen` in one pass of `pick_key_points`.
+type Allowed<'a> = dyn Fn(usize, &[usize]) -> bool + 'a;
+
+/// The key points' sentences: the best candidate of each equal part of the article when it is good enough, then the
+/// best of the rest away from those, then (in short articles) any sentence that repeats none chosen.
+fn pick_key_points(sentences: &[Sentence], vectors: &[TermVector], centrality: &[f64]) -> Vec<usize> {
+    let count = DEFAULT_KEY_POINTS;
+    let scores: Vec<f64> = sentences
+        .iter()
+        .zip(centrality)
+        .map(|(s, c)| if is_point_candidate(&s.text) { c * shape_factor(&s.text) } else { 0.0 })
+        .collect();
+    let score = |i: usize| scores.get(i).copied().unwrap_or(0.0);
+    let places = places(sentences);
+    let place = |i: usize| places.get(i).copied().unwrap_or(0.0);
+    let floor = scores.iter().copied().fold(0.0, f64::max) * KEY_POINT_FLOOR;
+    let mut chosen: Vec<usize> = Vec::with_capacity(count);
+    for part in 0..count {
+        let part_of = |i: usize| ((place(i) * count as f64) as usize).min(count - 1);
+        let best = (0..sentences.len())
+            .filter(|&i| part_of(i) == part && score(i) > 0.0 && score(i) >= floor)
+            .filter(|&i| !repeats(i, chosen.iter(), sentences, vectors))
+            .max_by(|&a, &b| score(a).total_cmp(&score(b)).then(b.cmp(&a)));
+        chosen.extend(best);
+    }
+    let gap = 0.5 / count as f64;
+    let order = ranked(&scores);
+    let passes: [&Allowed; 3] = [
+        &|i, chosen| score(i) > 0.0 && chosen.iter().all(|&c| (place(c) - place(i)).abs() >= gap),
+        &|i, _| score(i) > 0.0,
+        &|_, _| true,
+    ];
+    for allowed in passes {
+        for &i in &order {
+            if chosen.len() >= count {
+                return chosen;
+            }
+            if !chosen.contains(&i) && allowed(i, &chosen) && !repeats(i, chosen.iter(), sentences, vectors) {
+                chosen.push(i);
+            }
+        }
+    }
+    chosen
 }
 
 /// Splits one block's text into trimmed sentence slices.
-fn split_text(text: &str) -> Vec<&str> {
+pub(crate) fn split_text(text: &str) -> Vec<&str> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let char_at = |i: usize| chars.get(i).map(|&(_, c)| c);
     let byte_at = |i: usize| chars.get(i).map_or(text.len(), |&(b, _)| b);
@@ -300,6 +432,14 @@ fn tfidf_vectors(sentences: &[Sentence]) -> Vec<TermVector> {
         .collect()
 }
 
+/// The lowercase content terms of `text`, as the scoring sees them (see `push_terms`).
+pub(crate) fn terms(text: &str) -> Vec<String> {
+    let stopwords: HashSet<&str> = STOPWORDS.iter().copied().collect();
+    let mut out = Vec::new();
+    push_terms(text, &stopwords, &mut out);
+    out
+}
+
 /// Appends the lowercase terms of `text`: words of spaced scripts (stopwords and very short words dropped, English
 /// plurals folded) and character bigrams of CJK runs, which have no spaces to split on.
 fn push_terms(text: &str, stopwords: &HashSet<&str>, out: &mut Vec<String>) {
@@ -378,10 +518,10 @@ fn dot(a: &TermVector, b: &TermVector) -> f64 {
     sum
 }
 
-/// Each sentence's score: mean cosine similarity to every other sentence (degree centrality, as in LexRank), then
-/// adjusted for position and shape. The sum of similarities is the dot product with the sum of all vectors minus the
-/// self term, so this is linear in the text rather than quadratic in sentences, and needs no candidate cap.
-fn scores(sentences: &[Sentence], vectors: &[TermVector]) -> Vec<f64> {
+/// Each sentence's centrality: mean cosine similarity to every other sentence (degree centrality, as in LexRank),
+/// plus `BASE_CENTRALITY`. The sum of similarities is the dot product with the sum of all vectors minus the self term,
+/// so this is linear in the text rather than quadratic in sentences, and needs no candidate cap.
+fn centrality(sentences: &[Sentence], vectors: &[TermVector]) -> Vec<f64> {
     let dimensions = vectors.iter().filter_map(|v| v.last()).map(|&(id, _)| id + 1).max().unwrap_or(0);
     let mut total = vec![0.0; dimensions];
     for &(id, w) in vectors.iter().flatten() {
@@ -390,16 +530,12 @@ fn scores(sentences: &[Sentence], vectors: &[TermVector]) -> Vec<f64> {
         }
     }
     let others = sentences.len().saturating_sub(1).max(1) as f64;
-    sentences
+    vectors
         .iter()
-        .zip(vectors)
-        .map(|(sentence, vector)| {
+        .map(|vector| {
             let with_all: f64 = vector.iter().map(|&(id, w)| w * total.get(id).copied().unwrap_or(0.0)).sum();
             // Clamped because rounding can leave a lone sentence a hair below zero.
-            let centrality = ((with_all - dot(vector, vector)) / others).max(0.0);
-            (centrality + BASE_CENTRALITY)
-                * position_factor(sentence.position, sentences.len())
-                * shape_factor(&sentence.text)
+            ((with_all - dot(vector, vector)) / others).max(0.0) + BASE_CENTRALITY
         })
         .collect()
 }
@@ -410,7 +546,7 @@ fn position_factor(position: usize, count: usize) -> f64 {
     1.0 + EARLY_POSITION_BONUS * (1.0 - relative / EARLY_POSITION_SHARE).max(0.0)
 }
 
-/// Penalties for sentences that make poor points on their own: too short, too long, questions, attributions.
+/// Penalties for sentences that make poor points on their own: too short, too long, questions, quotations.
 fn shape_factor(text: &str) -> f64 {
     let words = word_count(text);
     let mut factor = 1.0;
@@ -422,48 +558,17 @@ fn shape_factor(text: &str) -> f64 {
     if text.trim_end_matches(|c: char| is_closer(c) || c.is_whitespace()).ends_with(['?', '？']) {
         factor *= QUESTION_FACTOR;
     }
-    if is_attribution(text) {
+    // A quotation standing alone is a voice too, even with its speaker in the sentence before.
+    if is_attribution(text) || text.starts_with(QUOTE_MARKS) {
         factor *= ATTRIBUTION_FACTOR;
     }
     factor
-}
-
-/// Words in a sentence: space-separated tokens, with CJK counted as roughly two characters a word.
-fn word_count(text: &str) -> usize {
-    text.split_whitespace()
-        .map(|token| {
-            let cjk = token.chars().filter(|&c| is_cjk(c)).count();
-            let spaced = token.chars().any(|c| c.is_alphanumeric() && !is_cjk(c));
-            cjk.div_ceil(2) + usize::from(spaced)
-        })
-        .sum()
 }
 
 /// A quotation with a speech verb, such as `"We are losing colonies," said one beekeeper.`
 fn is_attribution(text: &str) -> bool {
     text.contains(QUOTE_MARKS)
         && text.split(|c: char| !c.is_alphanumeric()).any(|w| SPEECH_VERBS.contains(&w.to_lowercase().as_str()))
-}
-
-/// Greedy pick in score order, skipping any sentence too similar to one already picked.
-fn select(ranked: &[usize], sentences: &[Sentence], vectors: &[TermVector], limit: usize) -> Vec<usize> {
-    let empty = TermVector::new();
-    let vector = |i: usize| vectors.get(i).unwrap_or(&empty);
-    let text = |i: usize| sentences.get(i).map_or(String::new(), |s| s.text.to_lowercase());
-    let mut chosen: Vec<usize> = Vec::with_capacity(limit);
-    for &candidate in ranked {
-        if chosen.len() >= limit {
-            break;
-        }
-        // Identical text also counts: sentences of stopwords only have empty vectors and no similarity.
-        let repeats = chosen
-            .iter()
-            .any(|&c| dot(vector(candidate), vector(c)) > DUPLICATE_SIMILARITY || text(candidate) == text(c));
-        if !repeats {
-            chosen.push(candidate);
-        }
-    }
-    chosen
 }
 
 #[cfg(test)]
@@ -589,11 +694,117 @@ mod tests {
     }
 
     #[test]
-    fn summary_is_ordered_deduplicated_and_includes_the_key_points() {
+    fn summary_is_ordered_and_repeats_no_key_point() {
         let digest = extractive_digest(&bee_article());
         assert_eq!(digest.summary.len(), DEFAULT_SUMMARY_SENTENCES);
         assert!(digest.summary.windows(2).all(|w| w[0].position < w[1].position));
-        assert!(digest.key_points.iter().all(|k| digest.summary.contains(k)));
+        for point in &digest.key_points {
+            assert!(digest.summary.iter().all(|s| s.position != point.position), "{point:?} in {:?}", digest.summary);
+            let words: HashSet<String> = terms(&point.text).into_iter().collect();
+            for s in &digest.summary {
+                let found = terms(&s.text).into_iter().filter(|t| words.contains(t)).collect::<HashSet<_>>().len();
+                assert!((found as f64) < measure::REPEAT_OVERLAP * words.len() as f64, "{point:?} repeated by {s:?}");
+            }
+        }
+    }
+
+    /// The digest as the panel gets it, for the measure.
+    fn as_digest(d: &ExtractiveDigest) -> crate::digest::Digest {
+        let spans = |s: &Sentence| vec![crate::text::Span::plain(s.text.clone())];
+        crate::digest::Digest {
+            key_points: d.key_points.iter().map(spans).collect(),
+            key_point_sources: d.key_points.iter().map(|s| Some(s.block_id.clone())).collect(),
+            summary: d.summary.iter().map(spans).collect(),
+            ..crate::digest::Digest::default()
+        }
+    }
+
+    /// Nine paragraphs on one theme: the three most central sentences all in the first third, weaker ones later.
+    fn front_loaded_article() -> Vec<Block> {
+        paragraphs(&[
+            "Solar panels on home roofs lower the electricity bills of many families.",
+            "Home batteries keep the local grid stable through the night for many families.",
+            "Solar panels and home batteries lower electricity bills and ease the grid.",
+            "The village council met on Monday evening to discuss new solar panels.",
+            "Children at the school painted pictures of bright summer gardens and flowers.",
+            "Neighbours argued about electricity bills at a crowded meeting in the hall.",
+            "Engineers inspected the grid connection near the old railway station last week.",
+            "The bakery on the corner sold bread and cakes to the early visitors.",
+            "Some residents bought home batteries from a shop in the next town.",
+        ])
+    }
+
+    #[test]
+    fn key_points_are_spread_over_the_article() {
+        let blocks = front_loaded_article();
+        let digest = extractive_digest(&blocks);
+        let blocks_of = |sentences: &[Sentence]| sentences.iter().map(|s| s.block_id.clone()).collect::<Vec<_>>();
+        let sources = blocks_of(&digest.key_points);
+        assert_eq!(sources.len(), DEFAULT_KEY_POINTS);
+        // One from each third: b1-b3, b4-b6, b7-b9.
+        let index = |id: &str| id.trim_start_matches('b').parse::<usize>().unwrap();
+        let thirds: Vec<usize> = sources.iter().map(|id| (index(id) - 1) * 3 / blocks.len()).collect();
+        assert_eq!(thirds, [0, 1, 2], "{:?}", texts(&digest.key_points));
+        assert!(digest.key_points.windows(2).all(|w| w[0].position < w[1].position));
+        let m = measure::measure(&blocks, &as_digest(&digest));
+        assert!(measure::report(&[m]).mean_min_distance > 0.2);
+    }
+
+    #[test]
+    fn a_part_with_nothing_on_the_theme_gives_no_key_point() {
+        let mut blocks = front_loaded_article();
+        blocks.truncate(6);
+        blocks.extend(paragraphs(&[
+            "The weather turned cold in November and the lake froze early.",
+            "A new bakery opened on the high street selling rye bread and pastries.",
+            "The football club won its first match of the season on Saturday afternoon.",
+        ]));
+        for (i, b) in blocks.iter_mut().enumerate() {
+            b.id = format!("b{}", i + 1);
+        }
+        let digest = extractive_digest(&blocks);
+        let points = texts(&digest.key_points);
+        assert_eq!(points.len(), DEFAULT_KEY_POINTS);
+        // The last third shares no word with the theme: its best sentence is under the floor, the rest fills in.
+        assert!(digest.key_points.iter().all(|p| ["b7", "b8", "b9"].iter().all(|b| p.block_id != *b)), "{points:?}");
+    }
+
+    #[test]
+    fn a_long_central_sentence_becomes_its_main_clause() {
+        let long = "However, rooftop solar panels cut electricity bills for families by half, which is why installers \
+                    in the region now have waiting lists that run well into the next spring and summer.";
+        let mut blocks = front_loaded_article();
+        blocks[0].text = long.into();
+        let digest = extractive_digest(&blocks);
+        let point = digest.key_points.iter().find(|p| p.block_id == "b1").unwrap();
+        assert_eq!(point.text, "Rooftop solar panels cut electricity bills for families by half.");
+        assert!(word_count(&point.text) <= clause::DEFAULT_KEY_POINT_WORDS);
+        assert!(!digest.summary.iter().any(|s| s.text == long), "{:?}", digest.summary);
+    }
+
+    #[test]
+    fn a_japanese_article_gets_spread_points_apart_from_its_summary() {
+        let blocks = paragraphs(&[
+            "日本では蜜蜂の数が急速に減っている。養蜂家は毎年の冬に多くの蜂群を失っている。",
+            "科学者は農薬が蜜蜂の減少の主な原因だと考えている。",
+            "今日の野球の試合は午後三時に始まる。",
+            "しかし、蜜蜂の減少（特に都市部）は果物の受粉にも影響している。",
+            "ダニも蜜蜂の蜂群を弱らせる原因になっている。",
+            "農家は蜜蜂を借りて果物の受粉を行っている。",
+            "研究者はダニに強い蜜蜂の育種で減少を止めたいと考えている。",
+            "政府は農薬の使用を減らして蜜蜂を守る計画を発表した。",
+        ]);
+        let digest = extractive_digest(&blocks);
+        let points = texts(&digest.key_points);
+        assert_eq!(points.len(), DEFAULT_KEY_POINTS);
+        assert!(points.iter().all(|p| p.contains("蜜蜂") && p.ends_with('。')), "{points:?}");
+        assert!(!points.iter().any(|p| p.starts_with("しかし") || p.contains('（')), "{points:?}");
+        assert!(!points.contains(&"今日の野球の試合は午後三時に始まる。"));
+        let summary = texts(&digest.summary);
+        assert!(!summary.is_empty() && points.iter().all(|p| !summary.contains(p)), "{summary:?}");
+        let m = measure::measure(&blocks, &as_digest(&digest));
+        assert_eq!(m.repeating_summary, 0, "{points:?} / {summary:?}");
+        assert!(m.positions.iter().any(|&p| p > 0.66), "{:?}", m.positions);
     }
 
     #[test]
@@ -631,7 +842,7 @@ mod tests {
     fn short_articles_return_what_there_is() {
         let digest = extractive_digest(&paragraphs(&["Just one sentence about rivers and lakes."]));
         assert_eq!(texts(&digest.key_points), ["Just one sentence about rivers and lakes."]);
-        assert_eq!(digest.summary, digest.key_points);
+        assert!(digest.summary.is_empty(), "the one sentence is a key point, not repeated: {digest:?}");
     }
 
     #[test]
@@ -647,6 +858,7 @@ mod tests {
     fn questions_and_attributions_are_penalised() {
         assert!(shape_factor("Why are so many honeybee colonies dying this year?") < 1.0);
         assert!(shape_factor("“Bees need clean flowers to survive,” said the head beekeeper.") < 1.0);
+        assert!(shape_factor("\"A lamp on a rock is the simplest possible backup for the boats.\"") < 1.0);
         assert!(shape_factor("Bee colonies need clean flowers to survive the long winter.") == 1.0);
         assert!(shape_factor("Too short.") < 1.0);
     }
@@ -683,7 +895,7 @@ mod tests {
         let digest = extractive_digest(&paragraphs(&["Rivers carry water to the sea every single day."]));
         let json = serde_json::to_value(&digest).unwrap();
         assert_eq!(json["keyPoints"][0]["blockId"], "b1");
-        assert_eq!(json["summary"][0]["position"], 0);
+        assert_eq!(json["keyPoints"][0]["position"], 0);
         let back: ExtractiveDigest = serde_json::from_value(json).unwrap();
         assert_eq!(back, digest);
     }

@@ -1,4 +1,4 @@
-//! A provider-neutral prompt: what `provider` turns into each wire format's request body.
+//! A provider-neutral prompt: what each wire module turns into its request body.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,13 +1,17 @@
 //! The digest and translation of a page as a Markdown document, for copying and downloading.
+//!
+//! Page text and model text are hostile: viewers render Markdown, and many pass raw HTML through.
+//! So every piece of text is escaped (no HTML, no Markdown structure of its own survives), code
+//! goes inside fences longer than any backtick run in it, and a link keeps its target only when
+//! that is http(s).
 
 use std::collections::HashMap;
 use std::fmt::Write;
 
 use crate::article::{Article, BlockKind};
 use crate::digest::Digest;
-use crate::text::markdown::to_markdown;
-use crate::llm::provider::Provenance;
-use crate::text::Span;
+use crate::llm::endpoint::Provenance;
+use crate::text::{is_safe_href, Span};
 
 /// What the panel has finished, to be written out.
 pub struct Export<'a> {
@@ -21,15 +25,16 @@ pub struct Export<'a> {
 /// Writes the Markdown document for `article`.
 pub fn markdown(article: &Article, export: &Export) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", one_line(&article.title));
+    let _ = writeln!(out, "# {}\n", escape(&article.title));
     if let Some(url) = &article.url {
-        let _ = writeln!(out, "Source: <{url}>  ");
+        let source = if is_safe_href(url) { format!("<{}>", link_target(url)) } else { escape(url) };
+        let _ = writeln!(out, "Source: {source}  ");
     }
     let meta: Vec<&str> = [article.byline.as_deref(), article.site_name.as_deref(), article.published_time.as_deref()].into_iter().flatten().collect();
     if !meta.is_empty() {
-        let _ = writeln!(out, "{}  ", one_line(&meta.join(" · ")));
+        let _ = writeln!(out, "{}  ", escape(&meta.join(" · ")));
     }
-    let _ = writeln!(out, "Exported by Gloss on {}", export.date);
+    let _ = writeln!(out, "Exported by Gloss on {}", escape(export.date));
 
     if let Some((digest, by)) = export.digest {
         let _ = writeln!(out, "\n## Quick Digest\n\n_{}_\n", provenance(by));
@@ -46,13 +51,13 @@ pub fn markdown(article: &Article, export: &Export) -> String {
             if point.label.trim().is_empty() {
                 let _ = writeln!(out, "- {}", to_markdown(&point.text));
             } else {
-                let _ = writeln!(out, "- **{}**: {}", one_line(&point.label), to_markdown(&point.text));
+                let _ = writeln!(out, "- **{}**: {}", escape(&point.label), to_markdown(&point.text));
             }
         }
     }
 
     if let Some((translated, by)) = &export.translation {
-        let _ = writeln!(out, "\n## Full Translation\n\n_{} → {}_\n", article.lang, provenance(by));
+        let _ = writeln!(out, "\n## Full Translation\n\n_{} → {}_\n", escape(&article.lang), provenance(by));
         for block in &article.blocks {
             let (text, untranslated) = match translated.get(&block.id) {
                 Some(spans) => (to_markdown(spans), false),
@@ -63,7 +68,10 @@ pub fn markdown(article: &Article, export: &Export) -> String {
                 BlockKind::Heading => format!("{} {}", "#".repeat(usize::from(block.level.unwrap_or(2)).clamp(2, 6) + 1).trim_end(), text),
                 BlockKind::ListItem => format!("{}- {}", "  ".repeat(usize::from(block.level.unwrap_or(1).saturating_sub(1))), text),
                 BlockKind::Quote => format!("> {text}"),
-                BlockKind::Code => format!("```\n{}\n```", block.text),
+                BlockKind::Code => {
+                    let fence = "`".repeat(longest_run(&block.text, '`').max(2) + 1);
+                    format!("{fence}\n{}\n{fence}", block.text.replace('\r', ""))
+                }
                 BlockKind::TableRow => format!("| {text} |"),
                 BlockKind::Caption => format!("_{text}_"),
                 BlockKind::Paragraph => text,
@@ -75,11 +83,102 @@ pub fn markdown(article: &Article, export: &Export) -> String {
 }
 
 fn provenance(p: &Provenance) -> String {
-    format!("{} · {} · {}", p.provider, p.lang, p.model)
+    escape(&format!("{} · {} · {}", p.provider, p.lang, p.model))
 }
 
-fn one_line(s: &str) -> String {
-    crate::text::collapse_whitespace(s)
+/// Spans as Markdown, every text escaped; a link whose target is not http(s) is its text alone.
+fn to_markdown(spans: &[Span]) -> String {
+    let mut out = String::new();
+    for span in spans {
+        let mut text = if span.code { code_span(&span.text) } else { escape_inline(&span.text) };
+        let trimmed = text.trim();
+        if !span.code && !trimmed.is_empty() && (span.bold || span.italic) {
+            // Keep the spaces outside the markers, where Markdown needs them.
+            let marker = match (span.bold, span.italic) {
+                (true, true) => "***",
+                (true, false) => "**",
+                _ => "*",
+            };
+            let (lead, trail) = (&text[..text.len() - text.trim_start().len()], &text[text.trim_end().len()..]);
+            text = format!("{lead}{marker}{trimmed}{marker}{trail}");
+        }
+        match span.href.as_deref() {
+            Some(href) if is_safe_href(href) && !text.trim().is_empty() => {
+                let _ = write!(out, "[{text}]({})", link_target(href.trim()));
+            }
+            _ => out.push_str(&text),
+        }
+    }
+    escape_line_start(&out)
+}
+
+/// Characters that start Markdown (or HTML) anywhere in a line.
+const INLINE_SPECIAL: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '&', '|', '~'];
+
+/// One line of plain text, safe anywhere in a line: no HTML tag, entity, link, emphasis or
+/// code can start in it.
+fn escape_inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c if INLINE_SPECIAL.contains(&c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Plain text as a line of its own: escaped inline, and not able to open a block.
+fn escape(text: &str) -> String {
+    escape_line_start(&escape_inline(&crate::text::collapse_whitespace(text)))
+}
+
+/// Escapes what would make a line a heading, list item, quote, rule or setext underline.
+fn escape_line_start(line: &str) -> String {
+    let body = line.trim_start();
+    let lead = &line[..line.len() - body.len()];
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    match body.as_bytes().first() {
+        Some(b'#' | b'-' | b'+' | b'=' | b'>') => format!("{lead}\\{body}"),
+        Some(_) if digits > 0 && matches!(body.as_bytes().get(digits), Some(b'.' | b')')) => {
+            format!("{lead}{}\\{}", &body[..digits], &body[digits..])
+        }
+        _ => line.to_string(),
+    }
+}
+
+/// Inline code whose fence no backtick inside can close.
+fn code_span(text: &str) -> String {
+    let text = text.replace(['\n', '\r'], " ");
+    let fence = "`".repeat(longest_run(&text, '`') + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+fn longest_run(text: &str, c: char) -> usize {
+    text.split(|x| x != c).map(str::len).max().unwrap_or(0)
+}
+
+/// A link target that cannot end early or carry markup: spaces, brackets, quotes, angle
+/// brackets, backslashes and control characters percent-encoded.
+fn link_target(href: &str) -> String {
+    let mut out = String::with_capacity(href.len());
+    for c in href.chars() {
+        if c.is_control() || c.is_whitespace() || "<>()[]\"'`\\".contains(c) {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                let _ = write!(out, "%{b:02X}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A file name for the download: the title, kept to safe characters.
@@ -124,6 +223,101 @@ mod tests {
         let heading = md.find("### Heading one").unwrap_or(usize::MAX);
         let item = md.find("- Item one").unwrap_or(0);
         assert!(heading < item);
+    }
+
+    /// The document with its fenced code blocks and the `Source: <…>` autolink taken out: what
+    /// is left must have no unescaped `<`, `[`, or backtick.
+    fn outside_code(md: &str) -> String {
+        let mut out = String::new();
+        let mut fence: Option<String> = None;
+        for line in md.lines() {
+            let ticks: String = line.chars().take_while(|&c| c == '`').collect();
+            match &fence {
+                Some(f) if line == f => fence = None,
+                Some(_) => {}
+                None if ticks.len() >= 3 && line == ticks => fence = Some(ticks),
+                // The autolink Gloss writes, and inline code (literal in every viewer).
+                None if line.starts_with("Source: <https://") || line.starts_with("- ````") => {}
+                None => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+
+    fn unescaped(md: &str, c: char) -> Vec<usize> {
+        let chars: Vec<char> = md.chars().collect();
+        (0..chars.len())
+            .filter(|&i| chars[i] == c)
+            .filter(|&i| {
+                let backslashes = chars[..i].iter().rev().take_while(|&&b| b == '\\').count();
+                backslashes % 2 == 0
+            })
+            .collect()
+    }
+
+    fn hostile_export() -> String {
+        let mut article = sample_article();
+        article.title = "<img src=x onerror=alert(1)>\n# Not a heading".into();
+        article.url = Some("https://example.com/a?q=<b>&x=\"y\"".into());
+        article.byline = Some("[x](javascript:alert(1))".into());
+        article.blocks[0].spans = vec![Span::plain("1. not a list <script>alert(1)</script>")];
+        if let Some(code) = article.blocks.iter_mut().rev().find(|b| b.kind == BlockKind::Paragraph) {
+            code.kind = BlockKind::Code;
+            code.text = "```\n<img src=x onerror=alert(2)>\n```".into();
+        }
+        let digest = crate::digest::Digest {
+            key_points: vec![
+                vec![Span { href: Some("javascript:alert(3)".into()), ..Span::plain("click me") }],
+                vec![Span { href: Some("https://ok.example/p?a=(1)".into()), ..Span::plain("fine") }],
+                vec![Span { code: true, ..Span::plain("a ``` b` <i>") }],
+            ],
+            key_point_sources: vec![],
+            summary: vec![vec![Span::plain("> quoted <iframe src=//evil> &lt;b&gt; ![img](https://evil.example/x.png)")]],
+            details: vec![crate::digest::DetailPoint { label: "**<u>bold</u>**".into(), text: vec![Span::plain("- item [y](data:text/html,x)")], source: None }],
+        };
+        let provenance = by("model<script>");
+        let translated = HashMap::from([("b2".to_string(), vec![Span::plain("<svg onload=alert(4)>")])]);
+        markdown(&article, &Export { digest: Some((&digest, &provenance)), translation: Some((&translated, &provenance)), date: "<date>" })
+    }
+
+    #[test]
+    fn no_raw_html_survives_outside_code() {
+        let md = hostile_export();
+        let text = outside_code(&md);
+        assert_eq!(unescaped(&text, '<'), Vec::<usize>::new(), "{md}");
+        assert!(!text.contains("<img") || text.contains("\\<img"), "{md}");
+        assert!(md.contains("\\<img src=x onerror=alert(1)\\>"), "{md}");
+        assert!(md.contains("\\<svg onload=alert(4)\\>"), "{md}");
+        assert!(md.contains("\\&lt;b\\&gt;"), "an entity stays text: {md}");
+    }
+
+    #[test]
+    fn only_http_links_keep_their_target() {
+        let md = hostile_export();
+        let real = md.replace("\\](", "");
+        assert!(!real.contains("](javascript:") && !real.contains("](data:"), "{md}");
+        assert!(md.contains("- click me\n"), "the javascript: link is its text alone: {md}");
+        assert!(md.contains("[fine](https://ok.example/p?a=%281%29)"), "{md}");
+        assert!(md.contains("\\[x\\](javascript:alert(1))"), "a link written in page text is text: {md}");
+        assert!(md.contains("!\\[img\\](https://evil.example/x.png)"), "no image loads from model text: {md}");
+        assert!(md.contains("Source: <https://example.com/a?q=%3Cb%3E&x=%22y%22>"), "{md}");
+        let links = unescaped(&outside_code(&md), '[').len();
+        assert_eq!(links, 1, "one real link: {md}");
+    }
+
+    #[test]
+    fn markdown_structure_in_text_is_escaped() {
+        let md = hostile_export();
+        assert!(md.starts_with("# \\<img src=x onerror=alert(1)\\> # Not a heading\n"), "the title is one line: {md}");
+        assert!(md.contains("\n### 1\\. not a list"), "{md}");
+        assert!(md.contains("\n\\> quoted"), "{md}");
+        assert!(md.contains("- **\\*\\*\\<u\\>bold\\</u\\>\\*\\***: \\- item"), "{md}");
+        assert!(md.contains("model\\<script\\>") && md.contains("on \\<date\\>"), "{md}");
+        assert!(md.contains("- ````a ``` b` <i>````\n"), "inline code is fenced past its backticks: {md}");
+        assert!(md.contains("\n````\n```\n<img src=x onerror=alert(2)>\n```\n````\n"), "a code block's fence outlasts its content: {md}");
     }
 
     #[test]

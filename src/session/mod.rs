@@ -12,13 +12,12 @@ use std::collections::{HashMap, HashSet};
 use crate::article::{Article, Block};
 use crate::digest::{self, Digest};
 use crate::error::{ErrorInfo, GlossError};
-use crate::llm::http_error::{map_http_error, retry_delay_ms, HttpFailure};
-use crate::llm::provider::{Endpoint, HttpRequest, Provenance, Settings};
+use crate::llm::{map_http_error, retry_delay_ms, Endpoint, HttpFailure, HttpRequest, Provenance};
+use crate::settings::Settings;
 use crate::models::ModelTable;
 use crate::models::pricing::{Estimate, Spend};
 use crate::translate::schedule::{Action, Progress, ScheduleConfig, Scheduler};
-use crate::llm::stream::{StreamDecoder, StreamEvent, Usage};
-use crate::llm::wire::Wire;
+use crate::llm::{StreamDecoder, StreamEvent, Usage, Wire};
 use crate::text::Span;
 use crate::text::tokens::estimate_tokens;
 use crate::on_device::{self, OnDeviceApis};
@@ -391,7 +390,7 @@ impl Session {
         let endpoint = self.model_endpoint()?;
         let prompt = digest::prompt(&self.article, &self.settings.digest_lang);
         let input = estimate_tokens(&prompt.system) + estimate_tokens(&prompt.user);
-        let reader = DigestReader::new(endpoint.preset.wire, &self.table, &endpoint.model, input as u64);
+        let reader = DigestReader::new(endpoint.preset.wire, &self.table, &endpoint.model, input as u64).redacting(&endpoint.api_key);
         Some(reader.citing(self.article.blocks.iter().map(|b| b.id.clone()).collect()))
     }
 
@@ -399,7 +398,7 @@ impl Session {
     pub fn translation_reader(&self, wire: Wire, block_ids: &[String]) -> TranslationReader {
         let languages_differ = !same_language(&self.article.lang, &self.settings.translate_lang);
         TranslationReader {
-            decoder: StreamDecoder::new(wire),
+            decoder: StreamDecoder::new(wire).with_secret(self.model_endpoint().map_or("", |e| e.api_key.as_str())),
             parser: TranslationParser::new(&self.blocks(block_ids), languages_differ),
             usage: Usage::default(),
         }
@@ -611,6 +610,12 @@ impl DigestReader {
         DigestReader { decoder: StreamDecoder::new(wire), text, usage, table, model, input_estimate, block_ids: None }
     }
 
+    /// The same, redacting the request's key from any error in the answer.
+    pub fn redacting(mut self, secret: &str) -> Self {
+        self.decoder = self.decoder.with_secret(secret);
+        self
+    }
+
     /// The same, keeping only the sources that name one of `block_ids`.
     pub fn citing(self, block_ids: HashSet<String>) -> Self {
         DigestReader { block_ids: Some(block_ids), ..self }
@@ -731,7 +736,7 @@ pub struct Failure {
 /// Decides what a non-2xx response means and whether attempt number `attempt` (1-based) should
 /// be followed by another.
 pub fn http_failure(call: &Call, status: u16, headers: &[(String, String)], body: &str, attempt: u32) -> Failure {
-    let error = map_http_error(call.wire, &HttpFailure { status, headers, body, is_local: call.is_local });
+    let error = map_http_error(call.wire, &HttpFailure { status, headers, body, is_local: call.is_local, secret: call.request.secret() });
     failure(error, attempt)
 }
 
@@ -1054,7 +1059,7 @@ mod tests {
         let call = Call {
             wire: Wire::OpenAi,
             is_local: false,
-            request: HttpRequest { url: String::new(), method: "POST".into(), headers: vec![], body: None },
+            request: HttpRequest { url: String::new(), method: "POST".into(), headers: vec![], body: None, redirect: "error".into() },
             first_byte_timeout_ms: 1,
             stall_timeout_ms: 1,
         };

@@ -308,7 +308,7 @@ fn marker(line: &str) -> Option<(usize, usize)> {
 #[serde(rename_all = "camelCase")]
 pub struct ChunkEnd {
     pub outcome: ChunkOutcome,
-    pub usage: crate::llm::stream::Usage,
+    pub usage: crate::llm::event::Usage,
     pub error: Option<crate::error::ErrorInfo>,
 }
 

@@ -407,7 +407,7 @@ mod tests {
         let mut s = Scheduler::new(vec![ids(1..=1), ids(2..=2), ids(3..=3)], ScheduleConfig { concurrency: 1, budget_tokens: 150, ..Default::default() });
         let (job, b) = start(&mut s, 0);
         let mut end = ok(&b);
-        end.usage = crate::llm::stream::Usage { input_tokens: Some(60), output_tokens: Some(40) };
+        end.usage = crate::llm::event::Usage { input_tokens: Some(60), output_tokens: Some(40) };
         s.report(job, &end, 0);
         let (job, b) = start(&mut s, 0);
         s.report(job, &ChunkEnd { usage: end.usage, ..ok(&b) }, 0);

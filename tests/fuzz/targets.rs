@@ -5,7 +5,7 @@
 //! crash. Everything a target varies (split points, chunk size) is derived from the input bytes,
 //! so a saved input replays exactly.
 
-use gloss::llm::stream::{StreamDecoder, StreamEvent};
+use gloss::llm::{StreamDecoder, StreamEvent};
 use gloss::llm::wire::Wire;
 use gloss::text::{is_safe_href, spans_text, Span};
 use gloss::translate::{ChunkOutcome, TranslationParser};
@@ -353,7 +353,8 @@ fn translation(data: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// Every block of the chunk is reported exactly once, as translated or failed, in order.
+/// Every block of the chunk is reported exactly once, as translated or failed. Order is not
+/// checked here: both lists are sorted before they are compared.
 fn check_outcome(outcome: &ChunkOutcome, ids: &[&str]) -> Result<(), String> {
     let mut reported: Vec<&str> = outcome.translated.iter().map(|b| b.id.as_str()).collect();
     reported.extend(outcome.failed.iter().map(String::as_str));

@@ -1,9 +1,14 @@
-//! Turns provider failures (HTTP errors, in-stream errors) into `GlossError` and retry delays.
+//! Turns provider failures (HTTP errors, in-stream errors) into `GlossError` and retry delays:
+//! the body is read by the wires' own error readers, then classified here by status, labels and
+//! message, the same way for every wire; the provider's words are redacted of keys.
 
 use serde_json::Value;
 
 use crate::error::GlossError;
+use crate::llm::event::{non_empty, ProviderError};
+use crate::llm::redact::redact_error;
 use crate::llm::wire::Wire;
+use crate::llm::{anthropic, gemini, ollama, openai};
 
 /// The parts of a non-2xx response the mapping needs (header names lowercased by the caller).
 #[derive(Debug, Clone, Copy)]
@@ -11,8 +16,11 @@ pub struct HttpFailure<'a> {
     pub status: u16,
     pub headers: &'a [(String, String)],
     pub body: &'a str,
-    /// The request went to a loopback/LAN host (Ollama, LM Studio, llama.cpp).
+    /// The request went to this machine (Ollama, LM Studio, llama.cpp on a loopback host).
     pub is_local: bool,
+    /// The key the request carried (`HttpRequest::secret`), redacted from the provider's words
+    /// along with anything else that looks like a key; empty when there was none.
+    pub secret: &'a str,
 }
 
 /// Longest wait a provider may ask for before we stop retrying rather than wait it out.
@@ -43,6 +51,10 @@ pub fn map_http_error_at(wire: Wire, f: &HttpFailure, now_unix_ms: u64) -> Gloss
 }
 
 fn map_failure(wire: Wire, f: &HttpFailure, now_unix_ms: Option<u64>) -> GlossError {
+    redact_error(classify_failure(wire, f, now_unix_ms), f.secret)
+}
+
+fn classify_failure(wire: Wire, f: &HttpFailure, now_unix_ms: Option<u64>) -> GlossError {
     // Ollama answers a foreign `Origin` with a bare 403; a body means a real permission error.
     if f.status == 403
         && f.is_local
@@ -108,112 +120,29 @@ pub fn retry_delay_ms(err: &GlossError, attempt: u32, max_retries: u32) -> Optio
     Some((BACKOFF_START_MS << exp).min(BACKOFF_CAP_MS))
 }
 
-/// A provider error body, normalised across the Anthropic, OpenAI, Gemini and Ollama shapes.
-#[derive(Debug, Default)]
-struct ProviderError {
-    /// The provider's own human-readable message.
-    message: Option<String>,
-    /// Machine strings, most specific first: OpenAI `code`, then `type`, then Gemini `status`.
-    labels: Vec<String>,
-    /// Numeric `code` (OpenRouter, Gemini): the HTTP status the provider would have used.
-    number: Option<u16>,
-    /// Fine-grained reasons: Gemini `details[].reason`, Anthropic `error.details.error_code`.
-    reasons: Vec<String>,
-    /// Gemini `RetryInfo.retryDelay`.
-    retry_delay_ms: Option<u64>,
-}
-
-impl ProviderError {
-    fn has(&self, s: &str) -> bool {
-        self.labels.iter().chain(&self.reasons).any(|l| l.eq_ignore_ascii_case(s))
-    }
-}
-
-fn provider_error(v: &Value) -> Option<ProviderError> {
-    // Gemini's OpenAI-compatible endpoint wraps the error object in a one-element array.
-    let v = match v {
-        Value::Array(items) => items.first()?,
-        other => other,
-    };
+/// The error body read into one shape; every wire's fields are looked for, since one server
+/// may answer in another's shape (Ollama's and Gemini's `/v1` endpoints speak OpenAI's).
+fn provider_error(body: &Value) -> Option<ProviderError> {
+    let body = gemini::unwrap_error_body(body)?;
     let mut pe = ProviderError::default();
-    match v.get("error") {
-        // Ollama: `{"error":"model 'x' not found"}`.
-        Some(Value::String(s)) => pe.message = non_empty(s),
+    match body.get("error") {
+        Some(e @ Value::String(_)) => ollama::read_error(e, &mut pe),
         Some(e @ Value::Object(_)) => {
-            pe.message = e.get("message").and_then(Value::as_str).and_then(non_empty);
-            match e.get("code") {
-                Some(Value::String(c)) => pe.labels.push(c.clone()),
-                Some(Value::Number(n)) => {
-                    pe.number = n.as_u64().and_then(|n| u16::try_from(n).ok())
-                }
-                _ => {}
-            }
-            for key in ["type", "status"] {
-                if let Some(s) = e.get(key).and_then(Value::as_str) {
-                    pe.labels.push(s.to_string());
-                }
-            }
-            match e.get("details") {
-                Some(Value::Array(details)) => {
-                    for d in details {
-                        if let Some(r) = d.get("reason").and_then(Value::as_str) {
-                            pe.reasons.push(r.to_string());
-                        }
-                        let is_retry_info = d
-                            .get("@type")
-                            .and_then(Value::as_str)
-                            .is_some_and(|t| t.ends_with("google.rpc.RetryInfo"));
-                        if is_retry_info {
-                            pe.retry_delay_ms = d
-                                .get("retryDelay")
-                                .and_then(Value::as_str)
-                                .and_then(parse_duration_ms);
-                        }
-                    }
-                }
-                Some(d @ Value::Object(_)) => {
-                    if let Some(c) = d.get("error_code").and_then(Value::as_str) {
-                        pe.reasons.push(c.to_string());
-                    }
-                }
-                _ => {}
-            }
+            openai::read_error(e, &mut pe);
+            gemini::read_error(e, &mut pe);
+            anthropic::read_error(e, &mut pe);
         }
         // Other servers and proxies: `{"message":"…"}` or FastAPI's `{"detail":"…"}`.
         _ => {
-            pe.message = ["message", "detail"]
-                .iter()
-                .find_map(|k| v.get(*k).and_then(Value::as_str).and_then(non_empty));
+            pe.message = ["message", "detail"].iter().find_map(|k| body.get(*k).and_then(Value::as_str).and_then(non_empty));
         }
     }
     Some(pe)
 }
 
-/// The HTTP status each provider's error type/status string stands for.
+/// The HTTP status a provider's error type/status string stands for, in whichever wire's words.
 fn status_for_label(label: &str) -> Option<u16> {
-    let status = match label {
-        "context_length_exceeded"
-        | "invalid_request_error"
-        | "INVALID_ARGUMENT"
-        | "FAILED_PRECONDITION"
-        | "OUT_OF_RANGE" => 400,
-        "authentication_error" | "invalid_api_key" | "UNAUTHENTICATED" => 401,
-        "billing_error" => 402,
-        "permission_error" | "unsupported_country_region_territory" | "PERMISSION_DENIED" => 403,
-        "not_found_error" | "model_not_found" | "NOT_FOUND" => 404,
-        "ABORTED" => 409,
-        "request_too_large" => 413,
-        "rate_limit_error"
-        | "rate_limit_exceeded"
-        | "insufficient_quota"
-        | "RESOURCE_EXHAUSTED" => 429,
-        "api_error" | "server_error" | "INTERNAL" | "UNKNOWN" => 500,
-        "UNAVAILABLE" => 503,
-        "timeout_error" | "DEADLINE_EXCEEDED" => 504,
-        "overloaded_error" => 529,
-        _ => return None,
-    };
-    Some(status)
+    anthropic::status_for(label).or_else(|| openai::status_for(label)).or_else(|| gemini::status_for(label))
 }
 
 /// The status-and-body decision shared by HTTP errors and in-stream errors.
@@ -291,12 +220,6 @@ fn header_retry_after_ms(headers: &[(String, String)], now_unix_ms: Option<u64>)
 
 fn parse_non_negative(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0)
-}
-
-/// Protobuf JSON duration as Gemini sends it: "37s", "1.5s".
-fn parse_duration_ms(s: &str) -> Option<u64> {
-    let secs = parse_non_negative(s.trim().strip_suffix('s')?)?;
-    Some((secs * 1000.0).ceil() as u64)
 }
 
 /// HTTP-date in the three forms RFC 9110 requires recipients to accept:
@@ -444,461 +367,24 @@ fn find_after(hay: &str, from: usize, needle: &str) -> Option<usize> {
     hay.get(from..)?.find(needle).map(|p| from + p + needle.len())
 }
 
-fn non_empty(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn fail(wire: Wire, status: u16, body: &str) -> GlossError {
+    /// The error a response with this status and body maps to.
+    pub(crate) fn fail(wire: Wire, status: u16, body: &str) -> GlossError {
         fail_h(wire, status, &[], body)
     }
 
-    fn fail_h(wire: Wire, status: u16, headers: &[(&str, &str)], body: &str) -> GlossError {
+    pub(crate) fn fail_h(wire: Wire, status: u16, headers: &[(&str, &str)], body: &str) -> GlossError {
         let headers: Vec<(String, String)> =
             headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let f = HttpFailure { status, headers: &headers, body, is_local: false };
+        let f = HttpFailure { status, headers: &headers, body, is_local: false, secret: "" };
         map_http_error(wire, &f)
     }
 
-    fn hdrs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pub(crate) fn hdrs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
-    // ---- Anthropic ----
-
-    #[test]
-    fn anthropic_400_prompt_too_long_is_context_too_long() {
-        let body = r#"{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 208656 tokens > 200000 maximum"},"request_id":"req_1"}"#;
-        assert_eq!(
-            fail(Wire::Anthropic, 400, body),
-            GlossError::ContextTooLong("prompt is too long: 208656 tokens > 200000 maximum".into())
-        );
-    }
-
-    #[test]
-    fn anthropic_400_other_is_bad_request_with_message() {
-        let body = r#"{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"},"request_id":"req_1"}"#;
-        assert_eq!(
-            fail(Wire::Anthropic, 400, body),
-            GlossError::BadRequest { status: 400, detail: "max_tokens: Field required".into() }
-        );
-    }
-
-    #[test]
-    fn anthropic_401_cors_header_missing_is_bad_key() {
-        let body = r#"{"type":"error","error":{"type":"authentication_error","message":"CORS requests must set 'anthropic-dangerous-direct-browser-access' header"}}"#;
-        let e = fail(Wire::Anthropic, 401, body);
-        assert_eq!(
-            e,
-            GlossError::BadKey(
-                "CORS requests must set 'anthropic-dangerous-direct-browser-access' header".into()
-            )
-        );
-    }
-
-    #[test]
-    fn anthropic_402_billing_is_quota() {
-        let body = r#"{"type":"error","error":{"type":"billing_error","message":"Your credit balance is too low"}}"#;
-        assert_eq!(
-            fail(Wire::Anthropic, 402, body),
-            GlossError::Quota("Your credit balance is too low".into())
-        );
-    }
-
-    #[test]
-    fn anthropic_403_permission_is_forbidden() {
-        let body = r#"{"type":"error","error":{"type":"permission_error","message":"Your API key does not have permission to use the specified resource."}}"#;
-        assert_eq!(fail(Wire::Anthropic, 403, body).code(), "forbidden");
-    }
-
-    #[test]
-    fn anthropic_404_is_model_not_found_with_provider_message() {
-        let body =
-            r#"{"type":"error","error":{"type":"not_found_error","message":"model: claude-nope"}}"#;
-        assert_eq!(
-            fail(Wire::Anthropic, 404, body),
-            GlossError::ModelNotFound("model: claude-nope".into())
-        );
-    }
-
-    #[test]
-    fn anthropic_413_html_from_edge_is_too_large_with_excerpt() {
-        let body = "<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n";
-        assert_eq!(
-            fail(Wire::Anthropic, 413, body),
-            GlossError::TooLarge(
-                "413 Request Entity Too Large 413 Request Entity Too Large cloudflare".into()
-            )
-        );
-    }
-
-    #[test]
-    fn anthropic_429_rate_limit_uses_retry_after_seconds() {
-        let body = r#"{"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}"#;
-        let e = fail_h(Wire::Anthropic, 429, &[("retry-after", "7")], body);
-        assert_eq!(
-            e,
-            GlossError::RateLimited {
-                detail: "Number of request tokens has exceeded your per-minute rate limit".into(),
-                retry_after_ms: Some(7000)
-            }
-        );
-    }
-
-    #[test]
-    fn anthropic_429_spend_limit_is_quota() {
-        let body = r#"{"type":"error","error":{"type":"rate_limit_error","message":"You have reached your specified workspace API usage limits.","details":{"error_code":"enforced_spend_limit_reached"}}}"#;
-        let e = fail_h(Wire::Anthropic, 429, &[("retry-after", "7")], body);
-        assert_eq!(e.code(), "quota");
-        assert!(!e.retryable());
-    }
-
-    #[test]
-    fn anthropic_500_api_error_is_server() {
-        let body =
-            r#"{"type":"error","error":{"type":"api_error","message":"Internal server error"}}"#;
-        assert_eq!(
-            fail(Wire::Anthropic, 500, body),
-            GlossError::Server {
-                status: 500,
-                detail: "Internal server error".into(),
-                retry_after_ms: None
-            }
-        );
-    }
-
-    #[test]
-    fn anthropic_529_is_overloaded() {
-        let body = r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
-        assert_eq!(
-            fail(Wire::Anthropic, 529, body),
-            GlossError::Overloaded { detail: "Overloaded".into(), retry_after_ms: None }
-        );
-    }
-
-    #[test]
-    fn anthropic_409_is_retryable_server() {
-        let e = fail(Wire::Anthropic, 409, "");
-        assert_eq!(
-            e,
-            GlossError::Server { status: 409, detail: "409 Conflict".into(), retry_after_ms: None }
-        );
-    }
-
-    #[test]
-    fn anthropic_504_timeout_is_server() {
-        let e = fail(Wire::Anthropic, 504, "");
-        assert_eq!(e.code(), "server");
-        assert!(e.retryable());
-    }
-
-    #[test]
-    fn x_should_retry_false_makes_rate_limit_final() {
-        let body = r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow"}}"#;
-        let e = fail_h(Wire::Anthropic, 429, &[("x-should-retry", "false")], body);
-        assert_eq!(e, GlossError::Quota("slow".into()));
-    }
-
-    #[test]
-    fn x_should_retry_false_makes_server_error_final() {
-        let e = fail_h(Wire::Anthropic, 500, &[("x-should-retry", "false")], "");
-        assert_eq!(
-            e,
-            GlossError::BadRequest { status: 500, detail: "500 Internal Server Error".into() }
-        );
-    }
-
-    #[test]
-    fn x_should_retry_true_does_not_turn_bad_key_retryable() {
-        let e = fail_h(Wire::Anthropic, 401, &[("x-should-retry", "true")], "");
-        assert_eq!(e.code(), "bad_key");
-    }
-
-    // ---- OpenAI and compatibles ----
-
-    #[test]
-    fn openai_400_context_length_exceeded_code() {
-        let body = r#"{"error":{"message":"This model's maximum context length is 2048 tokens. However, you requested 3475 tokens (3375 in the messages, 100 in the completion). Please reduce the length of the messages or completion.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}"#;
-        let e = fail(Wire::OpenAi, 400, body);
-        assert_eq!(e.code(), "context_too_long");
-        assert!(e.to_string().contains("maximum context length is 2048 tokens"));
-    }
-
-    #[test]
-    fn openai_400_context_detected_by_code_alone() {
-        let body = r#"{"error":{"message":"Too much.","type":"invalid_request_error","param":null,"code":"context_length_exceeded"}}"#;
-        assert_eq!(fail(Wire::OpenAi, 400, body), GlossError::ContextTooLong("Too much.".into()));
-    }
-
-    #[test]
-    fn openai_401_invalid_api_key() {
-        let body = r#"{"error":{"message":"Incorrect API key provided: sk-abc. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#;
-        let e = fail(Wire::OpenAi, 401, body);
-        assert_eq!(e.code(), "bad_key");
-        assert!(e.to_string().contains("Incorrect API key provided"));
-    }
-
-    #[test]
-    fn openai_403_region_is_forbidden() {
-        let body = r#"{"error":{"code":"unsupported_country_region_territory","message":"Country, region, or territory not supported","param":null,"type":"request_forbidden"}}"#;
-        assert_eq!(
-            fail(Wire::OpenAi, 403, body),
-            GlossError::Forbidden("Country, region, or territory not supported".into())
-        );
-    }
-
-    #[test]
-    fn openai_404_model_not_found() {
-        let body = r#"{"error":{"message":"The model `gpt-9` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#;
-        assert_eq!(
-            fail(Wire::OpenAi, 404, body),
-            GlossError::ModelNotFound(
-                "The model `gpt-9` does not exist or you do not have access to it.".into()
-            )
-        );
-    }
-
-    #[test]
-    fn openai_429_rate_limit_exceeded_is_rate_limited() {
-        let body = r#"{"error":{"message":"Rate limit reached for gpt-4o-mini","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#;
-        let e = fail_h(Wire::OpenAi, 429, &[("retry-after-ms", "1500")], body);
-        assert_eq!(
-            e,
-            GlossError::RateLimited {
-                detail: "Rate limit reached for gpt-4o-mini".into(),
-                retry_after_ms: Some(1500)
-            }
-        );
-    }
-
-    #[test]
-    fn openai_429_insufficient_quota_is_quota() {
-        let body = r#"{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#;
-        let e = fail(Wire::OpenAi, 429, body);
-        assert_eq!(e.code(), "quota");
-        assert!(!e.retryable());
-    }
-
-    #[test]
-    fn openai_500_server_error() {
-        let body = r#"{"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}}"#;
-        assert_eq!(fail(Wire::OpenAi, 500, body).code(), "server");
-    }
-
-    #[test]
-    fn openai_503_is_server_not_overloaded() {
-        let body = r#"{"error":{"message":"Slow down","type":"server_error","param":null,"code":"slow_down"}}"#;
-        assert_eq!(
-            fail(Wire::OpenAi, 503, body),
-            GlossError::Server { status: 503, detail: "Slow down".into(), retry_after_ms: None }
-        );
-    }
-
-    #[test]
-    fn openrouter_402_insufficient_credits_is_quota() {
-        let body = r#"{"error":{"code":402,"message":"Insufficient credits","metadata":{}}}"#;
-        assert_eq!(fail(Wire::OpenAi, 402, body), GlossError::Quota("Insufficient credits".into()));
-    }
-
-    #[test]
-    fn openrouter_408_is_retryable_server() {
-        let body = r#"{"error":{"code":408,"message":"Request timed out"}}"#;
-        let e = fail(Wire::OpenAi, 408, body);
-        assert_eq!(
-            e,
-            GlossError::Server {
-                status: 408,
-                detail: "Request timed out".into(),
-                retry_after_ms: None
-            }
-        );
-    }
-
-    #[test]
-    fn openrouter_503_keeps_retry_after() {
-        let body = r#"{"error":{"code":503,"message":"No available provider"}}"#;
-        let e = fail_h(Wire::OpenAi, 503, &[("retry-after", "3")], body);
-        assert_eq!(e.retry_after_ms(), Some(3000));
-    }
-
-    #[test]
-    fn deepseek_422_is_bad_request() {
-        let body = r#"{"error":{"message":"Invalid parameter: temperature","type":"invalid_request_error","param":null,"code":"invalid_request_error"}}"#;
-        assert_eq!(
-            fail(Wire::OpenAi, 422, body),
-            GlossError::BadRequest { status: 422, detail: "Invalid parameter: temperature".into() }
-        );
-    }
-
-    #[test]
-    fn llama_cpp_500_plain_text_body() {
-        let e = fail(Wire::OpenAi, 500, "Internal Server Error");
-        assert_eq!(
-            e,
-            GlossError::Server {
-                status: 500,
-                detail: "Internal Server Error".into(),
-                retry_after_ms: None
-            }
-        );
-    }
-
-    #[test]
-    fn gemini_openai_compat_array_wrapped_error() {
-        let body = r#"[{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}]"#;
-        assert_eq!(
-            fail(Wire::OpenAi, 400, body),
-            GlossError::BadKey("API key not valid. Please pass a valid API key.".into())
-        );
-    }
-
-    // ---- Gemini ----
-
-    #[test]
-    fn gemini_400_api_key_invalid_is_bad_key() {
-        let body = r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]}}"#;
-        assert_eq!(
-            fail(Wire::Gemini, 400, body),
-            GlossError::BadKey("API key not valid. Please pass a valid API key.".into())
-        );
-    }
-
-    #[test]
-    fn gemini_400_token_count_is_context_too_long() {
-        let body = r#"{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}"#;
-        assert_eq!(fail(Wire::Gemini, 400, body).code(), "context_too_long");
-    }
-
-    #[test]
-    fn gemini_400_failed_precondition_is_bad_request() {
-        let body = r#"{"error":{"code":400,"message":"User location is not supported for the API use.","status":"FAILED_PRECONDITION"}}"#;
-        assert_eq!(
-            fail(Wire::Gemini, 400, body),
-            GlossError::BadRequest {
-                status: 400,
-                detail: "User location is not supported for the API use.".into()
-            }
-        );
-    }
-
-    #[test]
-    fn gemini_403_permission_denied_is_forbidden() {
-        let body = r#"{"error":{"code":403,"message":"Method doesn't allow unregistered callers","status":"PERMISSION_DENIED"}}"#;
-        assert_eq!(fail(Wire::Gemini, 403, body).code(), "forbidden");
-    }
-
-    #[test]
-    fn gemini_404_not_found_is_model_not_found() {
-        let body = r#"{"error":{"code":404,"message":"models/gemini-9 is not found for API version v1beta, or is not supported for generateContent.","status":"NOT_FOUND"}}"#;
-        let e = fail(Wire::Gemini, 404, body);
-        assert_eq!(e.code(), "model_not_found");
-        assert!(e.to_string().contains("models/gemini-9 is not found"));
-    }
-
-    #[test]
-    fn gemini_429_retry_delay_from_body() {
-        let body = r#"{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37s"}]}}"#;
-        assert_eq!(
-            fail(Wire::Gemini, 429, body),
-            GlossError::RateLimited {
-                detail: "You exceeded your current quota.".into(),
-                retry_after_ms: Some(37_000)
-            }
-        );
-    }
-
-    #[test]
-    fn gemini_500_internal_is_server() {
-        let body = r#"{"error":{"code":500,"message":"An internal error has occurred.","status":"INTERNAL"}}"#;
-        assert_eq!(fail(Wire::Gemini, 500, body).code(), "server");
-    }
-
-    #[test]
-    fn gemini_503_unavailable_is_overloaded() {
-        let body = r#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#;
-        assert_eq!(
-            fail(Wire::Gemini, 503, body),
-            GlossError::Overloaded {
-                detail: "The model is overloaded. Please try again later.".into(),
-                retry_after_ms: None
-            }
-        );
-    }
-
-    #[test]
-    fn gemini_504_deadline_is_server() {
-        let body =
-            r#"{"error":{"code":504,"message":"Deadline exceeded","status":"DEADLINE_EXCEEDED"}}"#;
-        assert_eq!(
-            fail(Wire::Gemini, 504, body),
-            GlossError::Server {
-                status: 504,
-                detail: "Deadline exceeded".into(),
-                retry_after_ms: None
-            }
-        );
-    }
-
-    // ---- Ollama / local ----
-
-    #[test]
-    fn ollama_403_empty_body_local_is_origin_problem() {
-        let f = HttpFailure { status: 403, headers: &[], body: "", is_local: true };
-        assert_eq!(map_http_error(Wire::OllamaNative, &f), GlossError::OllamaOrigin);
-    }
-
-    #[test]
-    fn ollama_v1_403_empty_body_local_is_origin_problem() {
-        let f = HttpFailure { status: 403, headers: &[], body: " \n", is_local: true };
-        assert_eq!(map_http_error(Wire::OpenAi, &f), GlossError::OllamaOrigin);
-    }
-
-    #[test]
-    fn remote_403_empty_body_is_forbidden() {
-        let f = HttpFailure { status: 403, headers: &[], body: "", is_local: false };
-        assert_eq!(map_http_error(Wire::OpenAi, &f), GlossError::Forbidden("403 Forbidden".into()));
-    }
-
-    #[test]
-    fn local_403_with_json_body_is_forbidden() {
-        let body = r#"{"error":"forbidden"}"#;
-        let f = HttpFailure { status: 403, headers: &[], body, is_local: true };
-        assert_eq!(
-            map_http_error(Wire::OllamaNative, &f),
-            GlossError::Forbidden("forbidden".into())
-        );
-    }
-
-    #[test]
-    fn ollama_404_string_error_is_model_not_found() {
-        let body = r#"{"error":"model 'llama9' not found, try pulling it first"}"#;
-        assert_eq!(
-            fail(Wire::OllamaNative, 404, body),
-            GlossError::ModelNotFound("model 'llama9' not found, try pulling it first".into())
-        );
-    }
-
-    #[test]
-    fn ollama_502_cloud_unreachable_is_server() {
-        let body = r#"{"error":"upstream unreachable"}"#;
-        assert_eq!(
-            fail(Wire::OllamaNative, 502, body),
-            GlossError::Server {
-                status: 502,
-                detail: "upstream unreachable".into(),
-                retry_after_ms: None
-            }
-        );
-    }
-
-    #[test]
-    fn ollama_v1_not_found_error_type() {
-        let body = r#"{"error":{"message":"model \"x\" not found, try pulling it first","type":"not_found_error","param":null,"code":null}}"#;
-        assert_eq!(fail(Wire::OpenAi, 404, body).code(), "model_not_found");
     }
 
     // ---- non-JSON bodies ----
@@ -1056,7 +542,7 @@ mod tests {
     #[test]
     fn map_http_error_at_resolves_http_date() {
         let headers = hdrs(&[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")]);
-        let f = HttpFailure { status: 429, headers: &headers, body: "", is_local: false };
+        let f = HttpFailure { status: 429, headers: &headers, body: "", is_local: false, secret: "" };
         let e = map_http_error_at(Wire::OpenAi, &f, 784_111_777_000 - 4_000);
         assert_eq!(
             e,
@@ -1065,6 +551,25 @@ mod tests {
                 retry_after_ms: Some(4_000)
             }
         );
+    }
+
+    #[test]
+    fn every_wire_redacts_the_key_and_key_like_text_from_the_detail() {
+        let key = "proxy-secret-0001";
+        let cases = [
+            (Wire::Anthropic, 401, r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key proxy-secret-0001"}}"#),
+            (Wire::OpenAi, 401, r#"{"error":{"message":"Incorrect API key provided: sk-proj-****************************0001.","type":"invalid_request_error","code":"invalid_api_key"}}"#),
+            (Wire::Gemini, 400, r#"{"error":{"code":400,"message":"API key not valid: AIzaSyA-1234567890abcdefgh","status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}"#),
+            (Wire::OllamaNative, 401, r#"{"error":"unauthorized: Bearer proxy-secret-0001"}"#),
+            (Wire::OpenAi, 502, "<html><body>bad gateway for key=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg</body></html>"),
+        ];
+        for (wire, status, body) in cases {
+            let f = HttpFailure { status, headers: &[], body, is_local: false, secret: key };
+            let e = map_http_error(wire, &f);
+            let text = e.to_string();
+            assert!(text.contains("[redacted]"), "{wire:?}: {text}");
+            assert!(!text.contains("0001") && !text.contains("AIza") && !text.contains("Zm9v"), "{wire:?}: {text}");
+        }
     }
 
     // ---- retry_delay_ms ----
