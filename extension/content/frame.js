@@ -44,7 +44,6 @@ export function openFrame(intent, onGone) {
   const origin = src.startsWith('chrome-extension:') ? `chrome-extension://${chrome.runtime.id}` : new URL(src).origin;
   const frame = document.createElement('iframe');
   frame.setAttribute('title', chrome.i18n.getMessage('panelLabel') || 'Gloss');
-  frame.setAttribute('allow', 'clipboard-write');
   frame.setAttribute('style', 'display: block; border: 0; margin: 0; padding: 0; width: 100%; height: 100%; background: transparent; color-scheme: normal; visibility: visible;');
   frame.src = src;
   root.append(frame);
@@ -107,6 +106,7 @@ export function openFrame(intent, onGone) {
         }));
       case OP.SHOW_SOURCE: return reply(id, () => showInPage(data.text, host));
       case OP.VERIFY: return reply(id, () => watcher?.verify() ?? { ok: false, reason: 'hidden' });
+      case OP.COPY: return reply(id, () => navigator.clipboard.writeText(String(data.text ?? '')));
       case OP.LAYOUT: return layout(data);
       case OP.CLOSE: return end();
       case OP.RELOAD_PAGE: return location.reload();

@@ -7,6 +7,8 @@
 //   {id, op: 'page'}                     → {html, url, selectionHtml, onDevice, pageDark, intent}
 //   {id, op: 'showSource', text}         → boolean: the paragraph was found and shown
 //   {id, op: 'verify'}                   → {ok: boolean, reason?: string}  the page covers or hides nothing
+//   {id, op: 'copy', text}               the export, onto the clipboard from the page's window (the
+//                                        reader's click there is what the Clipboard API asks for)
 //   {id, op: 'availability', api, options} → 'available' | 'downloadable' | 'downloading' | 'unavailable'
 //   {id, op: 'download', api, options}   progress: fraction loaded
 //   {id, op: 'summarize', calls}         progress: answers so far → string[]
@@ -21,7 +23,7 @@
 //   {type: 'show'}                       the reader clicked Gloss again: re-open a collapsed panel
 
 export const OP = Object.freeze({
-  PAGE: 'page', SHOW_SOURCE: 'showSource', VERIFY: 'verify',
+  PAGE: 'page', SHOW_SOURCE: 'showSource', VERIFY: 'verify', COPY: 'copy',
   AVAILABILITY: 'availability', DOWNLOAD: 'download', SUMMARIZE: 'summarize', DETECT: 'detect', TRANSLATE: 'translate',
   ABORT_ON_DEVICE: 'abortOnDevice', LAYOUT: 'layout', CLOSE: 'close', RELOAD_PAGE: 'reloadPage',
 });

@@ -169,7 +169,7 @@ pickers.otherTarget = otherTargetPicker;
 async function onExported({ purpose, markdown, fileName }) {
   if (purpose === 'copy') {
     try {
-      await navigator.clipboard.writeText(markdown);
+      await call(OP.COPY, { text: markdown });
       copyButton.textContent = msg('copied');
     } catch {
       copyButton.textContent = msg('copyFailed');
