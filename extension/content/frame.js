@@ -103,6 +103,8 @@ export function openFrame(intent, onGone) {
       case OP.PAGE:
         return reply(id, () => ({
           html: pageHtml(host), url: location.href, selectionHtml: selectionHtml(intent), onDevice: onDevice.apis(), pageDark: pageDark(), intent,
+          // The reader's system, for the Ollama fix (userAgentData is Chromium's alone).
+          platform: String(/** @type {any} */ (navigator).userAgentData?.platform ?? navigator.platform ?? ''),
         }));
       case OP.SHOW_SOURCE: return reply(id, () => showInPage(data.text, host));
       case OP.VERIFY: return reply(id, () => watcher?.verify() ?? { ok: false, reason: 'hidden' });

@@ -10,7 +10,7 @@ import { call, closeFrame, onNote, tell } from './page.js';
 import { askToConfirm, onTranslationDelta, onTranslationDone, onTranslationError, prepareTranslation, showProgress } from './translation.js';
 import {
   applyTheme, body, button, digest, inner, link, msg, needsOptions, optionsLink, original, panel, provenanceText,
-  showError, showSpend, tab, translation,
+  showError, showSpend, system, tab, translation,
 } from './view.js';
 
 const { el } = globalThis.GlossRender;
@@ -147,6 +147,7 @@ async function start(readerableGate, translateLang = null) {
   resetOnDevice();
   const page = await call(OP.PAGE);
   pageDark = page.pageDark;
+  system.platform = page.platform;
   link.post({
     type: T.START, html: page.html, url: page.url, readerableGate, selectionHtml: page.selectionHtml, translateLang,
     onDevice: page.onDevice,

@@ -85,10 +85,12 @@ export function showSpend(target, frame) {
   node.textContent = text;
 }
 
+/** The reader's system, as the page's window reports it (set by main.js from the page side). */
+export const system = { platform: '' };
+
 /** The exact fix for Ollama's refusal of extension origins, on the reader's system. */
 function ollamaFix() {
-  // userAgentData is Chromium's alone (not in TypeScript's DOM lib).
-  const platform = (/** @type {any} */ (navigator).userAgentData?.platform ?? navigator.platform ?? '').toLowerCase();
+  const platform = system.platform.toLowerCase();
   const key = platform.startsWith('mac') ? 'ollamaFixMac' : platform.startsWith('win') ? 'ollamaFixWindows' : 'ollamaFixLinux';
   return el('pre', { class: 'fix', 'data-os': key }, msg(key));
 }
