@@ -46,7 +46,7 @@ async function openPanel(tab, intent = 'page') {
   const target = { tabId: tab.id };
   const inject = async () => {
     await chrome.scripting.executeScript({ target, func: (i) => { globalThis.__glossIntent = i; }, args: [intent] });
-    await chrome.scripting.executeScript({ target, files: ['protocol.js', 'render.js', 'on-device.js', 'content.js'] });
+    await chrome.scripting.executeScript({ target, files: ['content.js'] });
   };
   // Right after a click Chromium sometimes refuses the first injection, then allows it a moment
   // later (measured: up to one click in five on a loaded machine): try again briefly.

@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle } from './bundle.mjs';
 
 const EXT = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(EXT);
@@ -13,7 +14,11 @@ const DIST = join(EXT, 'dist');
 const profile = process.argv.includes('--debug') ? 'debug' : 'release';
 
 /** Files the extension loads, copied as they are. */
-const STATIC = ['background.js', 'content.js', 'on-device.js', 'protocol.js', 'render.js', 'options.html', 'options.js', 'options.css', 'panel.css', '_locales', 'icons'];
+const STATIC = ['background.js', 'protocol.js', 'render.js', 'options.html', 'options.js', 'options.css', 'panel.html', 'panel.css', 'panel', '_locales', 'icons'];
+
+/** The content script, bundled from its modules (content/) into one classic script. */
+const CONTENT_ENTRY = join(EXT, 'content', 'main.js');
+const CONTENT_BANNER = '// Gloss content script, bundled by extension/build.mjs from extension/content/*.js: edit those.\n';
 
 /**
  * Firefox's `browser_specific_settings`. 140 is the first desktop release (an ESR) that knows
@@ -104,6 +109,7 @@ function assemble(browser, pkgDir) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   for (const entry of STATIC) cpSync(join(EXT, entry), join(out, entry), { recursive: true });
+  writeFileSync(join(out, 'content.js'), bundle(CONTENT_ENTRY, CONTENT_BANNER));
   cpSync(pkgDir, join(out, 'pkg'), { recursive: true, filter: (src) => !src.endsWith('.d.ts') });
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifestFor(browser), null, 2) + '\n');
   return out;

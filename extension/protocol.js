@@ -1,10 +1,10 @@
 // The one description of every message between Gloss's parts. Loaded as a classic script
-// (injected before content.js) and imported for its side effect by the module worker, so it
+// (by the panel's page, panel.html) and imported for its side effect by the module worker, so it
 // defines a frozen global instead of exports.
 //
 // Frames on the `gloss` Port, a discriminated union on `type`:
 //
-// content → worker
+// panel (panel.html in its frame) → worker
 //   {type: 'start', html: string, url: string, readerableGate: boolean, selectionHtml: ?string, translateLang: ?string, onDevice: OnDeviceApis}
 //   {type: 'retry', section: 'digest'}
 //   {type: 'retry', section: 'translation', blockIds: string[]}
@@ -18,8 +18,9 @@
 //   {type: 'onDevice', section: 'translation', blocks: BlockText[], done: boolean, start?: true}   translated on this device
 //   {type: 'onDeviceUnavailable', section: 'digest'}                   the Summarizer's model is not ready
 //   {type: 'keepalive'}                          still busy on the device (a silent Port lets the worker stop)
+//   {type: 'close'}                              the reader closed the panel: end the session for good
 //
-// worker → content
+// worker → panel
 //   {type: 'article', article: Article}                      as soon as it is extracted
 //   {type: 'plan', plan: PlanSummary, bilingual: boolean, settingsResets: Reset[]}   what each section will show;
 //                                                            settingsResets: stored settings that were reset (a notice)
@@ -109,6 +110,7 @@ globalThis.GlossProtocol = Object.freeze({
     ON_DEVICE: 'onDevice',
     ON_DEVICE_UNAVAILABLE: 'onDeviceUnavailable',
     KEEPALIVE: 'keepalive',
+    CLOSE: 'close',
   }),
   SECTION: Object.freeze({ ORIGINAL: 'original', DIGEST: 'digest', TRANSLATION: 'translation' }),
   /** The options page's label (a message key) for each stored setting a notice may name. */
@@ -134,5 +136,5 @@ globalThis.GlossProtocol = Object.freeze({
     modelOverrides: 'optionsModelsTitle',
   }),
   /** Error codes made in JS (everything else comes from Rust's GlossError::code). */
-  CODE: Object.freeze({ INTERNAL: 'internal', ON_DEVICE_FAILED: 'on_device_failed' }),
+  CODE: Object.freeze({ INTERNAL: 'internal', ON_DEVICE_FAILED: 'on_device_failed', PANEL_COVERED: 'panel_covered' }),
 });

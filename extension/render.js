@@ -1,10 +1,9 @@
-// How Gloss turns its structured plain text into DOM nodes, shared by the panel (content.js) and
-// the playground (www/): elements are built and text is set as text, so page text and model
-// output never become HTML. A classic script that defines a frozen global (content scripts
-// cannot be modules); the build copies it next to the playground's WASM.
+// How Gloss turns its structured plain text into DOM nodes, shared by the panel (panel.html), the
+// options page and the playground (www/): elements are built and text is set as text, so page
+// text and model output never become HTML. A classic script that defines a frozen global, loaded
+// once by each of those pages (none of them is a page a website controls); the build copies it
+// next to the playground's WASM.
 (() => {
-  if (globalThis.GlossRender) return;
-
   /**
    * Creates an element with attributes, `on…` listeners and children (strings become text nodes).
    * @type {typeof GlossRender.el}

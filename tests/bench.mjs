@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { EXTENSION, ROOT, inExtension, launch, setSettings, uniqueUrl } from './harness.mjs';
+import { EXTENSION, ROOT, frameOf, inExtension, launch, setSettings, uniqueUrl } from './harness.mjs';
 import { longArticle } from './long-article.mjs';
 import { startMockLlm } from './mock-llm.mjs';
 import { startServer } from './server.mjs';
@@ -156,20 +156,20 @@ async function clickUntilInjected(gloss, page) {
 }
 
 /**
- * In the page: the panel's extraction time (`data-extract-ms`, set when the article arrives), or the
- * error the Original section shows instead; null while it has neither.
+ * In the panel's frame: its extraction time (`data-extract-ms` on its root, set when the article
+ * arrives), or the error the Original section shows instead; null while it has neither.
  */
 function panelOutcome() {
-  const host = document.getElementById('gloss-extension-root');
-  if (!host) return null;
-  if (host.dataset.extractMs) return { ms: Number(host.dataset.extractMs) };
-  const error = host.shadowRoot?.querySelector('section[data-section="original"] .error');
+  const root = document.documentElement;
+  if (root.dataset.extractMs) return { ms: Number(root.dataset.extractMs) };
+  const error = document.querySelector('section[data-section="original"] .error');
   return error ? { error: `${error.dataset.code}: ${(error.querySelector('.detail') ?? error.querySelector('p')).textContent}` } : null;
 }
 
 /** Waits for {@link panelOutcome} on `page`. */
 async function waitForExtraction(page) {
-  const handle = await page.waitForFunction(panelOutcome, null, { polling: 10, timeout: STEP_MS });
+  const frame = await frameOf(page, STEP_MS);
+  const handle = await frame.waitForFunction(panelOutcome, null, { polling: 10, timeout: STEP_MS });
   return handle.jsonValue();
 }
 
@@ -353,20 +353,20 @@ async function measureTranslation(gloss, baseUrl, mock) {
       await page.goto(uniqueUrl(`${baseUrl}/artifacts/bench-long.html`), { waitUntil: 'load', timeout: STEP_MS });
       const { clickedAt } = await clickUntilInjected(gloss, page);
       // When each translated block first shows text, in the page's clock (the same as the
-      // mock's). The panel's shadow root is observed as soon as it exists, well before the
-      // mock's first byte (TTFT_MS after the first request).
-      await page.waitForSelector('#gloss-extension-root', { state: 'attached', timeout: STEP_MS });
-      await page.evaluate(() => {
+      // mock's). The panel's frame is observed as soon as it exists, well before the mock's
+      // first byte (TTFT_MS after the first request).
+      const frame = await frameOf(page, STEP_MS);
+      await frame.evaluate(() => {
         window.__shown = {};
-        const root = document.getElementById('gloss-extension-root').shadowRoot;
+        const root = document.body;
         new MutationObserver(() => {
           for (const slot of root.querySelectorAll('section[data-section="translation"] [data-block]:not(.pending)')) {
             window.__shown[slot.dataset.block] ??= Date.now();
           }
         }).observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
       });
-      await page.waitForFunction(() => {
-        const slots = document.getElementById('gloss-extension-root')?.shadowRoot?.querySelectorAll('section[data-section="translation"] [data-block]') ?? [];
+      await frame.waitForFunction(() => {
+        const slots = document.querySelectorAll('section[data-section="translation"] [data-block]');
         return slots.length > 0 && [...slots].every((s) => !s.classList.contains('pending') && !s.classList.contains('partial'));
       }, null, { timeout: 180_000, polling: 50 });
       const doneAt = Date.now();
@@ -375,7 +375,7 @@ async function measureTranslation(gloss, baseUrl, mock) {
       const lanesMs = requests.reduce((sum, e) => sum + streamMs(e), 0) / CONCURRENCY;
       const firstStart = Math.min(...requests.map((e) => e.at));
       const ideal = Math.max(lanesMs, ...requests.map(streamMs));
-      const shown = await page.evaluate(() => window.__shown);
+      const shown = await frame.evaluate(() => window.__shown);
       const firstBlockShown = shown.b1 ?? Math.min(...Object.values(shown));
       const articleChars = await page.evaluate(() => document.querySelector('article').innerText.length);
       const sentChars = requests.reduce((sum, e) => sum + e.promptChars, 0);

@@ -11,7 +11,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, inExtension, launch, panel, setSettings, uniqueUrl, waitForTranslation } from './harness.mjs';
+import { ROOT, frameOf, inExtension, launch, panel, setSettings, uniqueUrl, waitForTranslation } from './harness.mjs';
 import { startMockLlm } from './mock-llm.mjs';
 import { startServer } from './server.mjs';
 
@@ -130,6 +130,7 @@ async function openPage() {
 
 /** The panel, once visible; unlike harness.waitForPanel it never falls back to a toolbar click. */
 async function panelShown(page, timeout = 20_000) {
+  await frameOf(page, timeout);
   const p = panel(page);
   await p.aside.waitFor({ state: 'visible', timeout });
   return p;

@@ -250,23 +250,28 @@ describe('the key stays in the worker', () => {
     await setSettings(gloss, openai());
     const page = await gloss.context.newPage();
     await page.goto(uniqueUrl(site.url + SAMPLE));
-    await clickAction(gloss, page); // grants the tab, so a recorder can be put in the panel's world
+    await clickAction(gloss, page); // grants the tab, so a reader can be put in the content script's world
     const first = await waitForPanel(gloss, page);
     await first.original.locator('dl.meta').waitFor();
     await first.root.locator('button[aria-label="Close Gloss"]').click();
+    await first.host.waitFor({ state: 'detached' });
     const tabId = await inExtension(gloss, `(async () => {
       const tab = (await chrome.tabs.query({})).find((t) => t.url === ${JSON.stringify(page.url())});
-      await chrome.scripting.executeScript({ target: { tabId: tab.id }, func: ${recordPort.toString()} });
+      await chrome.scripting.executeScript({ target: { tabId: tab.id }, func: ${readStorage.toString()} });
       return tab.id;
     })()`);
+    // The Port is the panel's frame's (panel.html): the recorder goes in before its script runs.
+    await page.addInitScript(recordPort);
     await clickAction(gloss, page);
     const p = await waitForPanel(gloss, page);
-    await p.digest.locator('.spend').waitFor({ timeout: 30_000 });
+    // The first panel may have finished the digest: it can come from the cache, with no spend line.
+    await p.digest.locator('ul.key-points li').first().waitFor({ timeout: 30_000 });
     await waitForTranslation(page);
-    const seen = await inExtension(gloss, `(async () => {
-      const [r] = await chrome.scripting.executeScript({ target: { tabId: ${tabId} }, func: async () => ({ ...globalThis.__portLog, storage: await globalThis.__storageRead }) });
+    const storage = await inExtension(gloss, `(async () => {
+      const [r] = await chrome.scripting.executeScript({ target: { tabId: ${tabId} }, func: async () => globalThis.__storageRead });
       return r.result;
     })()`);
+    const seen = { ...(await p.frame.evaluate(() => globalThis.__portLog)), storage };
     assert.ok(seen.frames.length > 5 && seen.frames.some((f) => f.includes('"done"')), `the recorder saw the frames (${seen.frames.length})`);
     assert.deepEqual(seen.frames.filter((f) => f.includes(SECRET)), [], 'no frame holds the key');
     assert.ok(!JSON.stringify(seen.storage).includes(SECRET), `the content script's world cannot read it: ${JSON.stringify(seen.storage).slice(0, 200)}`);
@@ -274,11 +279,16 @@ describe('the key stays in the worker', () => {
   });
 });
 
-/** Runs in the panel's isolated world: records every frame of every Gloss Port, both ways, and tries to read the storage. */
+/** Runs in the content script's isolated world: tries to read the storage. */
+function readStorage() {
+  globalThis.__storageRead = chrome.storage.local.get(null).then((all) => all, (err) => ({ refused: String(err?.message ?? err) }));
+}
+
+/** Runs in the panel's frame before its own script: records every frame of every Gloss Port, both ways. */
 function recordPort() {
+  if (location.protocol !== 'chrome-extension:') return;
   const log = { frames: [] };
   globalThis.__portLog = log;
-  globalThis.__storageRead = chrome.storage.local.get(null).then((all) => all, (err) => ({ refused: String(err?.message ?? err) }));
   const connect = chrome.runtime.connect.bind(chrome.runtime);
   chrome.runtime.connect = (...args) => {
     const port = connect(...args);

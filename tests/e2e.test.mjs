@@ -4,7 +4,7 @@ import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, clickAction, inExtension, openWithGloss as open, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
+import { ROOT, clickAction, inExtension, openWithGloss as open, panelFrame, setSettings, uniqueUrl, waitForPanel, waitForTranslation } from './harness.mjs';
 import { SAMPLE_KEY_POINTS, SAMPLE_SUMMARY } from './sample-digest.mjs';
 import { glossSuite } from './suite.mjs';
 
@@ -93,7 +93,7 @@ describe('the panel', () => {
     assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
     assert.equal(await p.digest.locator('.content').isVisible(), false);
     await p.root.locator('button[aria-label="Close Gloss"]').click();
-    assert.equal(await page.locator('#gloss-extension-root').count(), 0);
+    await p.host.waitFor({ state: 'detached' });
     await clickAction(gloss, page);
     await waitForPanel(gloss, page);
     await page.close();
@@ -139,9 +139,9 @@ describe('the panel', () => {
     assert.match(response.headers()['content-security-policy'], /default-src 'none'/);
     await p.digest.locator('ul.key-points li').nth(2).waitFor();
     assert.match(await p.original.locator('dl.meta').innerText(), /Lighthouse Keepers/);
-    // Styled from the extension's stylesheet despite the page's style-src.
-    const position = await p.aside.evaluate((node) => getComputedStyle(node).position);
-    assert.equal(position, 'fixed');
+    // The panel's frame loads, and is styled from the extension's stylesheet, despite the page's CSP.
+    const display = await p.aside.evaluate((node) => getComputedStyle(node).display);
+    assert.equal(display, 'flex');
     await page.close();
   });
 });
@@ -162,9 +162,8 @@ describe('key points link back to the article', () => {
     return { blockId, before, ...(await shown.jsonValue()) };
   }
 
-  const blockText = (page, id) => page.evaluate((blockId) => {
-    const root = document.getElementById('gloss-extension-root').shadowRoot;
-    return root.querySelector(`section[data-section="original"] [data-block="${blockId}"]`).textContent.replace(/\s+/g, ' ').trim();
+  const blockText = (page, id) => panelFrame(page).evaluate((blockId) => {
+    return document.querySelector(`section[data-section="original"] [data-block="${blockId}"]`).textContent.replace(/\s+/g, ' ').trim();
   }, id);
 
   test('a model-cited key point scrolls the page to its paragraph and highlights it', T, async () => {
@@ -584,8 +583,8 @@ describe('what is sent and shown', () => {
     assert.match(await p.digest.locator('ul.key-points').innerText(), /<img src=x onerror=__pwn\(\)><script>__pwn\(\)<\/script>/);
     assert.match(await p.translation.locator('[data-block]').first().innerText(), /<img src=x onerror=__pwn\(\)>/);
     assert.match(await p.original.locator('dl.meta').innerText(), /<img src=x/);
-    const shadowCounts = await page.evaluate(() => {
-      const root = document.querySelector('#gloss-extension-root').shadowRoot;
+    const shadowCounts = await p.frame.evaluate(() => {
+      const root = document.body;
       return {
         img: root.querySelectorAll('img, script, iframe, svg').length,
         hrefs: [...root.querySelectorAll('a')].map((a) => a.getAttribute('href')),

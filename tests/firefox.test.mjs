@@ -10,8 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { By, Key, until } from 'selenium-webdriver';
+import { By, Key, Origin, until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
+import { attackerPage, pageKnowledge } from './attacker-page.mjs';
 import { ROOT } from './harness.mjs';
 import { startMockLlm } from './mock-llm.mjs';
 import { startServer } from './server.mjs';
@@ -42,7 +43,10 @@ before(async () => {
     if (!existsSync(path)) throw new Error(`${what} is missing at ${path}: run \`npm test\` (it runs .ci/setup.sh and the build)`);
   }
   mock = await startMockLlm();
-  site = await startServer({ '/www/': join(ROOT, 'www'), '/fixtures/': join(ROOT, 'tests', 'fixtures') });
+  const artifacts = join(ROOT, 'tests', 'artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  writeFileSync(join(artifacts, 'attacker.html'), attackerPage());
+  site = await startServer({ '/www/': join(ROOT, 'www'), '/fixtures/': join(ROOT, 'tests', 'fixtures'), '/artifacts/': artifacts });
   const options = new firefox.Options()
     .setBinary(FIREFOX)
     .addArguments('-headless')
@@ -138,10 +142,36 @@ async function openPage(path) {
   await driver.get(`${site.url}${path}${path.includes('?') ? '&' : '?'}visit=${visits}`);
 }
 
-/** What the panel shows, read from its shadow root in one go. */
+/**
+ * Switches WebDriver into the panel's frame: panel.html, in an iframe inside the host's closed
+ * shadow root (WebDriver's Get Element Shadow Root returns closed roots; page scripts cannot).
+ * False when the page has no panel. `outOfPanel()` goes back to the page.
+ */
+async function intoPanel() {
+  await driver.switchTo().defaultContent();
+  const hosts = await driver.findElements(By.id('gloss-extension-root'));
+  if (!hosts.length) return false;
+  const frames = await (await hosts[0].getShadowRoot()).findElements(By.css('iframe'));
+  if (!frames.length) return false;
+  await driver.switchTo().frame(frames[0]);
+  return true;
+}
+const outOfPanel = () => driver.switchTo().defaultContent();
+
+/** Runs `script` in the panel's frame; null when there is no panel. */
+async function inPanel(script, ...args) {
+  try {
+    if (!await intoPanel()) return null;
+    return await driver.executeScript(script, ...args);
+  } finally {
+    await outOfPanel();
+  }
+}
+
+/** What the panel shows, read from its frame in one go. */
 const SNAPSHOT = `
-  const root = document.getElementById('gloss-extension-root')?.shadowRoot;
-  if (!root) return null;
+  const root = document;
+  if (!root.querySelector('aside.panel')) return null;
   const aside = root.querySelector('aside.panel');
   const texts = (scope, selector) => scope ? [...scope.querySelectorAll(selector)].map((n) => n.textContent) : [];
   const section = (name) => {
@@ -159,9 +189,12 @@ const SNAPSHOT = `
         text: b.textContent, state: ['pending', 'partial', 'failed'].find((c) => b.classList.contains(c)) ?? 'done' })) : [],
     };
   };
+  const refusal = root.querySelector('.refusal[data-code="panel_covered"]');
   return {
     shown: !!aside && !aside.hidden,
-    position: aside ? getComputedStyle(aside).position : '',
+    confirm: !!root.querySelector('section[data-section="translation"] .confirm button'),
+    refusal: refusal ? refusal.dataset.reason : null,
+    display: aside ? getComputedStyle(aside).display : '',
     original: section('original'), digest: section('digest'), translation: section('translation'),
   };`;
 
@@ -170,7 +203,7 @@ async function waitForPanel(ready, what) {
   let last = null;
   try {
     return await driver.wait(async () => {
-      last = await driver.executeScript(SNAPSHOT);
+      last = await inPanel(SNAPSHOT).catch(() => null);
       return last && ready(last) ? last : null;
     }, WAIT);
   } catch (error) {
@@ -224,8 +257,8 @@ describe('the panel in Firefox', () => {
     await clickAction();
     const s = await waitForPanel((s) => s.shown && s.digest.keyPoints.length === 3, 'the digest on the strict page');
     assert.match(s.original.meta, /Lighthouse Keepers/);
-    // Styled from the extension's stylesheet despite the page's style-src.
-    assert.equal(s.position, 'fixed');
+    // The panel's frame loads, and is styled from the extension's stylesheet, despite the page's CSP.
+    assert.equal(s.display, 'flex');
   });
 });
 
@@ -276,5 +309,105 @@ describe('the options page in Firefox', () => {
     await field('baseUrl', 'http://localhost:9/v1');
     await clickAndGrant('test', 'http://localhost:9');
     await expectStatus('error', /Could not reach/);
+  });
+});
+
+describe('a hostile page in Firefox', () => {
+  const HOST = 'gloss-extension-root';
+  /** How long the panel must be in plain view before a spending click counts (content/cover.js). */
+  const QUIET_MS = 700;
+  const settings = () => ({
+    schemaVersion: 2, provider: 'openai', apiKeys: { openai: 'test-key' }, model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`,
+    digestLang: 'ja', translateLang: 'ja', confirmAboveWords: 100,
+  });
+  const translations = () => mock.requests((e) => e.kind === 'translate');
+  /** Runs `fn(arg)` in the page's own scripts' world (WebDriver's executeScript runs there). */
+  const asPage = (fn, arg) => driver.executeScript(`return (${fn})(arguments[0])`, arg);
+
+  async function openAttacked() {
+    await setSettings(settings());
+    await openPage('/artifacts/attacker.html');
+    await clickAction();
+    return waitForPanel((s) => s.shown && s.digest.keyPoints.length > 0 && s.confirm, 'the digest and the confirmation');
+  }
+
+  /** A real click (WebDriver input at the top level, hit-tested there) on the confirmation's button. */
+  async function clickConfirm() {
+    const inner = await inPanel(`const r = document.querySelector('section[data-section="translation"] .confirm button').getBoundingClientRect();
+      return { x: r.left + r.width / 2, y: r.top + r.height / 2 };`);
+    const host = await asPage((id) => { const r = document.getElementById(id).getBoundingClientRect(); return { x: r.left, y: r.top }; }, HOST);
+    await driver.actions().move({ origin: Origin.VIEWPORT, x: Math.round(host.x + inner.x), y: Math.round(host.y + inner.y) }).click().perform();
+  }
+
+  /** The refusal's reason once the panel shows one, or null when it shows none within a while. */
+  async function refusalShown() {
+    const s = await waitForPanel((s) => s.refusal || translations().length > 0, 'a refusal or a translation').catch(() => null);
+    return s?.refusal ?? null;
+  }
+
+  test('cannot read the panel, find any extension URL, or make it read a new address', T, async () => {
+    const s = await openAttacked();
+    const known = await asPage(pageKnowledge);
+    assert.ok(!known.includes(s.digest.keyPoints[0].slice(0, 40)), 'the digest is nowhere the page can look');
+    assert.ok(!known.includes('Quick Digest'), 'nor is the panel\'s own text');
+    assert.doesNotMatch(known, /moz-extension:|chrome-extension:/i);
+    assert.ok(!known.includes(UUID), 'the per-install UUID appears nowhere');
+    assert.equal(await asPage((id) => document.getElementById(id).shadowRoot, HOST), null, 'the root is closed');
+    assert.equal(await asPage(() => window.length), 0, 'window.frames holds no panel frame');
+    // A new address and new text, then clicks from the page: Gloss offers to read it, and waits for the reader.
+    const sent = mock.requests().length;
+    await asPage(() => {
+      history.pushState({}, '', '/artifacts/attacker-next.html');
+      document.querySelector('article h1').textContent = 'A New Story';
+    });
+    await waitForPanel((s) => s.original.error === 'page_changed', 'the offer to read the new article');
+    await asPage((id) => { for (let i = 0; i < 20; i++) document.getElementById(id).dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true })); }, HOST);
+    assert.equal(mock.requests().length, sent, 'no request: only the reader can ask for the new article');
+  });
+
+  test('cannot click it; restyled or covered, a real click is refused and says why; in plain view, it is taken', T, async () => {
+    await openAttacked();
+    await asPage((id) => {
+      const host = document.getElementById(id);
+      const box = host.getBoundingClientRect();
+      host.click();
+      for (let y = box.top + 2; y < box.bottom; y += 16) {
+        for (let x = box.left + 2; x < box.right; x += 16) {
+          for (const type of ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click']) {
+            host.dispatchEvent(new MouseEvent(type, { bubbles: true, composed: true, clientX: x, clientY: y }));
+          }
+        }
+      }
+      for (const key of ['Tab', 'Enter', ' ']) host.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, composed: true }));
+    }, HOST);
+    assert.equal(translations().length, 0, 'synthetic events do nothing');
+
+    await asPage((id) => document.getElementById(id).style.setProperty('opacity', '0.01', 'important'), HOST);
+    await clickConfirm();
+    assert.equal(await refusalShown(), 'restyled', 'a click on a see-through panel is refused, and the panel says so');
+    assert.equal(translations().length, 0);
+    await asPage((id) => document.getElementById(id).style.setProperty('opacity', '1', 'important'), HOST);
+    await driver.sleep(QUIET_MS);
+
+    await asPage(() => {
+      const d = document.createElement('div');
+      d.className = 'attack-decoy';
+      d.popover = 'manual';
+      d.textContent = 'Click here to win';
+      d.style.cssText = 'position: fixed; inset: 0; width: 100vw; height: 100vh; margin: 0; border: 0; background: rgb(250,250,250); pointer-events: none';
+      document.body.append(d);
+      d.showPopover();
+    });
+    await inPanel('document.querySelector(".refusal")?.remove()');
+    await clickConfirm();
+    assert.equal(await refusalShown(), 'covered', 'a click through a decoy in the top layer is refused');
+    assert.equal(translations().length, 0);
+    await asPage(() => document.querySelectorAll('.attack-decoy').forEach((d) => d.remove()));
+
+    // The guard's quiet period, then the reader's own click on a panel in plain view is taken.
+    await driver.sleep(QUIET_MS);
+    await clickConfirm();
+    await waitForPanel((s) => s.translation.blocks.some((b) => b.state === 'done'), 'the translation after a real click');
+    assert.ok(translations().length > 0);
   });
 });

@@ -168,7 +168,7 @@ describe('what stays inside Gloss', () => {
     await p.digest.locator('.spend').waitFor({ timeout: 30_000 });
     await p.translation.locator('[data-block]:not(.pending)').first().waitFor({ timeout: 30_000 });
     const seen = await page.evaluate(() => window.__seen);
-    const pageText = await page.evaluate(() => document.documentElement.outerHTML + document.getElementById('gloss-extension-root').shadowRoot.innerHTML);
+    const pageText = await page.evaluate(() => document.documentElement.outerHTML) + await p.frame.evaluate(() => document.documentElement.outerHTML);
     gloss.context.off('request', onRequest);
     assert.ok(!seen.some((m) => m.includes(SECRET)), 'no message in the page carries the key');
     assert.ok(!pageText.includes(SECRET), 'the key is nowhere in the page or the panel');

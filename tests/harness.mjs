@@ -1,5 +1,5 @@
 // Drives real headless Chromium with the unpacked Gloss build loaded, the way a reader uses it:
-// a real toolbar-action click (CDP Extensions.triggerAction), then the panel in the page.
+// a real toolbar-action click (CDP Extensions.triggerAction), then the panel's frame in the page.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -101,11 +101,28 @@ export async function clickAction(gloss, page) {
   await gloss.cdp.send('Extensions.triggerAction', { id: gloss.extensionId, targetId: tab.targetId });
 }
 
-/** Locators inside the panel's shadow root (Playwright pierces open shadow roots). */
+/** Whether `url` is the panel's page (panel.html, an extension page framed in the tab). */
+const isPanelUrl = (url) => /^(chrome|moz)-extension:\/\/[^/]+\/panel\.html/.test(url);
+
+/**
+ * The panel's frame in `page`, or undefined. Page scripts cannot reach it (it is an extension
+ * page inside a closed shadow root); the browser's automation can, as a frame.
+ */
+export function panelFrame(page) {
+  return page.frames().find((f) => isPanelUrl(f.url()));
+}
+
+/**
+ * Locators inside the panel's frame; `host` is its element in the page (the only part of the
+ * panel the page's DOM holds). Call once the panel is open (waitForPanel).
+ */
 export function panel(page) {
-  const root = page.locator('#gloss-extension-root');
+  const frame = panelFrame(page);
+  const root = frame ? frame.locator(':root') : page.locator('#gloss-extension-root gloss-frame-not-loaded-yet');
   const section = (name) => root.locator(`section[data-section="${name}"]`);
   return {
+    frame,
+    host: page.locator('#gloss-extension-root'),
     root,
     aside: root.locator('aside.panel'),
     tab: root.locator('button.tab'),
@@ -113,6 +130,11 @@ export function panel(page) {
     digest: section('digest'),
     translation: section('translation'),
   };
+}
+
+/** Resolves to the panel's frame once it has loaded panel.html. */
+export async function frameOf(page, timeout) {
+  return panelFrame(page) ?? page.waitForEvent('framenavigated', { predicate: (f) => isPanelUrl(f.url()), timeout });
 }
 
 let visits = 0;
@@ -136,27 +158,29 @@ export async function openWithGloss(gloss, url) {
  * and worker are in. There is no second click: a click that does not open the panel is a failure.
  */
 export async function waitForPanel(gloss, page) {
-  const p = panel(page);
+  let p = panel(page);
   try {
+    await p.host.waitFor({ state: 'attached', timeout: 20_000 });
+    await frameOf(page, 20_000);
+    p = panel(page);
     await p.aside.waitFor({ state: 'visible', timeout: 20_000 });
   } catch (err) {
     const state = await page.evaluate(() => {
       const host = document.getElementById('gloss-extension-root');
-      const aside = host?.shadowRoot?.querySelector('aside');
-      return { url: location.href, host: Boolean(host), aside: Boolean(aside), hidden: aside?.hidden };
+      return { url: location.href, host: Boolean(host), size: host ? `${host.offsetWidth}x${host.offsetHeight}` : null };
     });
+    const frames = page.frames().map((f) => f.url().slice(0, 60)).join(', ');
     const { targetInfos } = await gloss.cdp.send('Target.getTargets');
     const targets = targetInfos.map((t) => `${t.type}:${t.url.slice(0, 60)}`).join(', ');
-    throw new Error(`panel not visible: ${JSON.stringify(state)}; targets: ${targets}; worker log: ${gloss.logs.slice(-8).join(' | ')}`, { cause: err });
+    throw new Error(`panel not visible: ${JSON.stringify(state)}; frames: ${frames}; targets: ${targets}; worker log: ${gloss.logs.slice(-8).join(' | ')}`, { cause: err });
   }
   return p;
 }
 
 /** Resolves once no translation slot is pending or still streaming. */
 export async function waitForTranslation(page, timeout = 30_000) {
-  await page.waitForFunction(() => {
-    const root = document.querySelector('#gloss-extension-root')?.shadowRoot;
-    const slots = root ? [...root.querySelectorAll('section[data-section="translation"] [data-block]')] : [];
+  await (await frameOf(page, timeout)).waitForFunction(() => {
+    const slots = [...document.querySelectorAll('section[data-section="translation"] [data-block]')];
     return slots.length > 0 && slots.every((s) => !s.classList.contains('pending') && !s.classList.contains('partial'));
   }, null, { timeout });
 }

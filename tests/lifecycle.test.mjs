@@ -2,7 +2,7 @@
 // when storage is full, and which parts of a page Gloss reads (frames, shadow roots).
 import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inExtension, openWithGloss, setSettings } from './harness.mjs';
+import { inExtension, openWithGloss, panelFrame, setSettings } from './harness.mjs';
 import { longArticle } from './long-article.mjs';
 import { roundTrip } from './markers.mjs';
 import { glossSuite } from './suite.mjs';
@@ -202,7 +202,7 @@ describe('a full storage quota', () => {
 });
 
 describe('what Gloss reads: shadow roots and frames', () => {
-  const panelText = (page) => page.evaluate(() => document.getElementById('gloss-extension-root').shadowRoot.textContent);
+  const panelText = (page) => panelFrame(page).evaluate(() => document.body.textContent);
   const sentText = () => generations().map((e) => JSON.stringify(e.body)).join('\n');
 
   test('an article rendered in an open shadow root is read, slotted light DOM in place; a closed root is not', T, async () => {

@@ -123,7 +123,11 @@ async function openWithStandIn(config, path = SAMPLE) {
   await first.original.locator('dl.meta').waitFor();
   const tabId = await installStandIn(page, config);
   await first.root.locator('button.icon').filter({ hasText: '×' }).click();
-  await first.root.waitFor({ state: 'detached' });
+  await first.host.waitFor({ state: 'detached' });
+  // The first panel may have reached the stand-in before it closed: count only the second's calls.
+  await inExtension(gloss, `(async () => {
+    await chrome.scripting.executeScript({ target: { tabId: ${Number(tabId)} }, func: () => { globalThis.__standInCalls.length = 0; } });
+  })()`);
   await clickAction(gloss, page);
   return { page, p: await waitForPanel(gloss, page), tabId };
 }

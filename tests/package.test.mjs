@@ -47,7 +47,7 @@ test('each zip holds exactly its built folder', () => {
 
 test('the Chrome zip holds only what the extension loads', () => {
   const { entries } = first.find((p) => p.browser === 'chrome');
-  const allowed = /^(manifest\.json|[\w-]+\.(js|html|css)|_locales\/[\w-]+\/messages\.json|icons\/\d+\.png|pkg\/gloss\.js|pkg\/gloss_bg\.wasm)$/;
+  const allowed = /^(manifest\.json|[\w-]+\.(js|html|css)|panel\/[\w-]+\.js|_locales\/[\w-]+\/messages\.json|icons\/\d+\.png|pkg\/gloss\.js|pkg\/gloss_bg\.wasm)$/;
   for (const name of entries) assert.match(name, allowed);
   // Every script, page and stylesheet is named by the manifest or by another packed file.
   const texts = entries.filter((n) => /\.(js|html|css|json)$/.test(n)).map((n) => [n, readFileSync(join(DIST, 'chrome', n), 'utf8')]);

@@ -1,6 +1,6 @@
-// The globals Gloss's classic scripts define (content scripts cannot be modules): protocol.js,
-// render.js and on-device.js each assign one frozen object, checked against its type here. Also
-// the few parts of Chrome's built-in AI that on-device.js calls (not in TypeScript's DOM lib).
+// The globals Gloss's classic scripts define: protocol.js and render.js each assign one frozen
+// object, checked against its type here. Also the calls content/on-device.js makes to Chrome's
+// built-in AI, and the few parts of those APIs it uses (not in TypeScript's DOM lib).
 import type { Block, BlockText, Detected, OnDeviceApis, SettingField, Span, SummarizeCall } from './gloss';
 
 /** What `el()` takes as children: nodes and strings, nested arrays of them, gaps skipped. */
@@ -60,11 +60,12 @@ declare global {
       ON_DEVICE: 'onDevice';
       ON_DEVICE_UNAVAILABLE: 'onDeviceUnavailable';
       KEEPALIVE: 'keepalive';
+      CLOSE: 'close';
     }>;
     SECTION: Readonly<{ ORIGINAL: 'original'; DIGEST: 'digest'; TRANSLATION: 'translation' }>;
     /** A label (message key) for every field a reset of the stored settings may name. */
     SETTING_LABELS: Readonly<Record<SettingField, string>>;
-    CODE: Readonly<{ INTERNAL: 'internal'; ON_DEVICE_FAILED: 'on_device_failed' }>;
+    CODE: Readonly<{ INTERNAL: 'internal'; ON_DEVICE_FAILED: 'on_device_failed'; PANEL_COVERED: 'panel_covered' }>;
   }>;
 
   /** extension/render.js: structured plain text as DOM nodes, never as HTML. */
@@ -74,8 +75,13 @@ declare global {
     renderBlock(block: Block, spans?: ReadonlyArray<Span>): HTMLElement;
   }>;
 
-  /** extension/on-device.js: calls to Chrome's built-in AI, as the core asked for them. */
-  var GlossOnDevice: Readonly<{
+  var Summarizer: AiFactory<SummarizerModel>;
+  var Translator: AiFactory<TranslatorModel>;
+  var LanguageDetector: AiFactory<LanguageDetectorModel>;
+}
+
+/** extension/content/on-device.js: calls to Chrome's built-in AI, as the core asked for them. */
+export type OnDeviceCalls = Readonly<{
     apis(): OnDeviceApis;
     availability(api: 'Summarizer' | 'Translator' | 'LanguageDetector', options?: Record<string, unknown>): Promise<Availability>;
     download(api: 'Summarizer' | 'Translator' | 'LanguageDetector', options: Record<string, unknown>, onProgress?: OnProgress): Promise<void>;
@@ -88,11 +94,5 @@ declare global {
       step: { sourceLang: string; targetLang: string; blocks: ReadonlyArray<BlockText> },
       options: { signal?: AbortSignal; onProgress?: OnProgress; onBlock: (block: BlockText) => void },
     ): Promise<void>;
-  }>;
+}>;
 
-  var Summarizer: AiFactory<SummarizerModel>;
-  var Translator: AiFactory<TranslatorModel>;
-  var LanguageDetector: AiFactory<LanguageDetectorModel>;
-}
-
-export {};

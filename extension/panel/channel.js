@@ -1,0 +1,32 @@
+// The private channel between the panel's frame (panel.html, an extension page) and the content
+// script of the tab it is shown in: one MessagePort, handed to the frame once with a token from
+// the frame's own URL, so the page, which can post to the frame's window, cannot pose as either.
+//
+// frame → content script (a request carries `id`; the answer is {id, result} or {id, error},
+// with {id, progress} before it for the calls that report progress)
+//   {id, op: 'page'}                     → {html, url, selectionHtml, onDevice, pageDark, intent, platform}
+//   {id, op: 'showSource', text}         → boolean: the paragraph was found and shown
+//   {id, op: 'verify'}                   → {ok: boolean, reason?: string}  the page covers or hides nothing
+//   {id, op: 'copy', text}               the export, onto the clipboard from the page's window (the
+//                                        reader's click there is what the Clipboard API asks for)
+//   {id, op: 'availability', api, options} → 'available' | 'downloadable' | 'downloading' | 'unavailable'
+//   {id, op: 'download', api, options}   progress: fraction loaded
+//   {id, op: 'summarize', calls}         progress: answers so far → string[]
+//   {id, op: 'detect', sample}           → Detected[]
+//   {id, op: 'translate', step}          progress: {id, text} per block
+//   {op: 'abortOnDevice'}                abandon the on-device work in progress
+//   {op: 'layout', collapsed: boolean, width: number, height: number}   the size the frame needs
+//   {op: 'close'}                        the reader closed Gloss: remove the frame for good
+//   {op: 'reloadPage'}                   the extension was reloaded: the reader asks for a fresh page
+// content script → frame
+//   {type: 'pageChanged', url}           a single-page site moved to another address
+//   {type: 'show'}                       the reader clicked Gloss again: re-open a collapsed panel
+
+export const OP = Object.freeze({
+  PAGE: 'page', SHOW_SOURCE: 'showSource', VERIFY: 'verify', COPY: 'copy',
+  AVAILABILITY: 'availability', DOWNLOAD: 'download', SUMMARIZE: 'summarize', DETECT: 'detect', TRANSLATE: 'translate',
+  ABORT_ON_DEVICE: 'abortOnDevice', LAYOUT: 'layout', CLOSE: 'close', RELOAD_PAGE: 'reloadPage',
+});
+export const NOTE = Object.freeze({ PAGE_CHANGED: 'pageChanged', SHOW: 'show' });
+/** The frame's id in the page: the host element of its closed shadow root. */
+export const HOST_ID = 'gloss-extension-root';

@@ -1,0 +1,53 @@
+// The Original section (what was extracted) and the Quick Digest, whose points link back to the
+// paragraph of the page they come from.
+import { OP } from './channel.js';
+import { call } from './page.js';
+import { digest, msg, original } from './view.js';
+
+const { el, renderSpans, renderBlock } = globalThis.GlossRender;
+
+/** The article on screen, for the digest's links back. */
+/** @type {{ article: Article | null }} */
+export const shown = { article: null };
+
+export function renderOriginal(article) {
+  const meta = el('dl', { class: 'meta' });
+  const row = (key, value) => { if (value) meta.append(el('dt', {}, msg(key)), el('dd', { dir: key === 'metaLength' ? null : 'auto' }, String(value))); };
+  row('metaTitle', article.title);
+  row('metaByline', article.byline);
+  row('metaSite', article.siteName);
+  row('metaDate', article.publishedTime);
+  row('metaLanguage', article.lang);
+  row('metaLength', msg('lengthValue', [String(article.wordCount), String(article.readingMinutes)]));
+  // Only the article's own text takes the page's direction.
+  const text = el('div', { class: 'extracted', dir: article.dir || null, lang: article.lang }, article.blocks.map((block) => renderBlock(block)));
+  const details = el('details', { class: 'sent' }, el('summary', {}, msg('extractedText', [String(article.blocks.length)])), text);
+  original.content.replaceChildren(meta, details);
+  original.status.textContent = '';
+}
+
+export function renderDigest(d) {
+  const nodes = [];
+  if (d.keyPoints.length) {
+    nodes.push(el('ul', { class: 'key-points' }, d.keyPoints.map((p, i) => el('li', { dir: 'auto' }, renderSpans(p), sourceButton(d.keyPointSources?.[i])))));
+  }
+  for (const p of d.summary) nodes.push(el('p', { class: 'summary', dir: 'auto' }, renderSpans(p)));
+  if (d.details.length) {
+    nodes.push(el('ul', { class: 'details' }, d.details.map((p) =>
+      el('li', { dir: 'auto' }, p.label ? el('strong', {}, p.label) : null, p.label ? ': ' : null, renderSpans(p.text), sourceButton(p.source)))));
+  }
+  digest.content.replaceChildren(...nodes);
+}
+
+/** A small button after a point that shows the paragraph it comes from, in the page. */
+function sourceButton(blockId) {
+  const block = blockId && shown.article?.blocks.find((b) => b.id === blockId);
+  if (!block) return null;
+  return el('button', {
+    type: 'button', class: 'source', 'data-source': blockId, title: msg('showSource'), 'aria-label': msg('showSource'),
+    onclick: async () => {
+      const found = await call(OP.SHOW_SOURCE, { text: block.text }).catch(() => false);
+      if (!found) digest.status.textContent = msg('sourceNotFound');
+    },
+  }, '¶');
+}
