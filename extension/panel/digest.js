@@ -31,6 +31,8 @@ export function renderDigest(d) {
   if (d.keyPoints.length) {
     nodes.push(el('ul', { class: 'key-points' }, d.keyPoints.map((p, i) => el('li', { dir: 'auto' }, renderSpans(p), sourceButton(d.keyPointSources?.[i])))));
   }
+  // A model that wrote prose instead of the sections: its answer is the summary, and the panel says so.
+  if (d.formatMissed) nodes.push(el('p', { class: 'notice', 'data-role': 'format-missed' }, msg('digestFormatMissed')));
   for (const p of d.summary) nodes.push(el('p', { class: 'summary', dir: 'auto' }, renderSpans(p)));
   if (d.details.length) {
     nodes.push(el('ul', { class: 'details' }, d.details.map((p) =>

@@ -41,8 +41,12 @@ export function prepareTranslation(article, bilingual) {
     list.append(el('div', { class: 'pair' }, source, slot));
   }
   setBilingual(bilingual, false);
+  oneBlockPerRequest = false;
   translation.content.replaceChildren(el('div', { class: 'tools' }, progressLine, bilingualToggle), list);
 }
+
+/** Whether the scheduler switched to one block per request for this article (it stays switched). */
+let oneBlockPerRequest = false;
 
 function setBilingual(on, remember) {
   bilingualToggle.setAttribute('aria-pressed', String(on));
@@ -81,10 +85,13 @@ function retryTranslation() {
 }
 
 /** "18 / 42 sections, 1 failed", with Cancel while running and Retry once settled. */
-export function showProgress({ total, done, failed }, running) {
-  const text = failed
+export function showProgress({ total, done, failed, oneBlockPerRequest: switched = false }, running) {
+  oneBlockPerRequest ||= switched;
+  let text = failed
     ? msg('progressFailed', [String(done), String(total), String(failed)])
     : msg('progress', [String(done), String(total)]);
+  // The model lost the block markers: the scheduler now sends one block per request.
+  if (oneBlockPerRequest) text += ` · ${msg('translationOneBlock')}`;
   const actions = running
     ? [button(msg('cancel'), () => link.post({ type: T.CANCEL, section: SECTION.TRANSLATION }), 'link')]
     : failedIds.size ? [button(msg('retry'), spending(retryTranslation))] : [];
