@@ -105,6 +105,8 @@
   function close() {
     onDeviceRun.abort();
     host.remove();
+    // The worker ends this panel's session for good: nothing more is sent for it.
+    port?.postMessage({ type: T.CLOSE });
     port?.disconnect();
     port = null;
     delete globalThis.__glossPanel;
@@ -474,6 +476,11 @@
       case T.CONFIRM: return askToConfirm(frame.estimate);
       case T.ON_DEVICE: return frame.section === SECTION.DIGEST ? onDeviceDigest(frame.step) : onDeviceTranslation(frame.step);
       case T.PROGRESS:
+        if (frame.readingSeconds != null) {
+          // A local model has the prompt and has not answered yet.
+          (frame.section === SECTION.DIGEST ? digest : translation).status.textContent = msg('statusModelReading', [String(frame.readingSeconds)]);
+          return undefined;
+        }
         if (frame.section === SECTION.DIGEST) {
           digest.status.textContent = msg('digestParts', [String(frame.parts.done), String(frame.parts.total)]);
           return undefined;

@@ -23,11 +23,6 @@ for (const select of [$('digestLang'), $('translateLang')]) {
   select.append(...LANGS.map((code) => new Option(`${langName.of(code)} (${code})`, code)));
 }
 
-function uiLanguage() {
-  const ui = chrome.i18n.getUILanguage();
-  return LANGS.includes(ui) ? ui : (LANGS.find((l) => l === ui.split('-')[0]) ?? 'en');
-}
-
 const TEXT_FIELDS = ['provider', 'model', 'baseUrl', 'digestLang', 'translateLang', 'theme'];
 const NUMBER_FIELDS = ['concurrency', 'requestsPerMinute', 'confirmAboveWords', 'pageBudgetTokens'];
 /** Keys by provider, edited in place as the provider changes (each provider keeps its own). */
@@ -40,7 +35,7 @@ let loaded = core.defaultSettings();
 async function load() {
   const { settings } = await chrome.storage.local.get('settings');
   const { settings: s, resets } = settings === undefined
-    ? { settings: core.migrateSettings({ ...core.defaultSettings(), digestLang: uiLanguage(), translateLang: uiLanguage() }), resets: [] }
+    ? { settings: core.firstRunSettings(chrome.i18n.getUILanguage()), resets: [] }
     : core.readSettings(settings);
   loaded = s;
   apiKeys = { ...s.apiKeys };

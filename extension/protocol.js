@@ -18,23 +18,26 @@
 //   {type: 'onDevice', section: 'translation', blocks: BlockText[], done: boolean, start?: true}   translated on this device
 //   {type: 'onDeviceUnavailable', section: 'digest'}                   the Summarizer's model is not ready
 //   {type: 'keepalive'}                          still busy on the device (a silent Port lets the worker stop)
+//   {type: 'close'}                              the reader closed the panel: its session ends for good
 //
 // worker → content
 //   {type: 'article', article: Article}                      as soon as it is extracted
-//   {type: 'plan', plan: PlanSummary, bilingual: boolean, settingsResets: Reset[]}   what each section will show;
-//                                                            settingsResets: stored settings that were reset (a notice)
-//   {type: 'confirm', section: 'translation', estimate: Estimate}   long article: wait for a click
-//   {type: 'progress', section: 'translation', progress: {total, done, failed, spend}}
+//   {type: 'plan', plan: PlanSummary, bilingual: boolean, theme: string, settingsResets: Reset[]}   what each
+//                                                            section will show; settingsResets: stored settings that were reset
+//   {type: 'confirm', section: 'translation', estimate: ?Estimate}   long article: wait for a click
+//   {type: 'progress', section: 'translation', progress: ?{total, done, failed, spend}}
+//   {type: 'progress', section: 'digest', parts: {done, total}}        a digest in parts
+//   {type: 'progress', section: 'digest' | 'translation', readingSeconds: number}   a local model has not answered yet
 //   {type: 'exported', purpose: 'copy' | 'download', markdown: string, fileName: string}
 //   {type: 'delta', section: 'digest', digest: Digest}
 //   {type: 'delta', section: 'translation', blocks: TranslatedBlock[], partial: TranslatedBlock | null}
-//   {type: 'done', section: 'digest', digest: Digest, usage: Usage}
-//   {type: 'done', section: 'digest', …, cached?: boolean}
-//   {type: 'done', section: 'translation', failedBlockIds: string[], error: ?ErrorInfo}   error: stopped early
+//   {type: 'done', …Done}                                    a section is finished (one shape for both)
 //   {type: 'error', section: 'original' | 'digest' | 'translation', error: ErrorInfo, blockIds?: string[], transient?: boolean}
 //   {type: 'onDevice', section: 'digest', step: DigestStep}             run these Summarizer calls
 //   {type: 'onDevice', section: 'translation', step: TranslationStep}   detect, translate, or say why not
-//   {type: 'done', section: 'digest', digest: Digest, provenance: Provenance}   the extractive stand-in
+//
+// Every frame is made by the Rust core (src/session/effect.rs), which reads the panel's frames
+// (src/session/event.rs); background.js only carries them.
 //
 // One-off messages (chrome.runtime.sendMessage), options page → worker
 //   {type: 'testConnection', settings: Settings} → {ok: true, report: ConnectionReport} | {ok: false, error: ErrorInfo}
@@ -47,12 +50,14 @@
 /** @typedef {{title: string, byline: ?string, siteName: ?string, publishedTime: ?string, lang: string, dir: ?string, excerpt: ?string, url: ?string, wordCount: number, readingMinutes: number, readerable: boolean, fromSelection: boolean, blocks: Block[]}} Article */
 /** @typedef {{keyPoints: Span[][], keyPointSources: (string|null)[], summary: Span[][], details: {label: string, text: Span[], source?: string}[]}} Digest */
 /** @typedef {{id: string, spans: Span[]}} TranslatedBlock */
-/** @typedef {{inputTokens: ?number, outputTokens: ?number}} Usage */
 /** @typedef {{provider: string, lang: string, model: string}} Provenance */
-/** @typedef {{digest: Provenance, digestMode: 'model'|'parts'|'cached'|'offline'|'onDevice', digestNotice: ?ErrorInfo,
+/** @typedef {{digest: Provenance, digestMode: 'model'|'parts'|'cached'|'offline'|'onDevice', digestParts: ?number, digestNotice: ?ErrorInfo,
  *   translation: ?Provenance, sourceLang: string, targetLang: string, translationUnavailable: ?ErrorInfo,
  *   translationOnDevice: boolean, total: number}} PlanSummary */
 /** @typedef {{inputTokens: number, outputTokens: number, costUsd: ?number}} Estimate */
+/** `failedBlockIds` and `error` are the translation's (error: it stopped early; `cancelled` by the reader).
+ * @typedef {{section: 'digest'|'translation', digest: ?Digest, provenance: ?Provenance, spend: ?Spend, elapsedMs: ?number,
+ *   parts: ?number, cached: boolean, failedBlockIds: string[], error: ?ErrorInfo}} Done */
 /** @typedef {{inputTokens: number, outputTokens: number, estimated: boolean, costUsd: ?number}} Spend */
 /** @typedef {{model: string, contextTokens?: number, inputPerMtok?: number, outputPerMtok?: number}} ModelOverride */
 /** @typedef {{schemaVersion: number, provider: string, apiKeys: Object<string, string>, model: string, baseUrl: string,
@@ -98,6 +103,7 @@ globalThis.GlossProtocol = Object.freeze({
     ON_DEVICE: 'onDevice',
     ON_DEVICE_UNAVAILABLE: 'onDeviceUnavailable',
     KEEPALIVE: 'keepalive',
+    CLOSE: 'close',
   }),
   SECTION: Object.freeze({ ORIGINAL: 'original', DIGEST: 'digest', TRANSLATION: 'translation' }),
   /** The options page's label (a message key) for each stored setting a notice may name. */
@@ -110,12 +116,15 @@ globalThis.GlossProtocol = Object.freeze({
     translateLang: 'optionsTranslateLang',
     concurrency: 'optionsConcurrency',
     requestsPerMinute: 'optionsRpm',
+    chunkTokens: 'optionsChunkTokens',
+    firstByteTimeoutMs: 'optionsFirstByteTimeout',
+    stallTimeoutMs: 'optionsStallTimeout',
     confirmAboveWords: 'optionsConfirmWords',
     pageBudgetTokens: 'optionsBudget',
     bilingual: 'optionsBilingual',
     theme: 'optionsTheme',
     modelOverrides: 'optionsModelsTitle',
   }),
-  /** Error codes made in JS (everything else comes from Rust's GlossError::code). */
+  /** Error codes the panel makes itself (everything else comes from Rust's GlossError::code). */
   CODE: Object.freeze({ INTERNAL: 'internal', ON_DEVICE_FAILED: 'on_device_failed' }),
 });

@@ -58,6 +58,9 @@ pub enum GlossError {
     /// The reader cancelled the translation.
     #[error("cancelled")]
     Cancelled,
+    /// A tab asked for more page reads in a minute than a reader clicks for.
+    #[error("too many starts: at most {0} a minute")]
+    TooManyStarts(usize),
     /// The article is already in the language it would be translated into.
     #[error("the article is already in {0}")]
     SameLanguage(String),
@@ -90,6 +93,7 @@ impl GlossError {
             GlossError::SameLanguage(_) => "same_language",
             GlossError::Cancelled => "cancelled",
             GlossError::BudgetReached(_) => "budget_reached",
+            GlossError::TooManyStarts(_) => "too_many_starts",
         }
     }
 
@@ -175,6 +179,7 @@ mod tests {
             GlossError::SameLanguage(String::new()),
             GlossError::Cancelled,
             GlossError::BudgetReached(0),
+            GlossError::TooManyStarts(0),
         ];
         let mut codes: Vec<&str> = all.iter().map(GlossError::code).collect();
         assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));

@@ -156,6 +156,14 @@ impl Scheduler {
         action
     }
 
+    /// How the schedule ended, if it has, without starting anything: `Stopped` or `Finished`.
+    pub fn settled(&self) -> Option<Action> {
+        if let Some(error) = &self.stopped {
+            return Some(Action::Stopped { error: error.clone(), failed: self.failed.clone() });
+        }
+        (self.queue.is_empty() && self.running.is_empty()).then(|| Action::Finished { failed: self.failed.clone() })
+    }
+
     /// How a started job ended.
     pub fn report(&mut self, job_id: usize, end: &ChunkEnd, now: u64) {
         let Some(pos) = self.running.iter().position(|j| j.id == job_id) else { return };
