@@ -91,7 +91,7 @@ impl Core {
         let mut out = Vec::new();
         match event {
             Event::Injected { tab } => self.injected_into(tab, &mut out),
-            Event::Connected { port, sender } => self.connected(port, sender, now, &mut out),
+            Event::Connected { port, sender } => self.connected(port, sender, &mut out),
             Event::Frame { port, frame } => {
                 if let Some((_, frames)) = self.parked.get_mut(&port) {
                     frames.push(frame);
@@ -151,15 +151,19 @@ impl Core {
         match self.injected.as_mut() {
             Some(tabs) => {
                 tabs.insert(tab);
-                let items = Map::from_iter([(INJECTED_KEY.to_string(), json!(tabs))]);
-                let op = self.pool.id();
-                out.push(Effect::StorageSet { op, area: Area::Session, items });
+                self.save_injected(out);
             }
             None => {
                 self.injected_early.insert(tab);
                 self.load_injected(out);
             }
         }
+    }
+
+    fn save_injected(&mut self, out: &mut Vec<Effect>) {
+        let items = Map::from_iter([(INJECTED_KEY.to_string(), json!(self.injected))]);
+        let op = self.pool.id();
+        out.push(Effect::StorageSet { op, area: Area::Session, items });
     }
 
     fn load_injected(&mut self, out: &mut Vec<Effect>) {
@@ -173,7 +177,7 @@ impl Core {
 
     /// A Port is accepted from this extension only, in a tab Gloss injected into, from that
     /// tab's top frame or from one of the extension's own pages (a panel frame).
-    fn connected(&mut self, port: Id, sender: Sender, now: u64, out: &mut Vec<Effect>) {
+    fn connected(&mut self, port: Id, sender: Sender, out: &mut Vec<Effect>) {
         let frame_ok = sender.frame_id == Some(0) || sender.is_extension_page(&self.host);
         let Some(tab) = sender.tab.as_ref().map(|t| t.id).filter(|_| sender.is_ours(&self.host) && frame_ok) else {
             self.refuse(port, "a Port from outside a page Gloss opened in", out);
@@ -187,7 +191,6 @@ impl Core {
                 self.load_injected(out);
             }
         }
-        let _ = now;
     }
 
     fn accept(&mut self, port: Id, tab: i64) {
@@ -207,12 +210,10 @@ impl Core {
         tabs.extend(early);
         self.injected = Some(tabs);
         if changed {
-            if let Some(tab) = self.injected.as_ref().and_then(|t| t.iter().next().copied()) {
-                self.injected_into(tab, out);
-            }
+            self.save_injected(out);
         }
         for (port, (sender, frames)) in std::mem::take(&mut self.parked) {
-            self.connected(port, sender, now, out);
+            self.connected(port, sender, out);
             for frame in frames {
                 self.frame(port, frame, now, out);
             }

@@ -919,4 +919,22 @@ mod tests {
         assert_eq!(end.outcome.translated.len(), 1);
         assert_eq!(end.outcome.failed.len(), ids.len() - 1);
     }
+
+    #[test]
+    fn each_calls_reader_counts_that_calls_own_prompt() {
+        let mut article = sample_article();
+        let block = article.blocks[1].clone();
+        article.blocks = (0..3_000).map(|i| Block { id: format!("b{}", i + 1), ..block.clone() }).collect();
+        let s = Settings { provider: "ollama".into(), schema_version: 2, model: "llama3.2".into(), ..Settings::default() };
+        let session = Session::new(article, s);
+        let calls = session.digest_part_calls(None);
+        let whole = digest::prompt(&session.article, "en");
+        let whole_tokens = (estimate_tokens(&whole.system) + estimate_tokens(&whole.user)) as u64;
+        assert!(calls[0].prompt_tokens > 0 && calls[0].prompt_tokens * 2 < whole_tokens);
+        let mut reader = session.digest_reader(&calls[0]).unwrap_or_else(|| panic!("no reader"));
+        let ndjson = "{\"message\":{\"role\":\"assistant\",\"content\":\"## Key points\\n- x\\n\"},\"done\":true}\n";
+        let _ = reader.push(ndjson.as_bytes());
+        let spend = reader.finish().ok().and_then(|u| u.spend);
+        assert_eq!(spend.map(|s| s.input_tokens), Some(calls[0].prompt_tokens), "the part's prompt, not the article's");
+    }
 }

@@ -9,7 +9,7 @@ use super::digest_flow::DigestFlow;
 use super::effect::{Done, Effect, Frame, PlanSummary, Took};
 use super::event::{PanelFrame, Section};
 use super::export::date;
-use super::requests::{Gate, News, Pool};
+use super::requests::News;
 use super::translation_flow::TranslationFlow;
 use super::{Plan, Session};
 
@@ -31,12 +31,6 @@ impl Work {
         work.digest.start(&work.session, &work.plan.digest, cx);
         work.translation.begin(&mut work.session, &work.plan.translation, cx);
         work
-    }
-
-    /// Hands the pool what may be sent: the digest's next parts, then translation chunks.
-    pub fn pump(&mut self, cx: &mut Ctx, gate: &mut dyn FnMut(&mut Pool, u64) -> Gate) -> Option<Gate> {
-        self.digest.feed(&self.session, cx);
-        self.translation.pump(&mut self.session, cx, gate)
     }
 
     /// A request of this panel is over.
