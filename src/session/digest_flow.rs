@@ -190,13 +190,16 @@ impl DigestFlow {
 
     fn failed(&mut self, session: &mut Session, req: Box<Req>, error: GlossError, partial: Option<Digest>, cx: &mut Ctx) {
         if error.code() == "context_too_long" {
-            // The provider's context is smaller than Gloss assumed: half of what failed, in parts.
+            // The provider's context is smaller than Gloss assumed: parts sized for the window
+            // its error names, or else half of what failed.
             let tried = match (&req.purpose, &self.parts) {
                 (Purpose::Part(_), Some(run)) => Some(run.budget),
                 (Purpose::Digest, _) => Some(crate::digest::article_tokens(&session.article)),
                 _ => None,
             };
-            if let Some(budget) = tried.map(|t| t / 2).filter(|b| *b >= MIN_PART_TOKENS) {
+            let named = window_named(&error.to_string()).map(crate::models::budget_for);
+            let budget = tried.map(|t| named.filter(|n| *n < t).unwrap_or(t / 2));
+            if let Some(budget) = budget.filter(|b| *b >= MIN_PART_TOKENS) {
                 cx.pool.remove_owned_digest(cx.owner, cx.out);
                 let calls = session.digest_part_calls(Some(budget));
                 self.start_parts(session, calls, budget, cx);
@@ -211,5 +214,26 @@ impl DigestFlow {
             cx.post(Frame::digest_delta(digest));
         }
         cx.post(Frame::error(Section::Digest, error.info()));
+    }
+}
+
+/// The context window a provider's error names ("maximum context length is 16385 tokens",
+/// "context window of 8192"): the first number after the word "context".
+pub fn window_named(message: &str) -> Option<usize> {
+    let lower = message.to_ascii_lowercase();
+    let after = &lower[lower.find("context")?..];
+    let digits: String = after.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit() || *c == ',').filter(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|n: &usize| *n >= 512)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_an_error_names_is_read() {
+        assert_eq!(window_named("This model's maximum context length is 16385 tokens. However, you requested 40000"), Some(16_385));
+        assert_eq!(window_named("prompt exceeds the context window of 8,192 tokens"), Some(8_192));
+        assert_eq!(window_named("the article is longer than the model's context: Too much."), None);
     }
 }
