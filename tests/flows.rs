@@ -591,3 +591,17 @@ fn a_refused_cache_write_makes_room_and_tries_once_more() {
     assert!(!w.storage.keys().any(|k| k.starts_with("gloss-cache:digest:")));
     let _: BTreeSet<()> = BTreeSet::new();
 }
+
+#[test]
+fn the_page_budget_covers_the_digest_and_the_translation_together() {
+    let mut w = World::new(|kind, body, _| match kind {
+        Kind::Translate => Answer::Text { text: translation(body), usage: Some((100, 50)) },
+        _ => Answer::Text { text: DIGEST.into(), usage: Some((300, 40)) },
+    })
+    .settings(json!({"pageBudgetTokens": 500, "concurrency": 1, "confirmAboveWords": 100000}));
+    w.open_panel(&article(80));
+    w.settle();
+    let done = w.done("translation").unwrap_or_else(|| panic!("no end"));
+    assert_eq!(done["error"]["code"], "budget_reached");
+    assert_eq!(w.sent(Kind::Translate).len(), 2, "340 tokens of digest + 2 × 150 of translation pass 500");
+}

@@ -74,6 +74,14 @@ impl DigestFlow {
     }
 
     fn send(&mut self, session: &Session, purpose: Purpose, call: Call, cx: &mut Ctx) {
+        if session.budget_spent() {
+            // The page's budget covers the digest and the translation together.
+            self.running = false;
+            self.parts = None;
+            cx.pool.remove_owned_digest(cx.owner, cx.out);
+            cx.post(Frame::error(Section::Digest, GlossError::BudgetReached(session.settings().page_budget_tokens).info()));
+            return;
+        }
         let Some(reader) = session.digest_reader(&call) else { return };
         cx.pool.add(cx.owner, purpose, call, Reader::Digest(Box::new(reader)));
         self.running = true;
@@ -138,21 +146,17 @@ impl DigestFlow {
         }
     }
 
-    fn add_spend(&mut self, spend: Option<Spend>) {
+    fn add_spend(&mut self, session: &mut Session, spend: Option<Spend>) {
         let Some(more) = spend else { return };
         let sum = self.spend.get_or_insert_with(Spend::default);
         sum.input_tokens += more.input_tokens;
         sum.output_tokens += more.output_tokens;
         sum.estimated |= more.estimated;
-    }
-
-    /// Tokens the digest has taken so far, for the page's budget.
-    pub fn spent_tokens(&self) -> u64 {
-        self.spend.map_or(0, |s| s.input_tokens + s.output_tokens)
+        session.count_digest_tokens(sum.input_tokens + sum.output_tokens);
     }
 
     fn answered(&mut self, session: &mut Session, req: &Req, update: DigestUpdate, answer: String, cx: &mut Ctx) {
-        self.add_spend(update.spend);
+        self.add_spend(session, update.spend);
         match req.purpose {
             Purpose::Part(i) => {
                 let Some(run) = self.parts.as_mut() else { return };

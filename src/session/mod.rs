@@ -154,6 +154,8 @@ pub struct Session {
     /// Estimated prompt tokens of each started job, for providers that report no usage.
     job_inputs: HashMap<usize, u64>,
     spend: Spend,
+    /// Tokens the digest has taken, for the page's budget.
+    digest_tokens: u64,
     /// What the panel shows, for the Markdown export.
     digest_shown: Option<Digest>,
     translated: HashMap<String, Vec<Span>>,
@@ -179,6 +181,7 @@ impl Session {
             scheduler: None,
             job_inputs: HashMap::new(),
             spend: Spend::default(),
+            digest_tokens: 0,
             digest_shown: None,
             translated: HashMap::new(),
             apis: OnDeviceApis::default(),
@@ -527,11 +530,12 @@ impl Session {
         let chunks = self.chunks(&pending).into_iter().map(|c| c.block_ids).collect();
         let config = ScheduleConfig {
             concurrency: self.settings.concurrency,
-            requests_per_minute: self.settings.requests_per_minute,
             budget_tokens: self.settings.page_budget_tokens,
             ..ScheduleConfig::default()
         };
-        self.scheduler = Some(Scheduler::new(chunks, config));
+        let mut scheduler = Scheduler::new(chunks, config);
+        scheduler.spent_elsewhere(self.digest_tokens);
+        self.scheduler = Some(scheduler);
     }
 
     /// The next step at `now` (milliseconds).
@@ -552,6 +556,22 @@ impl Session {
             Action::Finished { failed } => Step::Finished { failed },
             Action::Stopped { error, failed } => Step::Stopped { error, failed },
         }
+    }
+
+    /// The digest took `tokens` (every call of it): they count against the page's budget too.
+    pub fn count_digest_tokens(&mut self, tokens: u64) {
+        let more = tokens.saturating_sub(self.digest_tokens);
+        self.digest_tokens = tokens;
+        if let Some(s) = self.scheduler.as_mut() {
+            s.spent_elsewhere(more);
+        }
+    }
+
+    /// Whether the page's budget (digest and translation together) is spent.
+    pub fn budget_spent(&self) -> bool {
+        let budget = self.settings.page_budget_tokens;
+        let translation = self.progress().map_or(0, |p| p.spend.input_tokens + p.spend.output_tokens);
+        budget > 0 && self.digest_tokens + translation >= budget
     }
 
     /// How the translation ended, if it has (nothing is started by asking).
