@@ -100,6 +100,15 @@ function run(effect) {
       replies.get(effect.msg)?.(effect.value);
       replies.delete(effect.msg);
       break;
+    case 'inject':
+      inject(effect.tab, effect.intent).then(
+        () => feed({ type: 'injectDone', tab: effect.tab, ok: true }),
+        (error) => feed({ type: 'injectDone', tab: effect.tab, ok: false, message: String(error?.message ?? error) }));
+      break;
+    case 'badge':
+      chrome.action.setBadgeText({ tabId: effect.tab, text: effect.text }).catch(() => {});
+      if (effect.titleKey) chrome.action.setTitle({ tabId: effect.tab, title: chrome.i18n.getMessage(effect.titleKey) }).catch(() => {});
+      break;
     case 'openOptions':
       chrome.runtime.openOptionsPage();
       break;
@@ -136,18 +145,26 @@ async function send(req, { url, method, headers, body, redirect }) {
   }
 }
 
+/** The panel's scripts, in `tab`; `intent` 'selection' makes any selection, however short, what is read. */
+async function inject(tab, intent) {
+  const target = { tabId: tab };
+  await chrome.scripting.executeScript({ target, func: (i) => { globalThis.__glossIntent = i; }, args: [intent] });
+  await chrome.scripting.executeScript({ target, files: ['protocol.js', 'render.js', 'on-device.js', 'content.js'] });
+}
+
 /** What the core needs of a `runtime.MessageSender`. */
 const senderOf = (s) => ({ id: s?.id ?? null, url: s?.url ?? null, tab: s?.tab ? { id: s.tab.id } : null, frameId: s?.frameId ?? null });
 
 // Listeners are registered synchronously so that a worker woken by an event receives it.
-chrome.action.onClicked.addListener((tab) => { openPanel(tab); });
+// A click grants activeTab; the core asks for the panel's injection (`inject`).
+chrome.action.onClicked.addListener((tab) => feed({ type: 'clicked', tab: tab.id, intent: 'page' }));
 // The context menu grants activeTab like the toolbar button; with a selection, the panel reads it.
 chrome.runtime.onInstalled.addListener(() => {
   chrome.contextMenus.create({ id: 'gloss-page', title: chrome.i18n.getMessage('menuDigestPage'), contexts: ['page'] });
   chrome.contextMenus.create({ id: 'gloss-selection', title: chrome.i18n.getMessage('menuTranslateSelection'), contexts: ['selection'] });
 });
 chrome.contextMenus.onClicked.addListener((info, tab) => {
-  if (tab) openPanel(tab, info.menuItemId === 'gloss-selection' ? 'selection' : 'page');
+  if (tab) feed({ type: 'clicked', tab: tab.id, intent: info.menuItemId === 'gloss-selection' ? 'selection' : 'page' });
 });
 chrome.runtime.onConnect.addListener((port) => {
   if (port.name !== PORT_NAME) return;
@@ -166,34 +183,3 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   feed({ type: 'message', msg, sender: senderOf(sender), message });
   return true; // the core answers with a `reply` effect
 });
-
-/**
- * Injects the panel into the active tab (the click granted activeTab). `intent` 'selection'
- * (the context menu's "Translate selection") makes any selection, however short, what is read.
- */
-async function openPanel(tab, intent = 'page') {
-  const target = { tabId: tab.id };
-  // Told first: the panel's Port may open before executeScript resolves.
-  feed({ type: 'injected', tab: tab.id });
-  const inject = async () => {
-    await chrome.scripting.executeScript({ target, func: (i) => { globalThis.__glossIntent = i; }, args: [intent] });
-    await chrome.scripting.executeScript({ target, files: ['protocol.js', 'render.js', 'on-device.js', 'content.js'] });
-  };
-  // Right after a click Chromium sometimes refuses the first injection, then allows it a moment
-  // later (measured: up to one click in five on a loaded machine): try again briefly.
-  for (const wait of [0, 100, 400]) {
-    if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
-    try {
-      await inject();
-      await chrome.action.setBadgeText({ tabId: tab.id, text: '' });
-      return;
-    } catch (err) {
-      if (wait === 400) {
-        // Browser pages, the web store and other extensions' pages cannot be scripted.
-        console.warn('Gloss: cannot run on this page', err);
-        await chrome.action.setBadgeText({ tabId: tab.id, text: '!' });
-        await chrome.action.setTitle({ tabId: tab.id, title: chrome.i18n.getMessage('error_unscriptable') });
-      }
-    }
-  }
-}

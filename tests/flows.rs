@@ -85,6 +85,10 @@ struct World {
     session: Map<String, Value>,
     /// Refuse writes to local storage (a full quota).
     full: bool,
+    /// Injections to refuse before one is allowed, and every injection and badge asked for.
+    refuse_injections: usize,
+    injections: usize,
+    badges: Vec<String>,
     due: BTreeMap<(u64, u64), Due>,
     seq: u64,
     timers: BTreeMap<Id, (u64, u64)>,
@@ -105,6 +109,9 @@ impl World {
             storage: Map::new(),
             session: Map::new(),
             full: false,
+            refuse_injections: 0,
+            injections: 0,
+            badges: Vec::new(),
             due: BTreeMap::new(),
             seq: 0,
             timers: BTreeMap::new(),
@@ -183,6 +190,12 @@ impl World {
                     }
                 }
                 Effect::Reply { msg, value } => self.replies.push((msg, value)),
+                Effect::Inject { tab, .. } => {
+                    self.injections += 1;
+                    let ok = self.injections > self.refuse_injections;
+                    self.pending.push(Event::InjectDone { tab, ok, message: None });
+                }
+                Effect::Badge { text, .. } => self.badges.push(text),
                 Effect::Disconnect { .. } | Effect::OpenOptions | Effect::Warn { .. } => {}
             }
         }
@@ -253,7 +266,7 @@ impl World {
     }
 
     fn open_panel(&mut self, html: &str) {
-        self.event(Event::Injected { tab: TAB });
+        self.event(Event::Clicked { tab: TAB, intent: "page".into() });
         self.connect(PORT);
         self.frame(PORT, json!({"type": "start", "html": html, "url": "https://news.example/story", "readerableGate": false}));
     }
@@ -530,7 +543,7 @@ fn senders_are_checked() {
         effects
     };
     assert!(effects.iter().any(|e| matches!(e, Effect::Disconnect { port: 5 })), "{effects:?}");
-    w.event(Event::Injected { tab: TAB });
+    w.event(Event::Clicked { tab: TAB, intent: "page".into() });
     let framed = Sender { id: Some(EXTENSION.into()), url: Some("https://ads.example/".into()), tab: Some(Tab { id: TAB }), frame_id: Some(3) };
     let effects = w.core.handle(w.now, Event::Connected { port: 6, sender: framed });
     assert!(effects.iter().any(|e| matches!(e, Effect::Disconnect { port: 6 })));
@@ -604,4 +617,18 @@ fn the_page_budget_covers_the_digest_and_the_translation_together() {
     let done = w.done("translation").unwrap_or_else(|| panic!("no end"));
     assert_eq!(done["error"]["code"], "budget_reached");
     assert_eq!(w.sent(Kind::Translate).len(), 2, "340 tokens of digest + 2 × 150 of translation pass 500");
+}
+
+#[test]
+fn a_refused_injection_is_tried_again_then_said_on_the_badge() {
+    let mut w = World::new(cloud);
+    w.refuse_injections = 2;
+    w.event(Event::Clicked { tab: TAB, intent: "page".into() });
+    w.settle();
+    assert_eq!((w.injections, w.badges.clone()), (3, vec![String::new()]), "refused twice, then in");
+    let mut w = World::new(cloud);
+    w.refuse_injections = 10;
+    w.event(Event::Clicked { tab: TAB, intent: "page".into() });
+    w.settle();
+    assert_eq!((w.injections, w.badges.clone()), (1 + gloss::session::machine::INJECT_RETRY_MS.len(), vec!["!".to_string()]));
 }

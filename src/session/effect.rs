@@ -30,6 +30,10 @@ pub enum Effect {
     StorageGet { op: Id, area: Area, keys: Vec<String> },
     StorageSet { op: Id, area: Area, items: Map<String, Value> },
     StorageRemove { area: Area, keys: Vec<String> },
+    /// Inject the panel's scripts into `tab`, with `intent` for the panel; report `injectDone`.
+    Inject { tab: i64, intent: String },
+    /// The toolbar badge of `tab`, and its title as the message `titleKey` (none: the default).
+    Badge { tab: i64, text: String, title_key: Option<String> },
     /// Answer the one-off message `msg`.
     Reply { msg: Id, value: Value },
     OpenOptions,

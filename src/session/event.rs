@@ -20,8 +20,16 @@ pub struct Stamped {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Event {
-    /// Gloss injected its panel into this tab (the reader clicked).
-    Injected { tab: i64 },
+    /// The reader clicked Gloss's button or menu item for this tab (`intent`: `page`, or
+    /// `selection` for "Translate selection").
+    Clicked { tab: i64, intent: String },
+    /// How an `inject` went (`message`: the browser's, when it refused).
+    InjectDone {
+        tab: i64,
+        ok: bool,
+        #[serde(default)]
+        message: Option<String>,
+    },
     /// A Port named `gloss` opened.
     Connected { port: Id, sender: Sender },
     /// A frame from a panel, as it came (the core reads it, and refuses what it cannot read).

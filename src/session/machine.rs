@@ -26,6 +26,9 @@ use super::{call_with, CacheHits, CacheKeys, Session};
 pub const MAX_STARTS_PER_MINUTE: usize = 10;
 /// Test connection gives up after this long.
 pub const CONNECTION_TIMEOUT_MS: u64 = 15_000;
+/// After a refused injection, wait this long and try again (Chromium sometimes refuses the first
+/// right after a click, then allows it: measured, up to one click in five on a loaded machine).
+pub const INJECT_RETRY_MS: &[u64] = &[100, 400];
 /// Where the tabs Gloss injected into are kept while the browser runs (`storage.session`), so
 /// that a Port from one is still accepted after the worker was stopped and started again.
 pub const INJECTED_KEY: &str = "gloss-injected-tabs";
@@ -63,6 +66,8 @@ pub struct Core {
     starts: BTreeMap<i64, VecDeque<u64>>,
     /// Test connection's endpoint, by message.
     connections: BTreeMap<Id, Endpoint>,
+    /// Tabs being injected into: the intent and the refusals so far.
+    injecting: BTreeMap<i64, (String, usize)>,
 }
 
 impl Core {
@@ -79,6 +84,7 @@ impl Core {
             parked: BTreeMap::new(),
             starts: BTreeMap::new(),
             connections: BTreeMap::new(),
+            injecting: BTreeMap::new(),
         }
     }
 
@@ -90,7 +96,13 @@ impl Core {
     pub fn handle(&mut self, now: u64, event: Event) -> Vec<Effect> {
         let mut out = Vec::new();
         match event {
-            Event::Injected { tab } => self.injected_into(tab, &mut out),
+            Event::Clicked { tab, intent } => {
+                // Known before the panel's Port can open, which may be before the injection resolves.
+                self.injected_into(tab, &mut out);
+                self.injecting.insert(tab, (intent.clone(), 0));
+                out.push(Effect::Inject { tab, intent });
+            }
+            Event::InjectDone { tab, ok, message } => self.inject_done(tab, ok, message, &mut out),
             Event::Connected { port, sender } => self.connected(port, sender, &mut out),
             Event::Frame { port, frame } => {
                 if let Some((_, frames)) = self.parked.get_mut(&port) {
@@ -122,6 +134,11 @@ impl Core {
             }
             Event::TimerFired { timer } => match self.pool.on_timer(timer, now, &mut out) {
                 Some(Ok(news)) => self.news(news, now, &mut out),
+                Some(Err(TimerFor::Inject(tab))) => {
+                    if let Some((intent, _)) = self.injecting.get(&tab) {
+                        out.push(Effect::Inject { tab, intent: intent.clone() });
+                    }
+                }
                 Some(Err(TimerFor::Panel(port))) => {
                     if let Some(work) = self.panels.get_mut(&port).and_then(|p| p.work.as_mut()) {
                         work.translation.woken(timer);
@@ -156,6 +173,27 @@ impl Core {
             None => {
                 self.injected_early.insert(tab);
                 self.load_injected(out);
+            }
+        }
+    }
+
+    fn inject_done(&mut self, tab: i64, ok: bool, message: Option<String>, out: &mut Vec<Effect>) {
+        let Some((_, refusals)) = self.injecting.get_mut(&tab) else { return };
+        if ok {
+            self.injecting.remove(&tab);
+            out.push(Effect::Badge { tab, text: String::new(), title_key: None });
+            return;
+        }
+        match INJECT_RETRY_MS.get(*refusals) {
+            Some(ms) => {
+                *refusals += 1;
+                self.pool.arm(TimerFor::Inject(tab), *ms, out);
+            }
+            None => {
+                // Browser pages, the web store and other extensions' pages cannot be scripted.
+                self.injecting.remove(&tab);
+                out.push(Effect::Warn { message: format!("cannot run on this page: {}", message.unwrap_or_default()) });
+                out.push(Effect::Badge { tab, text: "!".into(), title_key: Some("error_unscriptable".into()) });
             }
         }
     }

@@ -92,6 +92,8 @@ pub enum TimerFor {
     Panel(Id),
     /// The requests-per-minute window has room again.
     Window,
+    /// Try injecting the panel into this tab again.
+    Inject(i64),
 }
 
 /// What happened to a request, for its owner to act on.
@@ -417,7 +419,7 @@ impl Pool {
                 self.window_timer = None;
                 Ok(News::Requeued)
             }
-            TimerFor::Panel(_) => Err(what),
+            TimerFor::Panel(_) | TimerFor::Inject(_) => Err(what),
         })
     }
 
