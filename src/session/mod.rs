@@ -1,5 +1,5 @@
 //! One reader's request on one page: what to ask whom (the plan) and the readers for each
-//! answer. `machine::Core` drives these sessions, one per panel, from the worker's events.
+//! answer. The core (`machine.rs`) drives these sessions, one per panel, from the worker's events.
 
 pub mod cache;
 pub mod ctx;
