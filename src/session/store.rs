@@ -1,5 +1,5 @@
 //! The cache in `chrome.storage.local`: entries under keys `cache::key` makes, and an index of
-//! their sizes and last use that the core keeps (loaded once per worker) and writes back. It
+//! their sizes and last use, read afresh for each batch of changes and written back. It
 //! evicts the least recently used entries past the cache's bound, and makes room when the
 //! storage refuses a write for its quota, then tries that write once more.
 
@@ -37,7 +37,7 @@ struct Write {
 
 #[derive(Default)]
 pub struct Store {
-    /// Bytes and last use by key, once loaded.
+    /// Bytes and last use by key, while a batch of changes is made to it.
     index: Option<BTreeMap<String, (u64, u64)>>,
     loading: Option<Id>,
     waiting: Vec<Pending>,
@@ -116,14 +116,12 @@ impl Store {
         for pending in std::mem::take(&mut self.waiting) {
             self.run(pending, ids, out);
         }
+        // Read again next time: what else wrote to storage since is then seen.
+        self.index = None;
         true
     }
 
     fn with_index(&mut self, pending: Pending, ids: &mut Pool, out: &mut Vec<Effect>) {
-        if self.index.is_some() {
-            self.run(pending, ids, out);
-            return;
-        }
         self.waiting.push(pending);
         if self.loading.is_none() {
             let op = ids.id();
