@@ -5,7 +5,6 @@ import init, * as core from './pkg/gloss.js';
 
 const { T, SETTING_LABELS } = globalThis.GlossProtocol;
 const { el } = globalThis.GlossRender;
-const LANGS = ['ar', 'de', 'en', 'es', 'fr', 'hi', 'id', 'it', 'ja', 'ko', 'nl', 'pl', 'pt', 'ru', 'sv', 'th', 'tr', 'uk', 'vi', 'zh-CN', 'zh-TW'];
 const msg = (key, subs) => chrome.i18n.getMessage(key, subs) || key;
 const $ = (id) => document.getElementById(id);
 const form = $('settings');
@@ -16,6 +15,7 @@ document.title = msg('optionsTitle');
 
 await init({ module_or_path: chrome.runtime.getURL('pkg/gloss_bg.wasm') });
 const presets = core.presets();
+const LANGS = core.languages();
 
 $('provider').append(new Option(msg('optionsBuiltin'), 'builtin'), ...presets.map((p) => new Option(p.label, p.id)));
 const langName = new Intl.DisplayNames([chrome.i18n.getUILanguage()], { type: 'language' });

@@ -111,3 +111,25 @@ pub fn presets() -> JsValue {
         .collect();
     to_js(&list)
 }
+
+/// The core's token estimate for `text`, as used to budget requests.
+#[wasm_bindgen(js_name = estimateTokens)]
+pub fn estimate_tokens(text: &str) -> usize {
+    crate::text::tokens::estimate_tokens(text)
+}
+
+/// The playground's view of a page: `{article, provenance, digest}`, the article as extracted
+/// and its digest made with no model. Throws `{code, message, retryable}`.
+#[wasm_bindgen]
+pub fn preview(html: &str, url: Option<String>) -> Result<JsValue, JsValue> {
+    let article = crate::article::extract_with(html, url.as_deref(), &Default::default()).map_err(|e| err(&e))?;
+    let provenance = crate::llm::provider::Provenance::builtin(&article.lang);
+    let digest = crate::digest::offline(&article);
+    Ok(to_js(&serde_json::json!({"article": article, "provenance": provenance, "digest": digest})))
+}
+
+/// The languages Gloss writes in, as the options page offers them.
+#[wasm_bindgen]
+pub fn languages() -> JsValue {
+    to_js(crate::text::lang::LANGUAGES)
+}

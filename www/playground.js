@@ -72,16 +72,12 @@ function showError(error) {
 /** Runs the core's extraction on the form's HTML and URL, timing it. */
 function extract() {
   const started = performance.now();
-  let session;
   try {
-    session = new core.Session(html.value, url.value.trim() || undefined);
-    const article = session.article();
-    showResult(article, session.plan().digest);
+    const { article, provenance, digest } = core.preview(html.value, url.value.trim() || undefined);
+    showResult(article, { provenance, digest });
     status.textContent = `${article.blocks.length} blocks in ${(performance.now() - started).toFixed(1)} ms`;
   } catch (error) {
     showError(error);
-  } finally {
-    session?.free();
   }
 }
 
