@@ -654,3 +654,19 @@ fn a_refused_injection_is_tried_again_then_said_on_the_badge() {
     w.settle();
     assert_eq!((w.injections, w.badges.clone()), (1 + gloss::session::machine::INJECT_RETRY_MS.len(), vec!["!".to_string()]));
 }
+
+#[test]
+fn a_retry_after_date_is_honoured_on_the_events_clock() {
+    // 1,005 s after the epoch; the fake clock answers the first digest at 1,000.5 s.
+    let mut w = World::new(|kind, body, n| match kind {
+        Kind::Digest if n == 0 => status(429, Some("Thu, 01 Jan 1970 00:16:45 GMT"), RATE_LIMITED),
+        _ => cloud(kind, body, n),
+    })
+    .settings(json!({}));
+    w.open_panel(&article(3));
+    w.settle();
+    let digests = w.sent(Kind::Digest);
+    assert_eq!(digests.len(), 2);
+    assert_eq!(digests[1].at, 1_005_000, "sent again when the date says, not after a default backoff");
+    assert!(w.done("digest").is_some());
+}
