@@ -478,7 +478,9 @@
       case T.PROGRESS:
         if (frame.readingSeconds != null) {
           // A local model has the prompt and has not answered yet.
-          (frame.section === SECTION.DIGEST ? digest : translation).status.textContent = msg('statusModelReading', [String(frame.readingSeconds)]);
+          const target = frame.section === SECTION.DIGEST ? digest : translation;
+          target.status.textContent = msg('statusModelReading', [String(frame.readingSeconds)]);
+          target.status.dataset.reading = 'true';
           return undefined;
         }
         if (frame.section === SECTION.DIGEST) {
@@ -680,6 +682,12 @@
   }
 
   function onDelta(frame) {
+    // The local model has started answering: its reading time is no longer news.
+    const target = frame.section === SECTION.DIGEST ? digest : translation;
+    if (target.status.dataset.reading) {
+      delete target.status.dataset.reading;
+      target.status.textContent = frame.section === SECTION.DIGEST ? msg('statusWriting') : '';
+    }
     if (frame.section === SECTION.DIGEST) {
       renderDigest(frame.digest);
     } else if (frame.section === SECTION.TRANSLATION) {
