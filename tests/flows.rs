@@ -71,6 +71,9 @@ struct Sent {
     status: Option<u16>,
 }
 
+/// The provider's script: the request's kind and body, and how many of that kind came before.
+type Script = Box<dyn FnMut(Kind, &str, usize) -> Answer>;
+
 enum Due {
     Timer(Id),
     Answer(Id),
@@ -80,7 +83,7 @@ struct World {
     core: Core,
     now: u64,
     latency: u64,
-    answer: Box<dyn FnMut(Kind, &str, usize) -> Answer>,
+    answer: Script,
     storage: Map<String, Value>,
     session: Map<String, Value>,
     /// Refuse writes to local storage (a full quota), or those that would pass this many bytes.
