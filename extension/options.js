@@ -5,7 +5,6 @@ import init, * as core from './pkg/gloss.js';
 
 const { T, SETTING_LABELS, CODE } = globalThis.GlossProtocol;
 const { el } = globalThis.GlossRender;
-const LANGS = ['ar', 'de', 'en', 'es', 'fr', 'hi', 'id', 'it', 'ja', 'ko', 'nl', 'pl', 'pt', 'ru', 'sv', 'th', 'tr', 'uk', 'vi', 'zh-CN', 'zh-TW'];
 /** @type {(key: string, subs?: string[]) => string} */
 const msg = (key, subs) => chrome.i18n.getMessage(key, subs) || key;
 /** An element of options.html (all are there: a missing one is a bug that throws at once). */
@@ -21,16 +20,13 @@ document.title = msg('optionsTitle');
 await init({ module_or_path: chrome.runtime.getURL('pkg/gloss_bg.wasm') });
 /** @type {Preset[]} */
 const presets = core.presets();
+/** @type {string[]} */
+const LANGS = core.languages();
 
 $('provider').append(new Option(msg('optionsBuiltin'), 'builtin'), ...presets.map((p) => new Option(p.label, p.id)));
 const langName = new Intl.DisplayNames([chrome.i18n.getUILanguage()], { type: 'language' });
 for (const select of [$('digestLang'), $('translateLang')]) {
   select.append(...LANGS.map((code) => new Option(`${langName.of(code)} (${code})`, code)));
-}
-
-function uiLanguage() {
-  const ui = chrome.i18n.getUILanguage();
-  return LANGS.includes(ui) ? ui : (LANGS.find((l) => l === ui.split('-')[0]) ?? 'en');
 }
 
 const TEXT_FIELDS = /** @type {const} */ (['provider', 'model', 'digestLang', 'translateLang', 'theme']);
@@ -52,7 +48,7 @@ async function load() {
   const { settings } = await chrome.storage.local.get('settings');
   /** @type {Migrated} */
   const { settings: s, resets } = settings === undefined
-    ? { settings: core.migrateSettings({ ...core.defaultSettings(), digestLang: uiLanguage(), translateLang: uiLanguage() }), resets: [] }
+    ? { settings: core.firstRunSettings(chrome.i18n.getUILanguage()), resets: [] }
     : core.readSettings(settings);
   loaded = s;
   apiKeys = { ...s.apiKeys };

@@ -22,20 +22,22 @@
 //
 // worker → panel
 //   {type: 'article', article: Article}                      as soon as it is extracted
-//   {type: 'plan', plan: PlanSummary, bilingual: boolean, settingsResets: Reset[]}   what each section will show;
-//                                                            settingsResets: stored settings that were reset (a notice)
-//   {type: 'confirm', section: 'translation', estimate: Estimate}   long article: wait for a click
-//   {type: 'progress', section: 'translation', progress: {total, done, failed, spend}}
+//   {type: 'plan', plan: PlanSummary, bilingual: boolean, theme: string, settingsResets: Reset[]}   what each
+//                                                            section will show; settingsResets: stored settings that were reset
+//   {type: 'confirm', section: 'translation', estimate: ?Estimate}   long article: wait for a click
+//   {type: 'progress', section: 'translation', progress: ?{total, done, failed, spend}}
+//   {type: 'progress', section: 'digest', parts: {done, total}}        a digest in parts
+//   {type: 'progress', section: 'digest' | 'translation', readingSeconds: number}   a local model has not answered yet
 //   {type: 'exported', purpose: 'copy' | 'download', markdown: string, fileName: string}
 //   {type: 'delta', section: 'digest', digest: Digest}
 //   {type: 'delta', section: 'translation', blocks: TranslatedBlock[], partial: TranslatedBlock | null}
-//   {type: 'done', section: 'digest', digest: Digest, usage: Usage}
-//   {type: 'done', section: 'digest', …, cached?: boolean}
-//   {type: 'done', section: 'translation', failedBlockIds: string[], error: ?ErrorInfo}   error: stopped early
+//   {type: 'done', …Done}                                    a section is finished (one shape for both)
 //   {type: 'error', section: 'original' | 'digest' | 'translation', error: ErrorInfo, blockIds?: string[], transient?: boolean}
 //   {type: 'onDevice', section: 'digest', step: DigestStep}             run these Summarizer calls
 //   {type: 'onDevice', section: 'translation', step: TranslationStep}   detect, translate, or say why not
-//   {type: 'done', section: 'digest', digest: Digest, provenance: Provenance}   the extractive stand-in
+//
+// Every frame is made by the Rust core (src/session/effect.rs), which reads the panel's frames
+// (src/session/event.rs); background.js only carries them.
 //
 // One-off messages (chrome.runtime.sendMessage), options page → worker
 //   {type: 'testConnection', settings: Settings} → {ok: true, report: ConnectionReport} | {ok: false, error: ErrorInfo}
@@ -75,16 +77,17 @@
 /** @typedef {import('./types/gloss').CacheEntry} CacheEntry */
 /** @typedef {import('./types/gloss').IndexEntry} IndexEntry */
 /** @typedef {import('./types/gloss').Call} Call */
-/** @typedef {import('./types/gloss').Step} Step */
-/** @typedef {import('./types/gloss').Failure} Failure */
 /** @typedef {import('./types/gloss').TranslationProgress} TranslationProgress */
-/** @typedef {import('./types/gloss').DigestUpdate} DigestUpdate */
-/** @typedef {import('./types/gloss').ChunkUpdate} ChunkUpdate */
 /** @typedef {import('./types/gloss').ChunkEnd} ChunkEnd */
-// Made in background.js, not (yet) in Rust:
-/** @typedef {{digest: Provenance, digestMode: import('./types/gloss').DigestPlan['mode'], digestParts: ?number, digestNotice: ?ErrorInfo,
- *   translation: ?Provenance, sourceLang: string, targetLang: string, translationUnavailable: ?ErrorInfo,
- *   translationOnDevice: boolean, total: number}} PlanSummary */
+/** @typedef {import('./types/gloss').PlanSummary} PlanSummary */
+/** @typedef {import('./types/gloss').Done} Done */
+// The core's protocol with its host (background.js): events in, effects out.
+/** @typedef {import('./types/gloss').Host} Host */
+/** @typedef {import('./types/gloss').Stamped} Stamped */
+/** @typedef {import('./types/gloss').Event} CoreEvent */
+/** @typedef {import('./types/gloss').Effect} Effect */
+/** @typedef {import('./types/gloss').PanelFrame} PanelFrame */
+/** @typedef {import('./types/gloss').Frame} Frame */
 /** @typedef {{id: string, label: string, baseUrl: string, model: string, needsKey: boolean}} Preset   core.presets() */
 
 globalThis.GlossProtocol = Object.freeze({

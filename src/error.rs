@@ -62,6 +62,9 @@ pub enum GlossError {
     /// The reader cancelled the translation.
     #[error("cancelled")]
     Cancelled,
+    /// A tab asked for more page reads in a minute than a reader clicks for.
+    #[error("too many starts: at most {0} a minute")]
+    TooManyStarts(usize),
     /// The article is already in the language it would be translated into.
     #[error("the article is already in {0}")]
     SameLanguage(String),
@@ -95,6 +98,7 @@ impl GlossError {
         "same_language",
         "cancelled",
         "budget_reached",
+        "too_many_starts",
     ];
 
     /// Stable identifier the extension branches on (never on the message).
@@ -124,6 +128,7 @@ impl GlossError {
             GlossError::SameLanguage(_) => "same_language",
             GlossError::Cancelled => "cancelled",
             GlossError::BudgetReached(_) => "budget_reached",
+            GlossError::TooManyStarts(_) => "too_many_starts",
         }
     }
 
@@ -211,6 +216,7 @@ mod tests {
             GlossError::SameLanguage(String::new()),
             GlossError::Cancelled,
             GlossError::BudgetReached(0),
+            GlossError::TooManyStarts(0),
         ]
     }
 
@@ -223,7 +229,7 @@ mod tests {
             NoArticle | NotReaderable | TooLarge(_) | MissingKey | BadKey(_) | Forbidden(_) | OllamaOrigin
             | ModelNotFound(_) | RateLimited { .. } | Quota(_) | Overloaded { .. } | Server { .. }
             | ContextTooLong(_) | BadRequest { .. } | InsecureBaseUrl(_) | Network(_) | Timeout(_) | StreamCut | BadResponse(_)
-            | Misaligned(_) | Invalid(_) | BudgetReached(_) | Cancelled | SameLanguage(_) => {}
+            | Misaligned(_) | Invalid(_) | BudgetReached(_) | Cancelled | SameLanguage(_) | TooManyStarts(_) => {}
         }
     }
 

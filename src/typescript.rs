@@ -25,6 +25,14 @@ const OUT: &str = "extension/types/gloss.d.ts";
 
 /// The types the JS names; their fields' types come with them.
 fn roots(c: &mut Collect) {
+    // What the worker feeds the core and what it gets back: the whole protocol.
+    c.visit::<crate::session::event::Host>();
+    c.visit::<crate::session::event::Stamped>();
+    c.visit::<crate::session::event::Event>();
+    c.visit::<crate::session::effect::Effect>();
+    // The panel's frames, both ways, and what the options page and playground read.
+    c.visit::<crate::session::event::PanelFrame>();
+    c.visit::<crate::session::effect::Frame>();
     c.visit::<crate::article::Article>();
     c.visit::<crate::article::ExtractOptions>();
     c.visit::<crate::settings::Migrated>();
@@ -34,13 +42,9 @@ fn roots(c: &mut Collect) {
     c.visit::<crate::session::CacheHits>();
     c.visit::<crate::session::CacheEntry>();
     c.visit::<crate::session::cache::IndexEntry>();
-    c.visit::<crate::session::Step>();
     c.visit::<crate::session::TranslationProgress>();
     c.visit::<crate::translate::schedule::Progress>();
-    c.visit::<crate::session::DigestUpdate>();
-    c.visit::<crate::session::ChunkUpdate>();
     c.visit::<crate::translate::ChunkEnd>();
-    c.visit::<crate::session::Failure>();
     c.visit::<crate::models::BuiltinTable>();
     c.visit::<crate::models::ModelRowInput>();
     c.visit::<crate::models::RowsCheck>();
@@ -64,7 +68,9 @@ impl TypeVisitor for Collect {
         }
         let name = T::ident(&self.cfg);
         let decl = format!("{}export {}", T::docs().map(|d| doc_comment(&d, "")).unwrap_or_default(), layout(&T::decl(&self.cfg)));
-        if self.decls.insert(name.clone(), decl).is_some() {
+        // Two Rust types may share a declaration (serde_json's `Value` and `Map` are both
+        // `JsonValue`); only two different declarations under one name are a clash.
+        if self.decls.insert(name.clone(), decl.clone()).is_some_and(|earlier| earlier != decl) {
             self.clashes.push(name);
         }
         T::visit_dependencies(self);
@@ -144,13 +150,36 @@ fn layout(decl: &str) -> String {
     let body = body.trim().trim_end_matches(';');
     let alternatives = split_top(body, '|');
     if alternatives.len() > 1 && alternatives.iter().any(|a| a.trim_start().starts_with('{')) {
-        let lines: Vec<String> = alternatives.iter().map(|a| format!("  | {}", object(a, "      "))).collect();
+        let lines: Vec<String> =
+            alternatives.iter().map(|a| format!("  | {}", if one_object(a) { object(a, "      ") } else { a.trim().to_string() })).collect();
         format!("{head} =\n{};", lines.join("\n"))
-    } else if body.starts_with('{') {
+    } else if one_object(body) {
         format!("{head} = {};", object(body, "  "))
     } else {
         decl.to_string()
     }
+}
+
+/// Whether `s` is one object literal (`{ … }`), not `{ … } & Other` nor a bare type.
+fn one_object(s: &str) -> bool {
+    let s = s.trim();
+    if !s.starts_with('{') {
+        return false;
+    }
+    let mut depth = 0i32;
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == s.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// `"a" | "b"`, for a union of string literals.

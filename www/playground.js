@@ -62,7 +62,7 @@ function renderDigest(digest) {
 /**
  * Shows an extracted article, the text a digest request would carry, and the offline digest.
  * @param {Article} article
- * @param {Extract<DigestPlan, {mode: 'offline'}>} plan
+ * @param {{provenance: Provenance, digest: Digest}} offline   the offline digest and its label
  */
 function showResult(article, { provenance, digest }) {
   const sent = article.blocks.map((b) => b.text).join('\n\n');
@@ -96,20 +96,12 @@ function showError(error) {
 /** Runs the core's extraction on the form's HTML and URL, timing it. */
 function extract() {
   const started = performance.now();
-  let session;
   try {
-    session = new core.Session(html.value, url.value.trim() || undefined, null);
-    /** @type {Article} */
-    const article = session.article();
-    /** @type {Plan} */
-    const plan = session.plan();
-    // No settings: the built-in provider, whose digest is the offline one.
-    showResult(article, /** @type {Extract<DigestPlan, {mode: 'offline'}>} */ (plan.digest));
+    const { article, provenance, digest } = core.preview(html.value, url.value.trim() || undefined);
+    showResult(article, { provenance, digest });
     status.textContent = `${article.blocks.length} blocks in ${(performance.now() - started).toFixed(1)} ms`;
   } catch (error) {
     showError(error);
-  } finally {
-    session?.free();
   }
 }
 

@@ -76,6 +76,7 @@ function onFrame(frame) {
     case T.PLAN: return onPlan(frame);
     case T.EXPORTED: return onExported(frame);
     case T.DELTA:
+      answerStarted(frame.section);
       if (frame.section === SECTION.DIGEST) return renderDigest(frame.digest);
       return frame.section === SECTION.TRANSLATION ? onTranslationDelta(frame) : undefined;
     case T.DONE: return onDone(frame);
@@ -83,6 +84,13 @@ function onFrame(frame) {
     case T.CONFIRM: return askToConfirm(frame.estimate);
     case T.ON_DEVICE: return frame.section === SECTION.DIGEST ? onDeviceDigest(frame.step) : onDeviceTranslation(frame.step);
     case T.PROGRESS:
+      if (frame.readingSeconds != null) {
+        // A local model has the prompt and has not answered yet.
+        const target = frame.section === SECTION.DIGEST ? digest : translation;
+        target.status.textContent = msg('statusModelReading', [String(frame.readingSeconds)]);
+        target.status.dataset.reading = 'true';
+        return undefined;
+      }
       if (frame.section === SECTION.DIGEST) {
         digest.status.textContent = msg('digestParts', [String(frame.parts.done), String(frame.parts.total)]);
         return undefined;
@@ -90,6 +98,14 @@ function onFrame(frame) {
       return showProgress(frame.progress, true);
   }
   return undefined;
+}
+
+/** The local model has started answering: its reading time is no longer news. */
+function answerStarted(section) {
+  const target = section === SECTION.DIGEST ? digest : translation;
+  if (!target.status.dataset.reading) return;
+  delete target.status.dataset.reading;
+  target.status.textContent = section === SECTION.DIGEST ? msg('statusWriting') : '';
 }
 
 /** Opens the Port to the worker; false when the extension itself is gone (reloaded or updated). */

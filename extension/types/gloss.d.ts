@@ -2,10 +2,13 @@
 // The values that cross the WASM boundary and the panel's Port, as serde writes them.
 
 /** Every `GlossError::code()`: each has an `error_<code>` message in every locale. */
-export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "insecure_base_url" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large";
+export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "insecure_base_url" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large" | "too_many_starts";
 
 /** The stored settings' fields, which a reset (`Reset.field`) may name: each has a label in SETTING_LABELS. */
 export type SettingField = "schemaVersion" | "provider" | "apiKeys" | "apiKey" | "model" | "baseUrls" | "baseUrl" | "digestLang" | "translateLang" | "concurrency" | "requestsPerMinute" | "chunkTokens" | "confirmAboveWords" | "pageBudgetTokens" | "bilingual" | "theme" | "firstByteTimeoutMs" | "stallTimeoutMs" | "modelOverrides";
+
+/** `chrome.storage.local` (settings, cache) or `chrome.storage.session` (which tabs Gloss is in). */
+export type Area = "local" | "session";
 
 /** What the reader sees in the Original section and what prompts are built from. */
 export type Article = {
@@ -58,11 +61,7 @@ export type BuiltinRow = {
 export type BuiltinTable = { rows: Array<BuiltinRow>, defaultContextTokens: number };
 
 /** One value to store. */
-export type CacheEntry = {
-  key: string,
-  /** A `Digest`, or a translated block's spans. */
-  value: Digest | Array<Span>,
-};
+export type CacheEntry = { key: string, value: Digest | Array<Span> };
 
 /** What was found under those keys. */
 export type CacheHits = {
@@ -87,6 +86,8 @@ export type Call = {
   firstByteTimeoutMs: number,
   /** Give up when the answer stops for this long mid-way. */
   stallTimeoutMs: number,
+  /** The prompt's estimated tokens, counted as the call's input when the provider reports none. */
+  promptTokens: number,
 };
 
 /** The end of a chunk: aligned blocks, failed ones, and the error if the stream failed. */
@@ -106,9 +107,6 @@ export type ChunkOutcome = {
   markersLost: boolean,
 };
 
-/** What the panel shows of a translation chunk so far. */
-export type ChunkUpdate = { completed: Array<TranslatedBlock>, partial: TranslatedBlock | null };
-
 /** What Test connection reports. */
 export type ConnectionReport = {
   modelCount: number,
@@ -117,6 +115,10 @@ export type ConnectionReport = {
   model: string,
   models: Array<string>,
 };
+
+export type Delta =
+  | { section: Section, digest: Digest }
+  | { section: Section, blocks: Array<TranslatedBlock>, partial: TranslatedBlock | null };
 
 /** A detailed key point: a short bold label and one sentence. */
 export type DetailPoint = {
@@ -156,14 +158,42 @@ export type DigestStep =
   | { "type": "summarize", calls: Array<SummarizeCall>, done: number, total: number }
   | { "type": "done", digest: Digest, spend: Spend };
 
-/** What the panel shows of a digest so far. */
-export type DigestUpdate = {
-  digest: Digest,
-  usage: Usage,
-  done: boolean,
-  /** Set once the digest is complete. */
+/**
+ * A section is finished: one shape for both sections, built only by `Done::digest` and
+ * `Done::translation`.
+ */
+export type Done = {
+  section: Section,
+  digest: Digest | null,
+  provenance: Provenance | null,
+  /** Tokens (and money) the section took, every call counted. */
   spend: Spend | null,
+  /** From the section's start to its end, as the worker's events say. */
+  elapsedMs: number | null,
+  /** A digest made in this many parts. */
+  parts: number | null,
+  /** Shown from the cache: nothing was sent. */
+  cached: boolean,
+  failedBlockIds: Array<string>,
+  /** The translation stopped early for this (`cancelled` when the reader cancelled). */
+  error: ErrorInfo | null,
 };
+
+export type Effect =
+  | { "type": "post", port: number, frame: Frame }
+  | { "type": "disconnect", port: number }
+  | { "type": "fetch", req: number, request: HttpRequest }
+  | { "type": "abort", req: number }
+  | { "type": "armTimer", timer: number, ms: number }
+  | { "type": "cancelTimer", timer: number }
+  | { "type": "storageGet", op: number, area: Area, keys: Array<string> }
+  | { "type": "storageSet", op: number, area: Area, items: Record<string, unknown> }
+  | { "type": "storageRemove", area: Area, keys: Array<string> }
+  | { "type": "inject", tab: number, intent: string }
+  | { "type": "badge", tab: number, text: string, titleKey: string | null }
+  | { "type": "reply", msg: number, value: unknown }
+  | { "type": "openOptions" }
+  | { "type": "warn", message: string };
 
 /** `{code, message, retryable}` as the extension sees it. */
 export type ErrorInfo = { code: string, message: string, retryable: boolean, retryAfterMs?: number | null };
@@ -176,19 +206,26 @@ export type Estimate = {
   costUsd: number | null,
 };
 
+export type Event =
+  | { "type": "clicked", tab: number, intent: string }
+  | { "type": "injectDone", tab: number, ok: boolean, message?: string | null }
+  | { "type": "connected", port: number, sender: Sender }
+  | { "type": "frame", port: number, frame: PanelFrame }
+  | { "type": "disconnected", port: number }
+  | { "type": "storageRead", op: number, items: Record<string, unknown> }
+  | { "type": "storageWritten", op: number, ok: boolean, error?: string | null }
+  | { "type": "responseHead", req: number, status: number, headers: Array<[string, string]> }
+  | { "type": "responseEnd", req: number }
+  | { "type": "responseFailed", req: number, message: string }
+  | { "type": "timerFired", timer: number }
+  | { "type": "message", msg: number, sender: Sender, message: unknown };
+
 /** How to extract. */
 export type ExtractOptions = {
   /** Refuse pages that do not look like articles (`NotReaderable`) instead of parsing them. */
   readerableGate: boolean,
   /** The reader's selection, as HTML: its blocks replace the article's. */
   selectionHtml: string | null,
-};
-
-/** A failed attempt and whether to try again. */
-export type Failure = {
-  error: ErrorInfo,
-  /** Wait this long and send the same request again; absent: give up and show the error. */
-  retryInMs: number | null,
 };
 
 /** Why one field of a typed row cannot be saved. `code` is stable; the page words it. */
@@ -201,6 +238,37 @@ export type FieldError = {
   /** The allowed range, for `out_of_range`. */
   min: number | null,
   max: number | null,
+};
+
+/** Frames the worker posts to a panel, a union on `type`. */
+export type Frame =
+  | { "type": "article", article: Article }
+  | { "type": "plan", plan: PlanSummary, bilingual: boolean, theme: string, settingsResets: Array<Reset> }
+  | { "type": "confirm", section: Section, estimate: Estimate | null }
+  | { "type": "progress" } & ProgressFrame
+  | { "type": "delta" } & Delta
+  | { "type": "done" } & Done
+  | {
+      "type": "error",
+      section: Section,
+      error: ErrorInfo,
+      blockIds: Array<string> | null,
+      /** The scheduler may still try these blocks again: news, not the verdict. */
+      transient: boolean | null,
+    }
+  | { "type": "onDevice", section: Section, step: DigestStep | TranslationStep }
+  | { "type": "exported", purpose: string, markdown: string, fileName: string };
+
+/** What the worker knows of its extension when it makes the core. */
+export type Host = {
+  /** `chrome.runtime.id`. */
+  extensionId: string,
+  /** `chrome.runtime.getURL('')`: the extension's own pages start with it. */
+  extensionUrl: string,
+  /** `chrome.i18n.getUILanguage()`, the full tag (`zh-TW`). */
+  uiLanguage: string,
+  /** `chrome.storage.local.QUOTA_BYTES`, where the browser has one. */
+  quotaBytes: number | null,
 };
 
 /** A request for the extension to send with `fetch`, exactly as built. */
@@ -247,7 +315,35 @@ export type ModelRowInput = { model: string, contextTokens: string, inputPerMtok
  */
 export type OnDeviceApis = { summarizer: boolean, translator: boolean, languageDetector: boolean };
 
+/** Frames a panel posts on its Port, a union on `type`. */
+export type PanelFrame =
+  | {
+      "type": "start",
+      html: string,
+      url: string | null,
+      readerableGate: boolean,
+      selectionHtml: string | null,
+      /** Another target language, for this page only. */
+      translateLang: string | null,
+      onDevice: OnDeviceApis | null,
+    }
+  | { "type": "retry", section: Section, blockIds: Array<string> | null }
+  | { "type": "confirm" }
+  | { "type": "cancel" }
+  | { "type": "preference", name: string, value: unknown }
+  | { "type": "export", purpose: string }
+  | { "type": "openOptions" }
+  | { "type": "onDevice", section: Section, answers: Array<string> | null, detected: Array<Detected> | null, blocks: Array<BlockText> | null, done: boolean, start: boolean }
+  | { "type": "onDeviceUnavailable" }
+  | { "type": "keepalive" }
+  | { "type": "close" };
+
+export type Parts = { done: number, total: number };
+
 export type Plan = { digest: DigestPlan, translation: TranslationPlan };
+
+/** What the panel needs to know of the plan (never the requests: they carry the key). */
+export type PlanSummary = { digest: Provenance, digestMode: string, digestParts: number | null, digestNotice: ErrorInfo | null, translation: Provenance | null, sourceLang: string, targetLang: string, translationUnavailable: ErrorInfo | null, translationOnDevice: boolean, total: number };
 
 /** Counts for the progress line. */
 export type Progress = {
@@ -260,6 +356,11 @@ export type Progress = {
    */
   oneBlockPerRequest: boolean,
 };
+
+export type ProgressFrame =
+  | { section: Section, parts: Parts }
+  | { section: Section, readingSeconds: number }
+  | { section: Section, progress: TranslationProgress | null };
 
 /** `provider · lang · model`, shown in each section's header. */
 export type Provenance = { provider: string, lang: string, model: string };
@@ -276,6 +377,12 @@ export type ResetReason = "unreadable" | "wrong_type" | "out_of_range" | "unknow
 
 /** The typed rows as settings rows, or the reason for each field that cannot be saved. */
 export type RowsCheck = { rows: Array<ModelOverride>, errors: Array<FieldError> };
+
+/** A panel's section, as frames name it. */
+export type Section = "original" | "digest" | "translation";
+
+/** Who sent a message or opened a Port, as the browser says (`runtime.MessageSender`). */
+export type Sender = { id: string | null, url: string | null, tab: Tab | null, frameId: number | null };
 
 /** What the user set in the options page (stored in `chrome.storage.local`). */
 export type Settings = {
@@ -331,13 +438,8 @@ export type Span = { text: string, bold?: boolean, italic?: boolean, code?: bool
  */
 export type Spend = { inputTokens: number, outputTokens: number, estimated: boolean, costUsd: number | null };
 
-/** What the extension should do next for the translation; `Start` carries the request. */
-export type Step =
-  | { "type": "start", job: number, blockIds: Array<string>, call: Call }
-  | { "type": "wait", ms: number }
-  | { "type": "idle" }
-  | { "type": "finished", failed: Array<string> }
-  | { "type": "stopped", error: ErrorInfo, failed: Array<string> };
+/** One event, with the time the worker saw it (`Date.now()`, in ms). */
+export type Stamped = { now: number, } & ({ "type": "clicked", tab: number, intent: string, } | { "type": "injectDone", tab: number, ok: boolean, message?: string | null, } | { "type": "connected", port: number, sender: Sender, } | { "type": "frame", port: number, frame: PanelFrame, } | { "type": "disconnected", port: number, } | { "type": "storageRead", op: number, items: Record<string, unknown>, } | { "type": "storageWritten", op: number, ok: boolean, error?: string | null, } | { "type": "responseHead", req: number, status: number, headers: Array<[string, string]>, } | { "type": "responseEnd", req: number, } | { "type": "responseFailed", req: number, message: string, } | { "type": "timerFired", timer: number, } | { "type": "message", msg: number, sender: Sender, message: unknown, });
 
 /** One `summarizer.summarize(input, {context})` call, made with a summarizer created with `options`. */
 export type SummarizeCall = { options: SummarizerOptions, input: string, context: string };
@@ -354,6 +456,8 @@ export type SummarizerOptions = {
   outputLanguage: string,
   sharedContext: string,
 };
+
+export type Tab = { id: number };
 
 /** One block of translated text, in the same structure as its source. */
 export type TranslatedBlock = { id: string, spans: Array<Span> };
@@ -377,7 +481,7 @@ export type TranslationPlan = {
    * No model, but the browser has a built-in Translator: the first step with it. `unavailable`
    * still says why no model translates, for when the Translator turns out not to be ready.
    */
-  onDevice?: TranslationStep | null,
+  onDevice: TranslationStep | null,
 };
 
 /** The progress line: blocks done and failed, and what the translation has cost so far. */

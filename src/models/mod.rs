@@ -39,7 +39,7 @@ pub fn context_tokens(model: &str) -> usize {
 
 /// How much article text one digest request may carry in a `window`-token context: the window
 /// less room for the instructions and the answer, and never more than a long article needs in one go.
-fn budget_for(window: usize) -> usize {
+pub fn budget_for(window: usize) -> usize {
     (window.saturating_sub(crate::digest::DEFAULT_DIGEST_OUTPUT_TOKENS as usize + 1_000) * 3 / 4).clamp(1_000, 100_000)
 }
 

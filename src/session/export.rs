@@ -18,7 +18,7 @@ pub struct Export<'a> {
     pub digest: Option<(&'a Digest, &'a Provenance)>,
     /// Translated spans by block id, and who translated them.
     pub translation: Option<(&'a HashMap<String, Vec<Span>>, &'a Provenance)>,
-    /// The date to stamp, as the extension formats it (ISO 8601).
+    /// The date to stamp (ISO 8601, from `date`).
     pub date: &'a str,
 }
 
@@ -196,9 +196,32 @@ pub fn file_name(article: &Article) -> String {
     format!("{}.gloss.md", if slug.is_empty() { "article".to_string() } else { slug.to_lowercase() })
 }
 
+/// The UTC date of `now_ms` (ms since the Unix epoch) as ISO 8601, `2026-11-26`.
+pub fn date(now_ms: u64) -> String {
+    // Days to a civil date (Howard Hinnant's algorithm), for the proleptic Gregorian calendar.
+    let z = (now_ms / 86_400_000) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_utc_days() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(1_795_651_200_000), "2026-11-26");
+        assert_eq!(date(1_709_164_800_000 - 1), "2024-02-28", "the last ms of a day");
+        assert_eq!(date(1_709_164_800_000), "2024-02-29", "a leap day");
+    }
     use crate::article::tests_support::sample_article;
 
     fn by(model: &str) -> Provenance {

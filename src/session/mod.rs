@@ -1,9 +1,18 @@
-//! One reader's request on one page: what to ask whom (the plan), and the readers that turn
-//! each response's bytes into what the panel shows. Everything here is decided in Rust; the
-//! extension only moves bytes and frames.
+//! One reader's request on one page: what to ask whom (the plan) and the readers for each
+//! answer. The core (`machine.rs`) drives these sessions, one per panel, from the worker's events.
 
 pub mod cache;
+pub mod ctx;
+pub mod digest_flow;
+pub mod effect;
+pub mod event;
 pub mod export;
+pub mod machine;
+pub mod panel;
+pub mod readers;
+pub mod requests;
+pub mod store;
+pub mod translation_flow;
 
 use serde::{Deserialize, Serialize};
 
@@ -12,19 +21,18 @@ use std::collections::HashMap;
 use crate::article::{Article, Block};
 use crate::digest::{self, Digest};
 use crate::error::{ErrorInfo, GlossError};
-use crate::llm::{map_http_error, retry_delay_ms, Endpoint, HttpFailure, HttpRequest, Provenance};
+use crate::llm::endpoint::{Endpoint, HttpRequest, Provenance};
 use crate::settings::Settings;
 use crate::models::ModelTable;
 use crate::models::pricing::{Estimate, Spend};
 use crate::translate::schedule::{Action, Progress, ScheduleConfig, Scheduler};
-use crate::llm::{StreamDecoder, StreamEvent, Usage, Wire};
+use crate::llm::event::Usage;
+use crate::llm::wire::Wire;
+use readers::{DigestReader, TranslationReader};
 use crate::text::Span;
 use crate::text::tokens::estimate_tokens;
 use crate::on_device::{self, OnDeviceApis};
-use crate::translate::{self, ChunkEnd, TranslatedBlock, TranslationParser};
-
-/// Automatic retries of one request after a retryable HTTP failure.
-pub const DEFAULT_MAX_RETRIES: u32 = 2;
+use crate::translate::{self, ChunkEnd, TranslatedBlock};
 
 /// One request to send, with what is needed to read its answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +46,8 @@ pub struct Call {
     pub first_byte_timeout_ms: u64,
     /// Give up when the answer stops for this long mid-way.
     pub stall_timeout_ms: u64,
+    /// The prompt's estimated tokens, counted as the call's input when the provider reports none.
+    pub prompt_tokens: u64,
 }
 
 /// How the Quick Digest will be made.
@@ -78,7 +88,7 @@ pub struct TranslationPlan {
     pub unavailable: Option<ErrorInfo>,
     /// No model, but the browser has a built-in Translator: the first step with it. `unavailable`
     /// still says why no model translates, for when the Translator turns out not to be ready.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub on_device: Option<on_device::TranslationStep>,
 }
 
@@ -116,7 +126,6 @@ pub struct CacheHits {
 #[serde(rename_all = "camelCase")]
 pub struct CacheEntry {
     pub key: String,
-    /// A `Digest`, or a translated block's spans.
     #[cfg_attr(test, ts(type = "Digest | Array<Span>"))]
     pub value: serde_json::Value,
 }
@@ -133,7 +142,6 @@ pub struct TranslationProgress {
 
 /// What the extension should do next for the translation; `Start` carries the request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Step {
     Start { job: usize, block_ids: Vec<String>, call: Call },
@@ -156,6 +164,8 @@ pub struct Session {
     /// Estimated prompt tokens of each started job, for providers that report no usage.
     job_inputs: HashMap<usize, u64>,
     spend: Spend,
+    /// Tokens the digest has taken, for the page's budget.
+    digest_tokens: u64,
     /// What the panel shows, for the Markdown export.
     digest_shown: Option<Digest>,
     translated: HashMap<String, Vec<Span>>,
@@ -181,6 +191,7 @@ impl Session {
             scheduler: None,
             job_inputs: HashMap::new(),
             spend: Spend::default(),
+            digest_tokens: 0,
             digest_shown: None,
             translated: HashMap::new(),
             apis: OnDeviceApis::default(),
@@ -283,10 +294,7 @@ impl Session {
                     None if digest::article_tokens(&self.article) > self.table.digest_budget(&endpoint.model) => {
                         DigestPlan::Parts { provenance, calls: self.digest_part_calls(None) }
                     }
-                    None => DigestPlan::Model {
-                        provenance,
-                        call: call_with(endpoint, endpoint.chat_request(&digest::prompt(&self.article, lang)), &self.settings),
-                    },
+                    None => DigestPlan::Model { provenance, call: chat_call(endpoint, &digest::prompt(&self.article, lang), &self.settings) },
                 }
             }
             Ok(None) if self.digests_on_device() => DigestPlan::OnDevice {
@@ -380,33 +388,50 @@ impl Session {
         parts
             .iter()
             .enumerate()
-            .map(|(i, blocks)| call_with(endpoint, endpoint.chat_request(&digest::part_prompt(&self.article.title, blocks, i, count, &self.settings.digest_lang)), &self.settings))
+            .map(|(i, blocks)| chat_call(endpoint, &digest::part_prompt(&self.article.title, blocks, i, count, &self.settings.digest_lang), &self.settings))
             .collect()
+    }
+
+    /// Tokens of article text per part of a digest in parts (the model's digest budget).
+    pub fn digest_budget(&self) -> usize {
+        self.model_endpoint().map_or(0, |e| self.table.digest_budget(&e.model))
     }
 
     /// The request that merges the parts' answers into one digest.
     pub fn combine_call(&self, answers: &[String]) -> Option<Call> {
         let endpoint = self.model_endpoint()?;
-        Some(call_with(endpoint, endpoint.chat_request(&digest::combine_prompt(&self.article.title, answers, &self.settings.digest_lang)), &self.settings))
+        Some(chat_call(endpoint, &digest::combine_prompt(&self.article.title, answers, &self.settings.digest_lang), &self.settings))
     }
 
-    /// A reader for the digest's answer.
-    pub fn digest_reader(&self) -> Option<DigestReader> {
+    /// A reader for the answer to `call` (the whole digest, a part, or the merge); the input it
+    /// counts where the provider reports none is that call's own prompt.
+    pub fn digest_reader(&self, call: &Call) -> Option<DigestReader> {
         let endpoint = self.model_endpoint()?;
-        let prompt = digest::prompt(&self.article, &self.settings.digest_lang);
-        let input = estimate_tokens(&prompt.system) + estimate_tokens(&prompt.user);
-        let reader = DigestReader::new(endpoint.preset.wire, &self.table, &endpoint.model, input as u64).redacting(&endpoint.api_key);
+        let reader = DigestReader::new(endpoint.preset.wire, &self.table, &endpoint.model, call.prompt_tokens).redacting(&endpoint.api_key);
         Some(reader.citing(digest::ArticleRefs::of(&self.article)))
+    }
+
+    /// The model's name and price table, to price a sum of spends.
+    pub fn priced(&self, spend: Spend) -> Spend {
+        let model = self.model_endpoint().map_or("", |e| e.model.as_str());
+        spend.priced(&self.table, model)
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Whether the model runs on this machine (served one request at a time).
+    pub fn is_local(&self) -> bool {
+        self.model_endpoint().is_some_and(Endpoint::is_local)
     }
 
     /// A reader for the answer to one translation chunk.
     pub fn translation_reader(&self, wire: Wire, block_ids: &[String]) -> TranslationReader {
         let languages_differ = !same_language(&self.article.lang, &self.settings.translate_lang);
-        TranslationReader {
-            decoder: StreamDecoder::new(wire).with_secret(self.model_endpoint().map_or("", |e| e.api_key.as_str())),
-            parser: TranslationParser::new(&self.blocks(block_ids), languages_differ),
-            usage: Usage::default(),
-        }
+        let secret = self.model_endpoint().map_or("", |e| e.api_key.as_str());
+        TranslationReader::new(wire, &self.blocks(block_ids), languages_differ, secret)
     }
 
     // ---- cache ----
@@ -415,22 +440,27 @@ impl Session {
         let text: Vec<&str> = self.article.blocks.iter().map(|b| b.text.as_str()).collect();
         cache::key(
             "digest",
-            &[&digest::PROMPT_VERSION.to_string(), endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.digest_lang, &cache::normalise(&text.join("\n"))],
+            &[&digest::PROMPT_VERSION.to_string(), &self.origin(), endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.digest_lang, &cache::normalise(&text.join("\n"))],
         )
     }
 
     fn block_keys(&self, endpoint: &Endpoint) -> Vec<(String, String)> {
         let version = translate::PROMPT_VERSION.to_string();
+        let origin = self.origin();
         self.article
             .blocks
             .iter()
             .map(|b| {
                 let kind = serde_json::to_string(&b.kind).unwrap_or_default();
                 let text = crate::text::markdown::to_markdown(&b.spans);
-                let fields = [version.as_str(), endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.translate_lang, &kind, &cache::normalise(&text)];
+                let fields = [version.as_str(), &origin, endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.translate_lang, &kind, &cache::normalise(&text)];
                 (b.id.clone(), cache::key("translation", &fields))
             })
             .collect()
+    }
+
+    fn origin(&self) -> String {
+        origin(self.article.url.as_deref())
     }
 
     /// Where earlier results for this article would be (nothing without a model).
@@ -516,11 +546,12 @@ impl Session {
         let chunks = self.chunks(&pending).into_iter().map(|c| c.block_ids).collect();
         let config = ScheduleConfig {
             concurrency: self.settings.concurrency,
-            requests_per_minute: self.settings.requests_per_minute,
             budget_tokens: self.settings.page_budget_tokens,
             ..ScheduleConfig::default()
         };
-        self.scheduler = Some(Scheduler::new(chunks, config));
+        let mut scheduler = Scheduler::new(chunks, config);
+        scheduler.spent_elsewhere(self.digest_tokens);
+        self.scheduler = Some(scheduler);
     }
 
     /// The next step at `now` (milliseconds).
@@ -530,8 +561,8 @@ impl Session {
             Action::Start { job, block_ids } => match self.model_endpoint() {
                 Some(endpoint) => {
                     let prompt = translate::prompt(&self.blocks(&block_ids), &self.settings.translate_lang);
-                    let call = call_with(endpoint, endpoint.chat_request(&prompt), &self.settings);
-                    self.job_inputs.insert(job, (estimate_tokens(&prompt.system) + estimate_tokens(&prompt.user)) as u64);
+                    let call = chat_call(endpoint, &prompt, &self.settings);
+                    self.job_inputs.insert(job, call.prompt_tokens);
                     Step::Start { job, block_ids, call }
                 }
                 None => Step::Stopped { error: GlossError::MissingKey.info(), failed: block_ids },
@@ -540,6 +571,31 @@ impl Session {
             Action::Idle => Step::Idle,
             Action::Finished { failed } => Step::Finished { failed },
             Action::Stopped { error, failed } => Step::Stopped { error, failed },
+        }
+    }
+
+    /// The digest took `tokens` (every call of it): they count against the page's budget too.
+    pub fn count_digest_tokens(&mut self, tokens: u64) {
+        let more = tokens.saturating_sub(self.digest_tokens);
+        self.digest_tokens = tokens;
+        if let Some(s) = self.scheduler.as_mut() {
+            s.spent_elsewhere(more);
+        }
+    }
+
+    /// Whether the page's budget (digest and translation together) is spent.
+    pub fn budget_spent(&self) -> bool {
+        let budget = self.settings.page_budget_tokens;
+        let translation = self.progress().map_or(0, |p| p.spend.input_tokens + p.spend.output_tokens);
+        budget > 0 && self.digest_tokens + translation >= budget
+    }
+
+    /// How the translation ended, if it has (nothing is started by asking).
+    pub fn translation_settled(&self) -> Option<Step> {
+        match self.scheduler.as_ref()?.settled()? {
+            Action::Finished { failed } => Some(Step::Finished { failed }),
+            Action::Stopped { error, failed } => Some(Step::Stopped { error, failed }),
+            _ => None,
         }
     }
 
@@ -568,193 +624,36 @@ impl Session {
     }
 }
 
-/// A call with the timeouts of `settings`.
-pub fn call_with(endpoint: &Endpoint, request: HttpRequest, settings: &Settings) -> Call {
+/// A call with the timeouts of `settings`; `prompt_tokens` is the estimate of its prompt.
+pub fn call_with(endpoint: &Endpoint, request: HttpRequest, settings: &Settings, prompt_tokens: u64) -> Call {
     Call {
         wire: endpoint.preset.wire,
         is_local: endpoint.is_local(),
         request,
         first_byte_timeout_ms: settings.first_byte_timeout_ms,
         stall_timeout_ms: settings.stall_timeout_ms,
+        prompt_tokens,
     }
+}
+
+/// The streaming chat call for `prompt`.
+fn chat_call(endpoint: &Endpoint, prompt: &crate::llm::prompt::Prompt, settings: &Settings) -> Call {
+    let tokens = estimate_tokens(&prompt.system) + estimate_tokens(&prompt.user);
+    call_with(endpoint, endpoint.chat_request(prompt), settings, tokens as u64)
+}
+
+/// `scheme://host:port` of a page's URL, lowercased: what cache keys are scoped by, so one site
+/// can neither fill nor probe another's cache. Empty when the URL has no such part.
+pub fn origin(url: Option<&str>) -> String {
+    let Some((scheme, rest)) = url.and_then(|u| u.split_once("://")) else { return String::new() };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase())
 }
 
 fn same_language(a: &str, b: &str) -> bool {
     let primary = |s: &str| s.split(['-', '_']).next().unwrap_or(s).to_ascii_lowercase();
     primary(a) == primary(b) && primary(a) != "und"
-}
-
-/// What the panel shows of a digest so far.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub struct DigestUpdate {
-    pub digest: Digest,
-    pub usage: Usage,
-    pub done: bool,
-    /// Set once the digest is complete.
-    pub spend: Option<Spend>,
-}
-
-/// Reads a digest answer stream.
-pub struct DigestReader {
-    decoder: StreamDecoder,
-    text: String,
-    usage: Usage,
-    table: ModelTable,
-    model: String,
-    input_estimate: u64,
-    /// The article's block ids and links, when known: sources and links naming any other are dropped.
-    refs: digest::ArticleRefs,
-}
-
-impl DigestReader {
-    /// A reader for `model`'s answer to a prompt of about `input_estimate` tokens, priced from `table`.
-    pub fn new(wire: Wire, table: &ModelTable, model: &str, input_estimate: u64) -> Self {
-        let (text, usage, table, model) = (String::new(), Usage::default(), table.clone(), model.to_string());
-        DigestReader { decoder: StreamDecoder::new(wire), text, usage, table, model, input_estimate, refs: digest::ArticleRefs::default() }
-    }
-
-    /// The same, redacting the request's key from any error in the answer.
-    pub fn redacting(mut self, secret: &str) -> Self {
-        self.decoder = self.decoder.with_secret(secret);
-        self
-    }
-
-    /// The same, keeping only the sources and links that the article has.
-    pub fn citing(self, refs: digest::ArticleRefs) -> Self {
-        DigestReader { refs, ..self }
-    }
-
-    /// Feeds bytes; `None` when they held no new text.
-    pub fn push(&mut self, bytes: &[u8]) -> Result<Option<DigestUpdate>, GlossError> {
-        let events = self.decoder.push(bytes)?;
-        Ok(self.absorb(&events).then(|| self.update(false)))
-    }
-
-    pub fn finish(&mut self) -> Result<DigestUpdate, GlossError> {
-        let events = self.decoder.finish()?;
-        self.absorb(&events);
-        Ok(self.update(true))
-    }
-
-    /// The answer's text so far (a part's digest, to be merged).
-    pub fn answer(&self) -> String {
-        self.text.clone()
-    }
-
-    /// The digest as far as it got, for keeping after a failure.
-    pub fn partial(&self) -> DigestUpdate {
-        self.update(false)
-    }
-
-    fn absorb(&mut self, events: &[StreamEvent]) -> bool {
-        let mut changed = false;
-        for event in events {
-            self.usage.absorb(event);
-            if let StreamEvent::Text { text } = event {
-                self.text.push_str(text);
-                changed = true;
-            }
-        }
-        changed
-    }
-
-    fn update(&self, done: bool) -> DigestUpdate {
-        let spend = done.then(|| {
-            let mut spend = Spend::default();
-            spend.add((self.usage.input_tokens, self.usage.output_tokens), (self.input_estimate, estimate_tokens(&self.text) as u64));
-            spend.priced(&self.table, &self.model)
-        });
-        let digest = digest::read(&self.text, &self.refs, done);
-        DigestUpdate { digest, usage: self.usage, done, spend }
-    }
-}
-
-/// What the panel shows of a translation chunk so far.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub struct ChunkUpdate {
-    pub completed: Vec<TranslatedBlock>,
-    pub partial: Option<TranslatedBlock>,
-}
-
-/// Reads a translation chunk's answer stream.
-pub struct TranslationReader {
-    decoder: StreamDecoder,
-    parser: TranslationParser,
-    usage: Usage,
-}
-
-impl TranslationReader {
-    pub fn push(&mut self, bytes: &[u8]) -> Result<ChunkUpdate, GlossError> {
-        let events = self.decoder.push(bytes)?;
-        Ok(self.absorb(&events))
-    }
-
-    fn absorb(&mut self, events: &[StreamEvent]) -> ChunkUpdate {
-        let mut update = ChunkUpdate::default();
-        for event in events {
-            self.usage.absorb(event);
-            if let StreamEvent::Text { text } = event {
-                let u = self.parser.push(text);
-                update.completed.extend(u.completed);
-                update.partial = u.partial;
-            }
-        }
-        update
-    }
-
-    /// The stream ended (`error` is set when it failed before its end, as the extension
-    /// received it): check alignment and settle every block.
-    pub fn finish(&mut self, error: Option<ErrorInfo>) -> ChunkEnd {
-        let error = error.or_else(|| match self.decoder.finish() {
-            Ok(events) => {
-                self.absorb(&events);
-                None
-            }
-            Err(e) => Some(e.info()),
-        });
-        let outcome = self.parser.finish(error.is_none());
-        let error = error.or_else(|| {
-            (!outcome.failed.is_empty())
-                .then(|| GlossError::Misaligned(format!("{} of the blocks did not come back in place", outcome.failed.len())).info())
-        });
-        ChunkEnd { outcome, usage: self.usage, error }
-    }
-}
-
-/// A failed attempt and whether to try again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub struct Failure {
-    pub error: ErrorInfo,
-    /// Wait this long and send the same request again; absent: give up and show the error.
-    pub retry_in_ms: Option<u64>,
-}
-
-/// Decides what a non-2xx response means and whether attempt number `attempt` (1-based) should
-/// be followed by another.
-pub fn http_failure(call: &Call, status: u16, headers: &[(String, String)], body: &str, attempt: u32) -> Failure {
-    let error = map_http_error(call.wire, &HttpFailure { status, headers, body, is_local: call.is_local, secret: call.request.secret() });
-    failure(error, attempt)
-}
-
-/// The same decision for a request that never got a response.
-pub fn network_failure(message: &str, attempt: u32) -> Failure {
-    failure(GlossError::Network(message.to_string()), attempt)
-}
-
-/// The same for an answer that did not start, or stopped, within the call's timeouts.
-pub fn timeout_failure(what: &str, attempt: u32) -> Failure {
-    failure(GlossError::Timeout(what.to_string()), attempt)
-}
-
-fn failure(error: GlossError, attempt: u32) -> Failure {
-    let retry_in_ms = retry_delay_ms(&error, attempt, DEFAULT_MAX_RETRIES);
-    Failure { error: error.info(), retry_in_ms }
 }
 
 #[cfg(test)]
@@ -771,6 +670,28 @@ mod tests {
             translate_lang: "ja".into(),
             ..Settings::default()
         }
+    }
+
+    #[test]
+    fn code_blocks_are_shown_as_they_are_and_never_sent() {
+        let html = "<html lang=en><body><article><h1>Ohm's law</h1><p>The law relates voltage, current and resistance in a circuit.</p>\
+            <pre><code>voltage = current * resistance</code></pre><p>It holds for many materials at a fixed temperature.</p></article></body></html>";
+        let mut article = sample_article();
+        article.blocks = crate::article::blocks::from_html(html);
+        let code = article.blocks.iter().find(|b| b.kind == crate::article::BlockKind::Code).cloned().unwrap_or_else(|| panic!("no code block"));
+        let mut session = Session::new(article, settings("openai"));
+        let plan = session.translation_plan(None);
+        assert_eq!(plan.cached, [TranslatedBlock { id: code.id.clone(), spans: code.spans.clone() }]);
+        assert!(!plan.pending.contains(&code.id));
+        session.start_translation(None);
+        let mut bodies = Vec::new();
+        while let Step::Start { job, block_ids, call } = session.next_step(0) {
+            bodies.push(call.request.body.unwrap_or_default());
+            let blocks = block_ids.iter().map(|id| TranslatedBlock { id: id.clone(), spans: vec![] }).collect();
+            session.report(job, &ChunkEnd { outcome: crate::translate::ChunkOutcome { translated: blocks, ..Default::default() }, usage: Usage::default(), error: None }, 0);
+        }
+        assert!(!bodies.is_empty());
+        assert!(bodies.iter().all(|b| !b.contains("voltage =")), "{bodies:?}");
     }
 
     #[test]
@@ -909,7 +830,8 @@ mod tests {
         assert!(tokens > 0);
         assert_eq!(priced.and_then(|e| e.cost_usd), Some(tokens as f64 / 1_000.0));
         assert_ne!(plain.and_then(|e| e.cost_usd), priced.and_then(|e| e.cost_usd));
-        let mut reader = session.digest_reader().unwrap_or_else(|| panic!("no reader"));
+        let DigestPlan::Model { call, .. } = session.plan().digest else { panic!("expected one request") };
+        let mut reader = session.digest_reader(&call).unwrap_or_else(|| panic!("no reader"));
         let _ = reader.push(openai_stream("## Key points\n- One\n", 2_000, 500).as_bytes());
         let spend = reader.finish().ok().and_then(|u| u.spend);
         assert_eq!(spend.and_then(|s| s.cost_usd), Some(2.5));
@@ -919,28 +841,6 @@ mod tests {
         let delta = serde_json::json!({"choices":[{"index":0,"delta":{"content":text}}]});
         let usage = serde_json::json!({"choices":[],"usage":{"prompt_tokens":input,"completion_tokens":output}});
         format!("data: {delta}\n\ndata: {usage}\n\ndata: [DONE]\n\n")
-    }
-
-    #[test]
-    fn code_blocks_are_shown_as_they_are_and_never_sent() {
-        let html = "<html lang=en><body><article><h1>Ohm's law</h1><p>The law relates voltage, current and resistance in a circuit.</p>\
-            <pre><code>voltage = current * resistance</code></pre><p>It holds for many materials at a fixed temperature.</p></article></body></html>";
-        let mut article = sample_article();
-        article.blocks = crate::article::blocks::from_html(html);
-        let code = article.blocks.iter().find(|b| b.kind == crate::article::BlockKind::Code).cloned().unwrap_or_else(|| panic!("no code block"));
-        let mut session = Session::new(article, settings("openai"));
-        let plan = session.translation_plan(None);
-        assert_eq!(plan.cached, [TranslatedBlock { id: code.id.clone(), spans: code.spans.clone() }]);
-        assert!(!plan.pending.contains(&code.id));
-        session.start_translation(None);
-        let mut bodies = Vec::new();
-        while let Step::Start { job, block_ids, call } = session.next_step(0) {
-            bodies.push(call.request.body.unwrap_or_default());
-            let blocks = block_ids.iter().map(|id| TranslatedBlock { id: id.clone(), spans: vec![] }).collect();
-            session.report(job, &ChunkEnd { outcome: crate::translate::ChunkOutcome { translated: blocks, ..Default::default() }, usage: Usage::default(), error: None }, 0);
-        }
-        assert!(!bodies.is_empty());
-        assert!(bodies.iter().all(|b| !b.contains("voltage =")), "{bodies:?}");
     }
 
     #[test]
@@ -1079,24 +979,20 @@ mod tests {
     }
 
     #[test]
-    fn failures_retry_rate_limits_but_not_bad_keys() {
-        let call = Call {
-            wire: Wire::OpenAi,
-            is_local: false,
-            request: HttpRequest { url: String::new(), method: "POST".into(), headers: vec![], body: None, redirect: "error".into() },
-            first_byte_timeout_ms: 1,
-            stall_timeout_ms: 1,
-        };
-        let headers = vec![("retry-after".to_string(), "1".to_string())];
-        let f = http_failure(&call, 429, &headers, r#"{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}"#, 1);
-        assert_eq!(f.error.code, "rate_limited");
-        assert_eq!(f.retry_in_ms, Some(1000));
-        let f = http_failure(&call, 401, &[], r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}"#, 1);
-        assert_eq!(f.error.code, "bad_key");
-        assert_eq!(f.retry_in_ms, None);
-        assert_eq!(network_failure("Failed to fetch", 3).retry_in_ms, None, "gives up after the retries");
-        let stalled = timeout_failure("no bytes for 30 s", 1);
-        assert_eq!(stalled.error.code, "timeout");
-        assert!(stalled.retry_in_ms.is_some());
+    fn each_calls_reader_counts_that_calls_own_prompt() {
+        let mut article = sample_article();
+        let block = article.blocks[1].clone();
+        article.blocks = (0..3_000).map(|i| Block { id: format!("b{}", i + 1), ..block.clone() }).collect();
+        let s = Settings { provider: "ollama".into(), schema_version: 2, model: "llama3.2".into(), ..Settings::default() };
+        let session = Session::new(article, s);
+        let calls = session.digest_part_calls(None);
+        let whole = digest::prompt(&session.article, "en");
+        let whole_tokens = (estimate_tokens(&whole.system) + estimate_tokens(&whole.user)) as u64;
+        assert!(calls[0].prompt_tokens > 0 && calls[0].prompt_tokens * 2 < whole_tokens);
+        let mut reader = session.digest_reader(&calls[0]).unwrap_or_else(|| panic!("no reader"));
+        let ndjson = "{\"message\":{\"role\":\"assistant\",\"content\":\"## Key points\\n- x\\n\"},\"done\":true}\n";
+        let _ = reader.push(ndjson.as_bytes());
+        let spend = reader.finish().ok().and_then(|u| u.spend);
+        assert_eq!(spend.map(|s| s.input_tokens), Some(calls[0].prompt_tokens), "the part's prompt, not the article's");
     }
 }

@@ -102,9 +102,37 @@ impl ScriptCounts {
     }
 }
 
+/// The languages Gloss offers to write in (the options page's list).
+pub const LANGUAGES: &[&str] =
+    &["ar", "de", "en", "es", "fr", "hi", "id", "it", "ja", "ko", "nl", "pl", "pt", "ru", "sv", "th", "tr", "uk", "vi", "zh-CN", "zh-TW"];
+
+/// The language a first run writes in, from the browser's UI language as its full tag: the tag
+/// itself when offered (`zh-TW`), else its primary language (`pt-BR` → `pt`), else English.
+pub fn ui_default(ui_language: &str) -> &'static str {
+    let tag = ui_language.replace('_', "-");
+    let primary = tag.split('-').next().unwrap_or("");
+    LANGUAGES
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(&tag))
+        .or_else(|| LANGUAGES.iter().find(|l| l.eq_ignore_ascii_case(primary)))
+        .or_else(|| LANGUAGES.iter().find(|l| l.split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(primary))))
+        .copied()
+        .unwrap_or("en")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_run_language_keeps_the_full_tag() {
+        assert_eq!(ui_default("zh-TW"), "zh-TW");
+        assert_eq!(ui_default("zh_CN"), "zh-CN");
+        assert_eq!(ui_default("zh"), "zh-CN", "a bare zh gets the first Chinese offered");
+        assert_eq!(ui_default("pt-BR"), "pt");
+        assert_eq!(ui_default("en-GB"), "en");
+        assert_eq!(ui_default("xx"), "en");
+    }
 
     fn one(text: &str) -> &'static str {
         detect(std::iter::once(text))

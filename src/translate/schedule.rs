@@ -1,7 +1,8 @@
 //! The translation scheduler: which chunk to request next and when, given bounded concurrency,
-//! a requests-per-minute cap, backoff after rate limits and failures, splitting misaligned
-//! chunks, one block per request once a model shows it cannot keep the blocks' markers, and a
-//! hard stop when going on cannot help. Time is passed in, so tests use a fake clock.
+//! backoff after rate limits and failures, splitting misaligned chunks, one block per request
+//! once a model shows it cannot keep the blocks' markers, and a hard stop when going on cannot
+//! help. Time is passed in, so tests use a fake clock. (The requests-per-minute cap and the
+//! global stream cap hold for every request, so the session core applies them.)
 
 use std::collections::{HashMap, VecDeque};
 
@@ -19,8 +20,6 @@ pub const GLOBAL_MAX_STREAMS: usize = 6;
 pub struct ScheduleConfig {
     /// Chunks streaming at once (1–8).
     pub concurrency: usize,
-    /// Requests started in any 60 seconds; 0 for no cap.
-    pub requests_per_minute: u32,
     /// Attempts per chunk for failures that may pass (server errors, cut streams).
     pub max_attempts: u32,
     /// Rate limits in a row after which the whole page stops.
@@ -31,7 +30,7 @@ pub struct ScheduleConfig {
 
 impl Default for ScheduleConfig {
     fn default() -> Self {
-        ScheduleConfig { concurrency: 3, requests_per_minute: 0, max_attempts: 3, max_rate_limits: 4, budget_tokens: 0 }
+        ScheduleConfig { concurrency: 3, max_attempts: 3, max_rate_limits: 4, budget_tokens: 0 }
     }
 }
 
@@ -87,7 +86,6 @@ pub struct Scheduler {
     /// Concurrency in force: lowered after rate limits, raised back by successes.
     concurrency: usize,
     paused_until: u64,
-    started_at: VecDeque<u64>,
     rate_limits_in_a_row: u32,
     spent_tokens: u64,
     total: usize,
@@ -112,7 +110,6 @@ impl Scheduler {
             next_id: 0,
             concurrency: config.concurrency,
             paused_until: 0,
-            started_at: VecDeque::new(),
             rate_limits_in_a_row: 0,
             spent_tokens: 0,
             total,
@@ -154,23 +151,27 @@ impl Scheduler {
                 self.push_singles_front(job.block_ids, job.not_before);
             }
         }
-        let mut ready_at = self.paused_until.max(self.queue.front().map_or(0, |j| j.not_before));
-        if self.config.requests_per_minute > 0 {
-            while self.started_at.front().is_some_and(|t| now.saturating_sub(*t) >= 60_000) {
-                self.started_at.pop_front();
-            }
-            if self.started_at.len() >= self.config.requests_per_minute as usize {
-                ready_at = ready_at.max(self.started_at.front().map_or(now, |t| t + 60_000));
-            }
-        }
+        let ready_at = self.paused_until.max(self.queue.front().map_or(0, |j| j.not_before));
         if ready_at > now {
             return Action::Wait { ms: ready_at - now };
         }
         let Some(job) = self.queue.pop_front() else { return Action::Idle };
-        self.started_at.push_back(now);
         let action = Action::Start { job: job.id, block_ids: job.block_ids.clone() };
         self.running.push(job);
         action
+    }
+
+    /// How the schedule ended, if it has, without starting anything: `Stopped` or `Finished`.
+    pub fn settled(&self) -> Option<Action> {
+        if let Some(error) = &self.stopped {
+            return Some(Action::Stopped { error: error.clone(), failed: self.failed.clone() });
+        }
+        (self.queue.is_empty() && self.running.is_empty()).then(|| Action::Finished { failed: self.failed.clone() })
+    }
+
+    /// Tokens the page spent on other calls (its digest), counted against the same budget.
+    pub fn spent_elsewhere(&mut self, tokens: u64) {
+        self.spent_tokens += tokens;
     }
 
     /// How a started job ended.
@@ -512,15 +513,6 @@ mod tests {
     }
 
     #[test]
-    fn requests_per_minute_cap() {
-        let mut s = Scheduler::new((1..=3).map(|i| ids(i..=i)).collect(), ScheduleConfig { concurrency: 8, requests_per_minute: 2, ..Default::default() });
-        start(&mut s, 0);
-        start(&mut s, 10);
-        assert_eq!(s.next(20), Action::Wait { ms: 59_980 });
-        start(&mut s, 60_000);
-    }
-
-    #[test]
     fn the_page_budget_stops_cleanly() {
         let mut s = Scheduler::new(vec![ids(1..=1), ids(2..=2), ids(3..=3)], ScheduleConfig { concurrency: 1, budget_tokens: 150, ..Default::default() });
         let (job, b) = start(&mut s, 0);
@@ -537,6 +529,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(s.progress().done, 2);
+    }
+
+    #[test]
+    fn the_digests_tokens_count_against_the_page_budget() {
+        let mut s = Scheduler::new(vec![ids(1..=1), ids(2..=2)], ScheduleConfig { concurrency: 1, budget_tokens: 150, ..Default::default() });
+        s.spent_elsewhere(120);
+        let (job, b) = start(&mut s, 0);
+        let mut end = ok(&b);
+        end.usage = crate::llm::event::Usage { input_tokens: Some(20), output_tokens: Some(10) };
+        s.report(job, &end, 0);
+        assert!(matches!(s.next(0), Action::Stopped { error, .. } if error.code == "budget_reached"));
     }
 
     #[test]

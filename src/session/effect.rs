@@ -1,0 +1,239 @@
+//! What the core tells the worker to do (post a frame, send a request, arm a timer, read or
+//! write storage), and the frames a panel receives: each defined once, here.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::article::Article;
+use crate::digest::Digest;
+use crate::error::ErrorInfo;
+use crate::llm::endpoint::{HttpRequest, Provenance};
+use crate::settings::Reset;
+use crate::models::pricing::{Estimate, Spend};
+use crate::translate::TranslatedBlock;
+
+pub use super::event::Section;
+use super::event::Id;
+use super::{Plan, TranslationProgress};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Effect {
+    Post { port: Id, frame: Frame },
+    /// Close a Port the core refused.
+    Disconnect { port: Id },
+    /// `fetch(request.url, {method, headers, body, credentials: 'omit', signal})`, then report
+    /// its head, every body chunk, and its end or failure.
+    Fetch { req: Id, request: HttpRequest },
+    Abort { req: Id },
+    ArmTimer { timer: Id, ms: u64 },
+    CancelTimer { timer: Id },
+    StorageGet { op: Id, area: Area, keys: Vec<String> },
+    StorageSet {
+        op: Id,
+        area: Area,
+        #[cfg_attr(test, ts(type = "Record<string, unknown>"))]
+        items: Map<String, Value>,
+    },
+    StorageRemove { area: Area, keys: Vec<String> },
+    /// Inject the panel's scripts into `tab`, with `intent` for the panel; report `injectDone`.
+    Inject { tab: i64, intent: String },
+    /// The toolbar badge of `tab`, and its title as the message `titleKey` (none: the default).
+    Badge { tab: i64, text: String, title_key: Option<String> },
+    /// Answer the one-off message `msg`.
+    Reply {
+        msg: Id,
+        #[cfg_attr(test, ts(type = "unknown"))]
+        value: Value,
+    },
+    OpenOptions,
+    /// Something the reader need not see, for the worker's console.
+    Warn { message: String },
+}
+
+/// `chrome.storage.local` (settings, cache) or `chrome.storage.session` (which tabs Gloss is in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum Area {
+    Local,
+    Session,
+}
+
+/// Frames the worker posts to a panel, a union on `type`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Frame {
+    /// As soon as the article is extracted.
+    Article { article: Box<Article> },
+    /// What each section will show; `settingsResets`: stored settings that were reset.
+    Plan { plan: Box<PlanSummary>, bilingual: bool, theme: String, settings_resets: Vec<Reset> },
+    /// A long article: the estimate, and a wait for the reader's go-ahead.
+    Confirm { section: Section, estimate: Option<Estimate> },
+    Progress(Progress),
+    Delta(Delta),
+    Done(Box<Done>),
+    Error {
+        section: Section,
+        error: ErrorInfo,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block_ids: Option<Vec<String>>,
+        /// The scheduler may still try these blocks again: news, not the verdict.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        transient: Option<bool>,
+    },
+    /// The next step for the browser's built-in AI (a `DigestStep` or a `TranslationStep`).
+    OnDevice {
+        section: Section,
+        #[cfg_attr(test, ts(type = "DigestStep | TranslationStep"))]
+        step: Value,
+    },
+    Exported { purpose: String, markdown: String, file_name: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "ProgressFrame"))]
+#[serde(untagged, rename_all_fields = "camelCase")]
+pub enum Progress {
+    /// A digest in parts: how many parts are digested.
+    Parts { section: Section, parts: Parts },
+    /// A local model has the prompt and has not answered yet: for how long.
+    Reading { section: Section, reading_seconds: u64 },
+    Translation { section: Section, progress: Option<TranslationProgress> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Parts {
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(untagged, rename_all_fields = "camelCase")]
+pub enum Delta {
+    Digest { section: Section, digest: Digest },
+    Translation { section: Section, blocks: Vec<TranslatedBlock>, partial: Option<TranslatedBlock> },
+}
+
+impl Frame {
+    pub fn digest_delta(digest: Digest) -> Frame {
+        Frame::Delta(Delta::Digest { section: Section::Digest, digest })
+    }
+
+    pub fn blocks(blocks: Vec<TranslatedBlock>, partial: Option<TranslatedBlock>) -> Frame {
+        Frame::Delta(Delta::Translation { section: Section::Translation, blocks, partial })
+    }
+
+    pub fn error(section: Section, error: ErrorInfo) -> Frame {
+        Frame::Error { section, error, block_ids: None, transient: None }
+    }
+}
+
+/// A section is finished: one shape for both sections, built only by `Done::digest` and
+/// `Done::translation`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Done {
+    pub section: Section,
+    pub digest: Option<Digest>,
+    pub provenance: Option<Provenance>,
+    /// Tokens (and money) the section took, every call counted.
+    pub spend: Option<Spend>,
+    /// From the section's start to its end, as the worker's events say.
+    pub elapsed_ms: Option<u64>,
+    /// A digest made in this many parts.
+    pub parts: Option<usize>,
+    /// Shown from the cache: nothing was sent.
+    pub cached: bool,
+    pub failed_block_ids: Vec<String>,
+    /// The translation stopped early for this (`cancelled` when the reader cancelled).
+    pub error: Option<ErrorInfo>,
+}
+
+/// What a finished digest took: its spend, its time, and its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Took {
+    pub spend: Option<Spend>,
+    pub elapsed_ms: Option<u64>,
+    pub parts: Option<usize>,
+    pub cached: bool,
+}
+
+impl Done {
+    pub fn digest(digest: Digest, provenance: Provenance, took: Took) -> Frame {
+        Frame::Done(Box::new(Done {
+            section: Section::Digest,
+            digest: Some(digest),
+            provenance: Some(provenance),
+            spend: took.spend,
+            elapsed_ms: took.elapsed_ms,
+            parts: took.parts,
+            cached: took.cached,
+            failed_block_ids: Vec::new(),
+            error: None,
+        }))
+    }
+
+    pub fn translation(failed_block_ids: Vec<String>, error: Option<ErrorInfo>, spend: Option<Spend>, elapsed_ms: u64) -> Frame {
+        Frame::Done(Box::new(Done {
+            section: Section::Translation,
+            digest: None,
+            provenance: None,
+            spend,
+            elapsed_ms: Some(elapsed_ms),
+            parts: None,
+            cached: false,
+            failed_block_ids,
+            error,
+        }))
+    }
+}
+
+/// What the panel needs to know of the plan (never the requests: they carry the key).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PlanSummary {
+    pub digest: Provenance,
+    pub digest_mode: &'static str,
+    pub digest_parts: Option<usize>,
+    pub digest_notice: Option<ErrorInfo>,
+    pub translation: Option<Provenance>,
+    pub source_lang: String,
+    pub target_lang: String,
+    pub translation_unavailable: Option<ErrorInfo>,
+    pub translation_on_device: bool,
+    pub total: usize,
+}
+
+impl PlanSummary {
+    pub fn of(plan: &Plan) -> PlanSummary {
+        use super::DigestPlan as D;
+        let (digest, digest_mode, digest_parts, digest_notice) = match &plan.digest {
+            D::Model { provenance, .. } => (provenance, "model", None, None),
+            D::Parts { provenance, calls } => (provenance, "parts", Some(calls.len()), None),
+            D::Cached { provenance, .. } => (provenance, "cached", None, None),
+            D::Offline { provenance, notice, .. } => (provenance, "offline", None, notice.clone()),
+            D::OnDevice { provenance, .. } => (provenance, "onDevice", None, None),
+        };
+        let t = &plan.translation;
+        PlanSummary {
+            digest: digest.clone(),
+            digest_mode,
+            digest_parts,
+            digest_notice,
+            translation: t.provenance.clone(),
+            source_lang: t.source_lang.clone(),
+            target_lang: t.target_lang.clone(),
+            translation_unavailable: t.unavailable.clone(),
+            translation_on_device: t.on_device.is_some(),
+            total: t.cached.len() + t.pending.len(),
+        }
+    }
+}

@@ -1,0 +1,595 @@
+//! The core: one per worker, owning every panel's session, every request and timer, and the
+//! cache. Events in (`handle`, and `bytes` for a body's bytes), effects out; it never does I/O
+//! and reads the time only from the events, so tests drive it with a fake clock.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use serde_json::{json, Map, Value};
+
+use crate::article::ExtractOptions;
+use crate::digest::Digest;
+use crate::error::GlossError;
+use crate::llm::endpoint::{parse_models, Endpoint};
+use crate::settings::{Migrated, Settings};
+use crate::text::Span;
+
+use super::ctx::Ctx;
+use super::digest_flow::DigestFlow;
+use super::effect::{Area, Effect, Frame, Progress};
+use super::event::{Event, Host, Id, PanelFrame, Section, Sender};
+use super::panel::Work;
+use super::requests::{Gate, News, Owner, Pool, Purpose, Reader, TimerFor};
+use super::store::Store;
+use super::translation_flow::TranslationFlow;
+use super::{call_with, CacheHits, CacheKeys, Session};
+
+/// Starts (a page read, a restart, "digest anyway", a new article) one tab may make a minute.
+pub const MAX_STARTS_PER_MINUTE: usize = 10;
+/// Test connection gives up after this long.
+pub const CONNECTION_TIMEOUT_MS: u64 = 15_000;
+/// After a refused injection, wait this long and try again (Chromium sometimes refuses the first
+/// right after a click, then allows it: measured, up to one click in five on a loaded machine).
+pub const INJECT_RETRY_MS: &[u64] = &[100, 400];
+/// Where the tabs Gloss injected into are kept while the browser runs (`storage.session`), so
+/// that a Port from one is still accepted after the worker was stopped and started again.
+pub const INJECTED_KEY: &str = "gloss-injected-tabs";
+
+/// A storage operation the core waits for.
+enum Op {
+    /// The settings, for this run of a panel that has its article.
+    Settings { owner: Owner, session: Box<Session>, translate_lang: Option<String> },
+    /// Cached results under these keys.
+    Cache { owner: Owner, session: Box<Session>, keys: CacheKeys, resets: Vec<crate::settings::Reset> },
+    /// The settings, to save the bilingual preference in them.
+    Preference { bilingual: bool },
+    Injected,
+}
+
+struct Panel {
+    tab: Option<i64>,
+    run: u64,
+    work: Option<Box<Work>>,
+}
+
+pub struct Core {
+    host: Host,
+    pool: Pool,
+    store: Store,
+    panels: BTreeMap<Id, Panel>,
+    ops: BTreeMap<Id, Op>,
+    /// Tabs Gloss injected its panel into; `None` until read from `storage.session`.
+    injected: Option<BTreeSet<i64>>,
+    /// Tabs injected into before that read came back.
+    injected_early: BTreeSet<i64>,
+    /// Ports waiting for that read, with the frames they sent meanwhile.
+    parked: BTreeMap<Id, (Sender, Vec<Value>)>,
+    /// Each tab's recent starts.
+    starts: BTreeMap<i64, VecDeque<u64>>,
+    /// Test connection's endpoint, by message.
+    connections: BTreeMap<Id, Endpoint>,
+    /// Tabs being injected into: the intent and the refusals so far.
+    injecting: BTreeMap<i64, (String, usize)>,
+}
+
+impl Core {
+    pub fn new(host: Host) -> Self {
+        let store = Store::new(host.quota_bytes);
+        Core {
+            host,
+            pool: Pool::default(),
+            store,
+            panels: BTreeMap::new(),
+            ops: BTreeMap::new(),
+            injected: None,
+            injected_early: BTreeSet::new(),
+            parked: BTreeMap::new(),
+            starts: BTreeMap::new(),
+            connections: BTreeMap::new(),
+            injecting: BTreeMap::new(),
+        }
+    }
+
+    /// The settings a first run starts with: the defaults, in the browser's language.
+    pub fn first_run_settings(&self) -> Settings {
+        first_run_settings(&self.host.ui_language)
+    }
+
+    pub fn handle(&mut self, now: u64, event: Event) -> Vec<Effect> {
+        let mut out = Vec::new();
+        match event {
+            Event::Clicked { tab, intent } => {
+                // Known before the panel's Port can open, which may be before the injection resolves.
+                self.injected_into(tab, &mut out);
+                self.injecting.insert(tab, (intent.clone(), 0));
+                out.push(Effect::Inject { tab, intent });
+            }
+            Event::InjectDone { tab, ok, message } => self.inject_done(tab, ok, message, &mut out),
+            Event::Connected { port, sender } => self.connected(port, sender, &mut out),
+            Event::Frame { port, frame } => {
+                if let Some((_, frames)) = self.parked.get_mut(&port) {
+                    frames.push(frame);
+                } else {
+                    self.frame(port, frame, now, &mut out);
+                }
+            }
+            Event::Disconnected { port } => {
+                self.parked.remove(&port);
+                self.drop_panel(port, now, &mut out);
+            }
+            Event::StorageRead { op, items } => self.read(op, items, now, &mut out),
+            Event::StorageWritten { op, ok, error } => {
+                if !self.store.on_written(op, ok, &mut self.pool, &mut out) && !ok {
+                    out.push(Effect::Warn { message: format!("a storage write failed: {}", error.unwrap_or_default()) });
+                }
+            }
+            Event::ResponseHead { req, status, headers } => self.pool.on_head(req, status, headers),
+            Event::ResponseEnd { req } => {
+                if let Some(news) = self.pool.on_end(req, now, &mut out) {
+                    self.news(news, now, &mut out);
+                }
+            }
+            Event::ResponseFailed { req, message } => {
+                if let Some(news) = self.pool.on_failed(req, message, &mut out) {
+                    self.news(news, now, &mut out);
+                }
+            }
+            Event::TimerFired { timer } => match self.pool.on_timer(timer, now, &mut out) {
+                Some(Ok(news)) => self.news(news, now, &mut out),
+                Some(Err(TimerFor::Inject(tab))) => {
+                    if let Some((intent, _)) = self.injecting.get(&tab) {
+                        out.push(Effect::Inject { tab, intent: intent.clone() });
+                    }
+                }
+                Some(Err(TimerFor::Panel(port))) => {
+                    if let Some(work) = self.panels.get_mut(&port).and_then(|p| p.work.as_mut()) {
+                        work.translation.woken(timer);
+                    }
+                }
+                _ => {}
+            },
+            Event::Message { msg, sender, message } => self.message(msg, &sender, &message, now, &mut out),
+        }
+        self.pump(now, &mut out);
+        out
+    }
+
+    /// Bytes of response `req`'s body.
+    pub fn bytes(&mut self, now: u64, req: Id, bytes: &[u8]) -> Vec<Effect> {
+        let mut out = Vec::new();
+        if let Some(news) = self.pool.on_bytes(req, bytes, &mut out) {
+            self.news(news, now, &mut out);
+        }
+        self.pump(now, &mut out);
+        out
+    }
+
+    // ---- Ports: who may open one ----
+
+    fn injected_into(&mut self, tab: i64, out: &mut Vec<Effect>) {
+        match self.injected.as_mut() {
+            Some(tabs) => {
+                tabs.insert(tab);
+                self.save_injected(out);
+            }
+            None => {
+                self.injected_early.insert(tab);
+                self.load_injected(out);
+            }
+        }
+    }
+
+    fn inject_done(&mut self, tab: i64, ok: bool, message: Option<String>, out: &mut Vec<Effect>) {
+        let Some((_, refusals)) = self.injecting.get_mut(&tab) else { return };
+        if ok {
+            self.injecting.remove(&tab);
+            out.push(Effect::Badge { tab, text: String::new(), title_key: None });
+            return;
+        }
+        match INJECT_RETRY_MS.get(*refusals) {
+            Some(ms) => {
+                *refusals += 1;
+                self.pool.arm(TimerFor::Inject(tab), *ms, out);
+            }
+            None => {
+                // Browser pages, the web store and other extensions' pages cannot be scripted.
+                self.injecting.remove(&tab);
+                out.push(Effect::Warn { message: format!("cannot run on this page: {}", message.unwrap_or_default()) });
+                out.push(Effect::Badge { tab, text: "!".into(), title_key: Some("error_unscriptable".into()) });
+            }
+        }
+    }
+
+    fn save_injected(&mut self, out: &mut Vec<Effect>) {
+        let items = Map::from_iter([(INJECTED_KEY.to_string(), json!(self.injected))]);
+        let op = self.pool.id();
+        out.push(Effect::StorageSet { op, area: Area::Session, items });
+    }
+
+    fn load_injected(&mut self, out: &mut Vec<Effect>) {
+        if self.ops.values().any(|op| matches!(op, Op::Injected)) {
+            return;
+        }
+        let op = self.pool.id();
+        self.ops.insert(op, Op::Injected);
+        out.push(Effect::StorageGet { op, area: Area::Session, keys: vec![INJECTED_KEY.to_string()] });
+    }
+
+    /// A Port is accepted from this extension only, in a tab Gloss injected into, from that
+    /// tab's top frame or from one of the extension's own pages (a panel frame).
+    fn connected(&mut self, port: Id, sender: Sender, out: &mut Vec<Effect>) {
+        let frame_ok = sender.frame_id == Some(0) || sender.is_extension_page(&self.host);
+        let Some(tab) = sender.tab.as_ref().map(|t| t.id).filter(|_| sender.is_ours(&self.host) && frame_ok) else {
+            self.refuse(port, "a Port from outside a page Gloss opened in", out);
+            return;
+        };
+        match &self.injected {
+            Some(tabs) if tabs.contains(&tab) => self.accept(port, tab),
+            Some(_) => self.refuse(port, "a Port from a tab Gloss was not opened in", out),
+            None => {
+                self.parked.insert(port, (sender, Vec::new()));
+                self.load_injected(out);
+            }
+        }
+    }
+
+    fn accept(&mut self, port: Id, tab: i64) {
+        self.panels.insert(port, Panel { tab: Some(tab), run: 0, work: None });
+    }
+
+    fn refuse(&mut self, port: Id, why: &str, out: &mut Vec<Effect>) {
+        out.push(Effect::Warn { message: format!("refused {why}") });
+        out.push(Effect::Disconnect { port });
+    }
+
+    fn injected_read(&mut self, items: &Map<String, Value>, now: u64, out: &mut Vec<Effect>) {
+        let stored = items.get(INJECTED_KEY).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_i64);
+        let mut tabs: BTreeSet<i64> = stored.collect();
+        let early = std::mem::take(&mut self.injected_early);
+        let changed = !early.is_subset(&tabs);
+        tabs.extend(early);
+        self.injected = Some(tabs);
+        if changed {
+            self.save_injected(out);
+        }
+        for (port, (sender, frames)) in std::mem::take(&mut self.parked) {
+            self.connected(port, sender, out);
+            for frame in frames {
+                self.frame(port, frame, now, out);
+            }
+        }
+    }
+
+    fn drop_panel(&mut self, port: Id, now: u64, out: &mut Vec<Effect>) {
+        self.pool.remove_owned(port, None, out);
+        if let Some(mut work) = self.panels.remove(&port).and_then(|p| p.work) {
+            let owner = Owner { port, run: 0 };
+            work.stop(&mut Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now });
+        }
+    }
+
+    // ---- frames ----
+
+    fn frame(&mut self, port: Id, raw: Value, now: u64, out: &mut Vec<Effect>) {
+        let Some(panel) = self.panels.get_mut(&port) else { return };
+        let frame: PanelFrame = match serde_json::from_value(raw.clone()) {
+            Ok(frame) => frame,
+            Err(e) => {
+                // A frame the core cannot read is said in its section, not dropped silently.
+                let section = raw.get("section").and_then(|s| serde_json::from_value(s.clone()).ok()).unwrap_or(Section::Digest);
+                let error = GlossError::Invalid(format!("unreadable frame: {e}")).info();
+                out.push(Effect::Post { port, frame: Frame::error(section, error) });
+                return;
+            }
+        };
+        let owner = Owner { port, run: panel.run };
+        match frame {
+            PanelFrame::Start { html, url, readerable_gate, selection_html, translate_lang, on_device } => {
+                let tab = panel.tab.unwrap_or(-1);
+                if !self.may_start(tab, now) {
+                    let error = GlossError::TooManyStarts(MAX_STARTS_PER_MINUTE).info();
+                    out.push(Effect::Post { port, frame: Frame::error(Section::Original, error) });
+                    return;
+                }
+                self.drop_work(port, now, out);
+                let Some(panel) = self.panels.get_mut(&port) else { return };
+                panel.run += 1;
+                let owner = Owner { port, run: panel.run };
+                let options = ExtractOptions { readerable_gate, selection_html };
+                let article = match crate::article::extract_with(&html, url.as_deref(), &options) {
+                    Ok(article) => article,
+                    Err(e) => {
+                        out.push(Effect::Post { port, frame: Frame::error(Section::Original, e.info()) });
+                        return;
+                    }
+                };
+                out.push(Effect::Post { port, frame: Frame::Article { article: Box::new(article.clone()) } });
+                let mut session = Session::new(article, Settings::default());
+                session.set_on_device(on_device.unwrap_or_default());
+                let op = self.pool.id();
+                self.ops.insert(op, Op::Settings { owner, session: Box::new(session), translate_lang });
+                out.push(Effect::StorageGet { op, area: Area::Local, keys: vec!["settings".into()] });
+            }
+            PanelFrame::Close {} => self.drop_panel(port, now, out),
+            PanelFrame::OpenOptions {} => out.push(Effect::OpenOptions),
+            PanelFrame::Keepalive {} => {}
+            PanelFrame::Preference { name, value } if name == "bilingual" => {
+                let op = self.pool.id();
+                self.ops.insert(op, Op::Preference { bilingual: value.as_bool().unwrap_or(false) });
+                out.push(Effect::StorageGet { op, area: Area::Local, keys: vec!["settings".into()] });
+            }
+            PanelFrame::Preference { .. } => {}
+            other => {
+                let Some(work) = panel.work.as_mut() else { return };
+                work.frame(other, &mut Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now });
+            }
+        }
+    }
+
+    /// Counts a start of `tab`; false when it has made its share this minute.
+    fn may_start(&mut self, tab: i64, now: u64) -> bool {
+        let starts = self.starts.entry(tab).or_default();
+        while starts.front().is_some_and(|t| now.saturating_sub(*t) >= 60_000) {
+            starts.pop_front();
+        }
+        if starts.len() >= MAX_STARTS_PER_MINUTE {
+            return false;
+        }
+        starts.push_back(now);
+        true
+    }
+
+    /// A restart: whatever the panel's last run sent is aborted, its timers cancelled.
+    fn drop_work(&mut self, port: Id, now: u64, out: &mut Vec<Effect>) {
+        self.pool.remove_owned(port, None, out);
+        let Some(panel) = self.panels.get_mut(&port) else { return };
+        if let Some(mut work) = panel.work.take() {
+            let owner = Owner { port, run: panel.run };
+            work.stop(&mut Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now });
+        }
+    }
+
+    // ---- storage reads ----
+
+    fn read(&mut self, op: Id, items: Map<String, Value>, now: u64, out: &mut Vec<Effect>) {
+        if self.store.on_read(op, &items, &mut self.pool, out) {
+            return;
+        }
+        let Some(pending) = self.ops.remove(&op) else { return };
+        match pending {
+            Op::Injected => self.injected_read(&items, now, out),
+            Op::Preference { bilingual } => {
+                let mut settings = self.stored_settings(&items).settings;
+                settings.bilingual = bilingual;
+                let items = Map::from_iter([("settings".to_string(), serde_json::to_value(settings).unwrap_or_default())]);
+                let op = self.pool.id();
+                out.push(Effect::StorageSet { op, area: Area::Local, items });
+            }
+            Op::Settings { owner, mut session, translate_lang } => {
+                if !self.is_current(owner) {
+                    return;
+                }
+                let Migrated { mut settings, resets } = self.stored_settings(&items);
+                if let Some(lang) = translate_lang {
+                    settings.translate_lang = lang;
+                }
+                session.configure(settings);
+                let keys = session.cache_keys();
+                let wanted: Vec<String> = keys.digest.iter().cloned().chain(keys.blocks.iter().map(|(_, k)| k.clone())).collect();
+                if wanted.is_empty() {
+                    self.begin(owner, *session, resets, now, out);
+                    return;
+                }
+                let op = self.pool.id();
+                self.ops.insert(op, Op::Cache { owner, session, keys, resets });
+                out.push(Effect::StorageGet { op, area: Area::Local, keys: wanted });
+            }
+            Op::Cache { owner, session, keys, resets } => {
+                if !self.is_current(owner) {
+                    return;
+                }
+                self.store.touch(&items, now, &mut self.pool, out);
+                let hits = hits(&keys, &items);
+                let mut session = *session;
+                session.apply_cache(hits);
+                self.begin(owner, session, resets, now, out);
+            }
+        }
+    }
+
+    /// The stored settings brought up to date, or the first run's when none are stored.
+    fn stored_settings(&self, items: &Map<String, Value>) -> Migrated {
+        match items.get("settings") {
+            Some(stored) => Settings::from_stored(stored),
+            None => Migrated { settings: self.first_run_settings(), resets: Vec::new() },
+        }
+    }
+
+    fn is_current(&self, owner: Owner) -> bool {
+        self.panels.get(&owner.port).is_some_and(|p| p.run == owner.run)
+    }
+
+    fn begin(&mut self, owner: Owner, session: Session, resets: Vec<crate::settings::Reset>, now: u64, out: &mut Vec<Effect>) {
+        let mut cx = Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now };
+        let work = Work::begin(session, resets, &mut cx);
+        if let Some(panel) = self.panels.get_mut(&owner.port) {
+            panel.work = Some(Box::new(work));
+        }
+    }
+
+    // ---- requests ----
+
+    /// Sends what may be sent, panel by panel: each panel's digest requests first, then its
+    /// translation's chunks; a window that is full arms one timer for when it has room.
+    fn pump(&mut self, now: u64, out: &mut Vec<Effect>) {
+        let mut until: Option<u64> = None;
+        for (port, panel) in self.panels.iter_mut() {
+            let Some(work) = panel.work.as_mut() else { continue };
+            let owner = Owner { port: *port, run: panel.run };
+            let settings = work.session.settings();
+            let rpm = settings.requests_per_minute;
+            let local = work.session.is_local().then(|| local_limit(settings.concurrency));
+            let mut cx = Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now };
+            work.digest.feed(&work.session, &mut cx);
+            let queued = cx.pool.queued(owner);
+            let mut held = false;
+            for id in &queued {
+                match cx.pool.gate(now, rpm, local) {
+                    Gate::Open => cx.pool.open(*id, now, cx.out),
+                    Gate::Until(t) => {
+                        until = Some(until.map_or(t, |u| u.min(t)));
+                        held = true;
+                        break;
+                    }
+                    Gate::Full => {
+                        held = true;
+                        break;
+                    }
+                }
+            }
+            // A local server reads the digest first; chunks wait until it is sent.
+            if held && local.is_some() {
+                continue;
+            }
+            if let Some(Gate::Until(t)) = work.translation.pump(&mut work.session, &mut cx, &mut |pool, now| pool.gate(now, rpm, local)) {
+                until = Some(until.map_or(t, |u| u.min(t)));
+            }
+        }
+        if let Some(t) = until {
+            self.pool.wake_at(t, now, out);
+        }
+    }
+
+    fn news(&mut self, news: News, now: u64, out: &mut Vec<Effect>) {
+        let (owner, digest) = match &news {
+            News::Bytes { req, bytes } => {
+                self.request_bytes(*req, bytes, now, out);
+                return;
+            }
+            News::Reading { owner, seconds, digest } => {
+                let section = if *digest { Section::Digest } else { Section::Translation };
+                if self.is_current(*owner) {
+                    out.push(Effect::Post { port: owner.port, frame: Frame::Progress(Progress::Reading { section, reading_seconds: *seconds }) });
+                }
+                return;
+            }
+            News::Requeued => return,
+            News::Ended { req } | News::Failed { req, .. } => {
+                if let Purpose::Connection { msg } = req.purpose {
+                    self.connection_done(msg, news, out);
+                    return;
+                }
+                (req.owner, !matches!(req.purpose, Purpose::Chunk { .. }))
+            }
+        };
+        let Some(panel) = self.panels.get_mut(&owner.port).filter(|p| p.run == owner.run) else { return };
+        let Some(work) = panel.work.as_mut() else { return };
+        work.settle(news, digest, &mut Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now });
+    }
+
+    fn request_bytes(&mut self, id: Id, bytes: &[u8], now: u64, out: &mut Vec<Effect>) {
+        let Some(req) = self.pool.get_mut(id) else { return };
+        if let Reader::Body(body) = &mut req.reader {
+            body.extend_from_slice(bytes);
+            return;
+        }
+        let owner = req.owner;
+        let Some(work) = self.panels.get_mut(&owner.port).filter(|p| p.run == owner.run).and_then(|p| p.work.as_mut()) else {
+            self.pool.remove(id, out);
+            return;
+        };
+        let Some(mut req) = self.pool.take(id) else { return };
+        let mut cx = Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now };
+        let pushed = match req.purpose {
+            Purpose::Chunk { .. } => TranslationFlow::bytes(&mut req, bytes, &mut cx),
+            _ => DigestFlow::bytes(&mut req, bytes, &mut cx),
+        };
+        let digest = !matches!(req.purpose, Purpose::Chunk { .. });
+        match pushed {
+            Ok(()) => cx.pool.restore(id, req),
+            Err(error) => {
+                // An error inside a 200 stream: the request is over, with what it showed kept.
+                cx.pool.restore(id, req);
+                if let Some(req) = cx.pool.remove(id, cx.out) {
+                    work.settle(News::Failed { req, error, mid_stream: true }, digest, &mut cx);
+                }
+            }
+        }
+    }
+
+    // ---- one-off messages from the options page ----
+
+    fn message(&mut self, msg: Id, sender: &Sender, message: &Value, now: u64, out: &mut Vec<Effect>) {
+        if !sender.is_page(&self.host, "options.html") {
+            // Only Options may test a connection or clear the cache.
+            out.push(Effect::Warn { message: "refused a message from outside the options page".into() });
+            out.push(Effect::Reply { msg, value: Value::Null });
+            return;
+        }
+        match message.get("type").and_then(Value::as_str) {
+            Some("testConnection") => self.test_connection(msg, message.get("settings").cloned().unwrap_or_default(), now, out),
+            Some("clearCache") => self.store.clear(msg, &mut self.pool, out),
+            _ => out.push(Effect::Reply { msg, value: Value::Null }),
+        }
+    }
+
+    /// Test connection: the cheapest authenticated call, the model list.
+    fn test_connection(&mut self, msg: Id, settings: Value, now: u64, out: &mut Vec<Effect>) {
+        let settings: Settings = match serde_json::from_value::<Settings>(settings) {
+            Ok(s) => s.migrate(),
+            Err(e) => return reply_error(msg, &GlossError::Invalid(format!("settings: {e}")), out),
+        };
+        let endpoint = match Endpoint::from_settings(&settings) {
+            Ok(Some(e)) => e,
+            Ok(None) => return reply_error(msg, &GlossError::MissingKey, out),
+            Err(e) => return reply_error(msg, &e, out),
+        };
+        let mut call = call_with(&endpoint, endpoint.models_request(), &settings, 0);
+        call.first_byte_timeout_ms = CONNECTION_TIMEOUT_MS;
+        call.stall_timeout_ms = CONNECTION_TIMEOUT_MS;
+        let id = self.pool.add(Owner { port: 0, run: 0 }, Purpose::Connection { msg }, call, Reader::Body(Vec::new()));
+        self.connections.insert(msg, endpoint);
+        self.pool.open(id, now, out);
+    }
+
+    fn connection_done(&mut self, msg: Id, news: News, out: &mut Vec<Effect>) {
+        let Some(endpoint) = self.connections.remove(&msg) else { return };
+        let value = match news {
+            News::Ended { req } => {
+                let Reader::Body(body) = &req.reader else { return };
+                match parse_models(&endpoint, &String::from_utf8_lossy(body)) {
+                    Ok(report) => json!({"ok": true, "report": report}),
+                    Err(e) => json!({"ok": false, "error": e.info()}),
+                }
+            }
+            News::Failed { error, .. } => json!({"ok": false, "error": error.info()}),
+            _ => return,
+        };
+        out.push(Effect::Reply { msg, value });
+    }
+}
+
+fn reply_error(msg: Id, error: &GlossError, out: &mut Vec<Effect>) {
+    out.push(Effect::Reply { msg, value: json!({"ok": false, "error": error.info()}) });
+}
+
+/// Requests open at once to a local server: one, unless the reader changed "requests at once".
+pub fn local_limit(concurrency: usize) -> usize {
+    if concurrency == crate::translate::DEFAULT_CONCURRENCY { 1 } else { concurrency.max(1) }
+}
+
+/// The settings of a first run: the defaults, in the browser's language (its full tag).
+pub fn first_run_settings(ui_language: &str) -> Settings {
+    let lang = crate::text::lang::ui_default(ui_language).to_string();
+    Settings { digest_lang: lang.clone(), translate_lang: lang, ..Settings::default() }
+}
+
+/// What the cache held under `keys`, in the session's shape; unreadable entries are misses.
+fn hits(keys: &CacheKeys, items: &Map<String, Value>) -> CacheHits {
+    let digest = keys.digest.as_ref().and_then(|k| items.get(k)).and_then(|v| serde_json::from_value::<Digest>(v.clone()).ok());
+    let blocks = keys
+        .blocks
+        .iter()
+        .filter_map(|(_, key)| Some((key.clone(), serde_json::from_value::<Vec<Span>>(items.get(key)?.clone()).ok()?)))
+        .collect();
+    CacheHits { digest, blocks }
+}
