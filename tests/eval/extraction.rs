@@ -328,9 +328,9 @@ fn moved(out: &mut String, outcomes: &[Outcome], base: Option<&Value>) {
 }
 
 fn tsv(path: &Path, outcomes: &[Outcome]) {
-    let mut s = String::from("id\tdomain\thalf\tf1\tprecision\trecall\twords\tms\treaderable\terror\n");
+    let mut s = String::from("id\tdomain\thalf\tf1\tprecision\trecall\twords\treaderable\terror\n");
     for o in outcomes {
-        let _ = writeln!(s, "{}\t{}\t{}\t{:.4}\t{:.4}\t{:.4}\t{}\t{:.1}\t{}\t{}", o.id, o.domain, o.half, o.score.f1, o.score.precision, o.score.recall, o.words, o.ms, o.readerable, o.error.as_deref().unwrap_or(""));
+        let _ = writeln!(s, "{}\t{}\t{}\t{:.4}\t{:.4}\t{:.4}\t{}\t{}\t{}", o.id, o.domain, o.half, o.score.f1, o.score.precision, o.score.recall, o.words, o.readerable, o.error.as_deref().unwrap_or(""));
     }
     fs::write(path, s).unwrap();
 }
