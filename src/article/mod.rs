@@ -11,6 +11,7 @@ pub mod block;
 pub mod blocks;
 
 pub use block::{Block, BlockKind};
+#[cfg(not(target_arch = "wasm32"))]
 pub mod charset;
 pub mod fallback;
 pub mod shadow;
