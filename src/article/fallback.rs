@@ -39,7 +39,7 @@ pub fn container_blocks(html: &str, kept: &[Block]) -> Option<Vec<Block>> {
             node.remove_from_parent();
         }
     }
-    let (words, node) = doc.select(CONTAINERS).nodes().iter().map(|node| (prose_words(node), node.clone())).max_by_key(|(words, _)| *words)?;
+    let (words, node) = doc.select(CONTAINERS).nodes().iter().map(|node| (prose_words(node), *node)).max_by_key(|(words, _)| *words)?;
     let enough = words >= DEFAULT_MIN_WORDS && words as f64 >= DEFAULT_MIN_GAIN * kept_words as f64;
     enough.then(|| blocks::from_node(&node))
 }
@@ -48,13 +48,13 @@ pub fn container_blocks(html: &str, kept: &[Block]) -> Option<Vec<Block>> {
 /// container is the larger article, since a container grows by comment threads and lists of
 /// other stories too, and those are list items or links.
 fn prose_words(node: &NodeRef) -> usize {
-    dom_query::Selection::from(node.clone())
+    dom_query::Selection::from(*node)
         .select("p")
         .nodes()
         .iter()
         .filter(|p| !p.ancestors_it(None).take_while(|a| a.id != node.id).any(|a| a.has_name("li")))
         .map(|p| {
-            let linked: usize = dom_query::Selection::from(p.clone()).select("a").iter().map(|a| count_words(&a.text())).sum();
+            let linked: usize = dom_query::Selection::from(*p).select("a").iter().map(|a| count_words(&a.text())).sum();
             count_words(&p.text()).saturating_sub(linked)
         })
         .sum()

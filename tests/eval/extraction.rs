@@ -162,7 +162,7 @@ fn diagnose(page: &Page, blocks: &[gloss::Block], output: &str, score: Score) ->
                 (share < EXTRA_BLOCK_SHARE).then(|| (w.len(), format!("{:?} \"{}\"", b.kind, snippet(&b.text, 60))))
             })
             .collect();
-        extra.sort_by(|a, b| b.0.cmp(&a.0));
+        extra.sort_by_key(|e| std::cmp::Reverse(e.0));
         let total: usize = extra.iter().map(|e| e.0).sum();
         if !extra.is_empty() {
             let top: Vec<String> = extra.iter().take(3).map(|e| format!("{} w {}", e.0, e.1)).collect();
@@ -179,7 +179,7 @@ fn diagnose(page: &Page, blocks: &[gloss::Block], output: &str, score: Score) ->
                 (!w.is_empty() && (found as f64) < 0.5 * w.len() as f64).then(|| (w.len(), snippet(para, 60)))
             })
             .collect();
-        missed.sort_by(|a, b| b.0.cmp(&a.0));
+        missed.sort_by_key(|e| std::cmp::Reverse(e.0));
         let total: usize = missed.iter().map(|e| e.0).sum();
         if !missed.is_empty() {
             let top: Vec<String> = missed.iter().take(3).map(|e| format!("{} w \"{}\"", e.0, e.1)).collect();
