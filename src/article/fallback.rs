@@ -24,7 +24,7 @@ const CHROME: &str = "script, style, noscript, template, nav, aside, footer, for
 /// The blocks of the page's article container, when its paragraphs hold far more words than the
 /// blocks dom_smoothie `kept`.
 pub fn container_blocks(html: &str, kept: &[Block]) -> Option<Vec<Block>> {
-    let kept_words = super::TextCounts::of(kept.iter().map(|b| b.text.as_str())).words;
+    let kept_words: usize = kept.iter().map(|b| count_words(&b.text)).sum();
     if kept_words >= DEFAULT_ENOUGH_WORDS {
         return None;
     }
