@@ -10,6 +10,10 @@ use std::path::PathBuf;
 
 use gloss::extract;
 
+#[path = "support/score.rs"]
+mod support;
+use support::{score, words};
+
 /// Word-level F1 each page must reach against Readability.js's expected text.
 const MIN_F1: f64 = 0.98;
 /// The URL Readability's own test harness gives every page.
@@ -17,28 +21,6 @@ const PAGE_URL: &str = "http://fakehost/test/page.html";
 
 fn dir(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/readability").join(name)
-}
-
-/// Lower-cased words (letters and digits), each CJK character a word of its own.
-fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    for ch in text.chars() {
-        if gloss::text::is_cjk(ch) {
-            if !word.is_empty() {
-                out.push(std::mem::take(&mut word));
-            }
-            out.push(ch.to_string());
-        } else if ch.is_alphanumeric() {
-            word.extend(ch.to_lowercase());
-        } else if !word.is_empty() {
-            out.push(std::mem::take(&mut word));
-        }
-    }
-    if !word.is_empty() {
-        out.push(word);
-    }
-    out
 }
 
 /// Pages where Gloss knowingly keeps more than Readability.js, with the reason. On these the
@@ -61,38 +43,6 @@ const KNOWN_BYLINES: &[(&str, &str, &str)] = &[
     ("telegraph", "Our Foreign Staff", "the staff credit; Readability.js finds none"),
     ("wordpress", "Sarah Gooding", "the post's author link; Readability.js finds none"),
 ];
-
-/// Word-level precision, recall and F1 of `got` against `want`, counting repeats.
-struct Score {
-    precision: f64,
-    recall: f64,
-    f1: f64,
-}
-
-fn score(got: &str, want: &str) -> Score {
-    let (got, want) = (words(got), words(want));
-    if got.is_empty() || want.is_empty() {
-        let same = if got.is_empty() && want.is_empty() { 1.0 } else { 0.0 };
-        return Score { precision: same, recall: same, f1: same };
-    }
-    let mut counts: HashMap<&str, i64> = HashMap::new();
-    for w in &want {
-        *counts.entry(w).or_default() += 1;
-    }
-    let mut overlap = 0usize;
-    for w in &got {
-        if let Some(c) = counts.get_mut(w.as_str()) {
-            if *c > 0 {
-                *c -= 1;
-                overlap += 1;
-            }
-        }
-    }
-    let precision = overlap as f64 / got.len() as f64;
-    let recall = overlap as f64 / want.len() as f64;
-    let f1 = if overlap == 0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-    Score { precision, recall, f1 }
-}
 
 fn check(name: &str) {
     let path = dir(name);

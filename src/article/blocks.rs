@@ -45,14 +45,19 @@ struct Builder {
 
 /// Builds the blocks of an article from its cleaned HTML.
 pub fn from_html(html: &str) -> Vec<Block> {
-    let doc = Document::from(html);
+    from_node(&Document::from(html).root())
+}
+
+/// Builds the blocks of an article from a node of an already parsed document (its children, in
+/// order), so the cleaned article need not be serialised and parsed again.
+pub fn from_node(root: &NodeRef) -> Vec<Block> {
     let mut builder = Builder {
         blocks: Vec::new(),
         spans: Vec::new(),
         pending: Context { kind: BlockKind::Paragraph, level: None, list_depth: 0 },
     };
     let ctx = builder.pending;
-    builder.walk_children(&doc.root(), ctx, &Style::default());
+    builder.walk_children(root, ctx, &Style::default());
     builder.flush();
     builder.blocks
 }

@@ -11,7 +11,9 @@ pub mod block;
 pub mod blocks;
 
 pub use block::{Block, BlockKind};
+#[cfg(not(target_arch = "wasm32"))]
 pub mod charset;
+pub mod fallback;
 pub mod shadow;
 
 /// What the reader sees in the Original section and what prompts are built from.
@@ -74,8 +76,10 @@ pub fn extract(html: &str, url: Option<&str>) -> Result<Article, GlossError> {
 /// 2. Parse once, and run the cheap readerable check on that parse (before the expensive grab).
 /// 3. With a selection: page metadata plus the selection's blocks. Otherwise run dom_smoothie
 ///    (Readability.js's algorithm) for the cleaned content and metadata.
-/// 4. Walk the content into ordered blocks (`blocks::from_html`).
-/// 5. Count words and settle the language (declared, else detected from the text).
+/// 4. Walk the content into ordered blocks (`blocks::from_node`), in dom_smoothie's document.
+/// 5. A second opinion: the page's own article container when dom_smoothie kept far too little
+///    of it (`fallback`).
+/// 6. Count words and settle the language (declared, else detected from the text).
 pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> Result<Article, GlossError> {
     if html.len() > DEFAULT_MAX_HTML_BYTES {
         return Err(GlossError::TooLarge(format!(
@@ -132,7 +136,16 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
                 return Err(GlossError::NotReaderable);
             }
             let parsed = readability.parse().map_err(map_readability_error)?;
-            let blocks = blocks::from_html(&parsed.content);
+            // The cleaned article is still in dom_smoothie's document: walk it there rather
+            // than parse its serialisation a second time.
+            let content = readability.doc.select_single("#readability-page-1");
+            let mut blocks = match content.nodes().first() {
+                Some(node) => blocks::from_node(node),
+                None => blocks::from_html(&parsed.content),
+            };
+            if let Some(more) = fallback::container_blocks(html, &blocks) {
+                blocks = more;
+            }
             let meta = Metadata {
                 title: parsed.title,
                 byline: parsed.byline,
