@@ -412,7 +412,7 @@ export type Settings = {
   chunkTokens: number,
   /** Articles longer than this many words show their estimated cost and wait for a click. */
   confirmAboveWords: number,
-  /** Tokens one page may spend on translation; 0 for no limit. */
+  /** Tokens one page may spend, digest and translation together; 0 for no limit. */
   pageBudgetTokens: number,
   /** Show the original under each translated block. */
   bilingual: boolean,

@@ -5,4 +5,4 @@ pub mod migrate;
 pub mod schema;
 
 pub use migrate::{Migrated, Reset, ResetReason};
-pub use schema::{Settings, DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_STALL_TIMEOUT_MS, SETTINGS_SCHEMA_VERSION};
+pub use schema::{Settings, DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_PAGE_BUDGET_TOKENS, DEFAULT_STALL_TIMEOUT_MS, SETTINGS_SCHEMA_VERSION};

@@ -20,6 +20,10 @@ pub const SETTINGS_SCHEMA_VERSION: u32 = 4;
 pub const DEFAULT_FIRST_BYTE_TIMEOUT_MS: u64 = 90_000;
 /// Default wait for more of an answer that has started.
 pub const DEFAULT_STALL_TIMEOUT_MS: u64 = 30_000;
+/// Tokens (in and out, digest and translation together) one page may spend unless the reader
+/// raises it: a 30,000-word article digested in parts and translated whole takes about 150,000,
+/// so a reader never meets it on an article, while a page that keeps asking is stopped.
+pub const DEFAULT_PAGE_BUDGET_TOKENS: u64 = 400_000;
 
 /// What the user set in the options page (stored in `chrome.storage.local`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,7 +57,7 @@ pub struct Settings {
     pub chunk_tokens: usize,
     /// Articles longer than this many words show their estimated cost and wait for a click.
     pub confirm_above_words: usize,
-    /// Tokens one page may spend on translation; 0 for no limit.
+    /// Tokens one page may spend, digest and translation together; 0 for no limit.
     pub page_budget_tokens: u64,
     /// Show the original under each translated block.
     pub bilingual: bool,
@@ -84,7 +88,7 @@ impl Default for Settings {
             requests_per_minute: 0,
             chunk_tokens: crate::translate::DEFAULT_CHUNK_TOKENS,
             confirm_above_words: crate::translate::DEFAULT_CONFIRM_ABOVE_WORDS,
-            page_budget_tokens: 0,
+            page_budget_tokens: DEFAULT_PAGE_BUDGET_TOKENS,
             bilingual: false,
             theme: "auto".to_string(),
             first_byte_timeout_ms: DEFAULT_FIRST_BYTE_TIMEOUT_MS,
