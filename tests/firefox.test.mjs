@@ -186,7 +186,8 @@ const SNAPSHOT = `
       summary: texts(node, 'p.summary'),
       details: texts(node, 'ul.details li'),
       blocks: node ? [...node.querySelectorAll('[data-block]')].map((b) => ({
-        text: b.textContent, state: ['pending', 'partial', 'failed'].find((c) => b.classList.contains(c)) ?? 'done' })) : [],
+        text: b.textContent, code: b.classList.contains('code'),
+        state: ['pending', 'partial', 'failed'].find((c) => b.classList.contains(c)) ?? 'done' })) : [],
     };
   };
   const refusal = root.querySelector('.refusal[data-code="panel_covered"]');
@@ -231,9 +232,14 @@ describe('the panel in Firefox', () => {
     assert.equal(s.digest.keyPoints.length, 3);
     assert.match(s.digest.details[0], /^Context: /);
     assert.equal(s.translation.provenance, 'en → openai · ja · gpt-4o-mini');
-    const source = s.original.blocks.map((b) => b.text);
+    const source = s.original.blocks;
     assert.equal(s.translation.blocks.length, source.length);
-    s.translation.blocks.forEach((b, i) => assert.equal(b.text, `(ja) ${source[i]}`, `block ${i + 1} is in its place`));
+    // Prose comes back translated in its place; code is kept as it is and never sent.
+    s.translation.blocks.forEach((b, i) => assert.equal(b.text, source[i].code ? source[i].text : `(ja) ${source[i].text}`, `block ${i + 1} is in its place`));
+    assert.ok(source.some((b) => b.code), 'the sample has a code block');
+    const sent = mock.requests((e) => e.kind === 'translate');
+    assert.ok(sent.length > 0, 'the prose was sent for translation');
+    assert.ok(sent.every((e) => !JSON.stringify(e.body).includes('voltage = read_sensor')), 'no code was sent');
     assert.equal(s.translation.error, null);
     assert.equal(mock.requests((e) => e.kind === 'digest').length, 1);
     mkdirSync(join(ROOT, 'tests', 'artifacts'), { recursive: true });

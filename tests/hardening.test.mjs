@@ -60,7 +60,9 @@ const MATRIX = [
   ['invalid UTF-8 in the stream', [{ status: 200, headers: { 'content-type': 'text/event-stream' }, body: Buffer.from([0x64, 0x61, 0x74, 0x61, 0x3a, 0x20, 0xff, 0xfe, 0x0a, 0x0a]) }], 'bad_response', 1],
   ['an error event inside the stream', [{ errorEventAfterChunks: 4 }], 'server', 1],
   ['a stream cut before its [DONE]', [{ cutAfterChunks: 4 }], 'stream_cut', 1],
-  ['a 200 with an empty body', [{ status: 200, headers: { 'content-type': 'text/event-stream' }, body: '' }], 'stream_cut', 1],
+  // An empty 200 stream is how llama.cpp-based servers refuse a prompt over their context: "too
+  // long", not a cut. The sample is already one part, so there is nothing smaller to send.
+  ['a 200 with an empty body', [{ status: 200, headers: { 'content-type': 'text/event-stream' }, body: '' }], 'context_too_long', 1],
   ['no first byte within the timeout, then fine', [{ firstByteDelayMs: 4000 }], 'ok', 2],
   ['a redirect', [{ status: 307, headers: { location: '/v1/chat/completions' } }], 'ok', 2],
 ];
@@ -225,6 +227,9 @@ describe('what stays inside Gloss', () => {
  * page has. Counts what it tried in `window.__attack`.
  */
 function attackSettings({ extensionId, evil }) {
+  // Playwright runs init scripts in every frame, Gloss's own panel frame included; a page's
+  // scripts run only in the page's frames, so the attack runs where the page can run it.
+  if (location.protocol === 'chrome-extension:' || location.protocol === 'moz-extension:') return;
   const attack = { rounds: 0, posted: 0, events: 0, runtime: 'unavailable', clicked: 0, shadow: 'none' };
   window.__attack = attack;
   const settings = { schemaVersion: 2, provider: 'openai', baseUrl: evil, model: 'evil', apiKeys: { openai: 'stolen' }, bilingual: true };
