@@ -21,7 +21,7 @@ const deepPage = `<!doctype html><html><head><title>Deep</title></head><body><ar
 const world = glossSuite({
   mock: { validKey: SECRET },
   articles: {
-    'claims-long.html': longArticle(2_500, 7), 'claims-long-1.html': longArticle(2_500, 8), 'claims-long-3.html': longArticle(2_500, 9),
+    'claims-long.html': longArticle(2_500, 7), 'claims-long-1.html': longArticle(2_500, 8), 'claims-long-4.html': longArticle(2_500, 9),
     'claims-deep.html': deepPage,
   },
 });

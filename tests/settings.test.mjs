@@ -190,7 +190,7 @@ describe('stored settings that cannot be used', () => {
 
     await save(page);
     assert.equal(await page.locator('#notice').isVisible(), false, 'the notice goes once the repaired settings are saved');
-    assert.equal((await stored()).schemaVersion, 3);
+    assert.equal((await stored()).schemaVersion, 4);
     await page.reload();
     await page.locator('#settings:not([aria-busy])').waitFor();
     assert.equal(await page.locator('#notice').isVisible(), false);

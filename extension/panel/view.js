@@ -107,7 +107,7 @@ export function showError(target, error, actions = []) {
 
 export const button = (label, onclick, cls = 'retry') => el('button', { class: cls, type: 'button', onclick }, label);
 export const optionsLink = () => button(msg('openOptions'), () => link.post({ type: T.OPEN_OPTIONS }), 'link');
-export const needsOptions = (code) => ['bad_key', 'missing_key', 'forbidden', 'model_not_found', 'invalid', 'ollama_origin', 'quota'].includes(code);
+export const needsOptions = (code) => ['bad_key', 'missing_key', 'forbidden', 'model_not_found', 'invalid', 'ollama_origin', 'quota', 'network', 'insecure_base_url'].includes(code);
 
 /**
  * `light` and `dark` are the reader's choice. `auto` follows a page that declares only a dark
