@@ -11,7 +11,7 @@ use crate::translate::schedule::GLOBAL_MAX_STREAMS;
 use super::effect::Effect;
 use super::event::Id;
 use super::readers::{DigestReader, TranslationReader};
-use super::Call;
+use super::{origin, Call};
 
 /// Automatic retries of a digest request (whole, part or merge) after a failure that may pass.
 pub const MAX_RETRIES: u32 = 2;
@@ -380,7 +380,13 @@ impl Pool {
         let req = self.close(id, out)?;
         // A body that broke off after it began is a cut stream; no response at all is the network.
         let mid_stream = req.got_bytes;
-        let error = if req.status.is_some() { GlossError::StreamCut } else { GlossError::Network(message) };
+        // The browser's own words ("Failed to fetch") do not say where: the host is named, since
+        // an unreachable or ungranted host is what the reader has to check.
+        let error = if req.status.is_some() {
+            GlossError::StreamCut
+        } else {
+            GlossError::Network(format!("{message} ({})", origin(Some(&req.call.request.url))))
+        };
         Some(News::Failed { req, error, mid_stream })
     }
 
