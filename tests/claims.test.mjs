@@ -180,9 +180,11 @@ describe('Options fields reach the behaviour', () => {
   });
 
   // The cap holds for every request a page sends: the digest (and its parts) count as well.
-  // Open bug, found by this test on the merged core: with a cap of 2 and a local server, the third
-  // request is not sent within 100 s (the native flow test of the cap, tests/flows.rs, passes).
-  // Marked todo so it runs and reports without failing the suite until the core is fixed.
+  // Open bug, found by this test: with a cap of 2 the third request is not sent within 100 s in
+  // Chromium, while the same flow in the core (tests/flows.rs, local server under the cap) sends it
+  // at the minute. Likely cause: nothing crosses the Port during the minute's wait, so Chromium
+  // stops the idle worker (30 s) and the core's timer goes with it; the fix is a keepalive while
+  // a window or backoff wait is armed. Marked todo so it runs and reports without failing the suite.
   test('the requests-per-minute cap spaces requests a minute apart', { timeout: 240_000, todo: 'third request not sent after the window (open bug)' }, async () => {
     await setSettings(gloss, openai());
     await setInOptions({ requestsPerMinute: 2 });

@@ -673,3 +673,19 @@ fn a_retry_after_date_is_honoured_on_the_events_clock() {
     assert_eq!(digests[1].at, 1_005_000, "sent again when the date says, not after a default backoff");
     assert!(w.done("digest").is_some());
 }
+
+#[test]
+fn a_local_server_under_a_requests_per_minute_cap_still_finishes() {
+    let mut w = World::new(cloud).settings(json!({"baseUrl": "http://127.0.0.1:11434/v1", "requestsPerMinute": 2}));
+    w.latency = 100;
+    w.open_panel(&article(30));
+    w.settle();
+    assert!(w.done("digest").is_some(), "the digest ends");
+    assert!(w.done("translation").is_some(), "the translation ends: {:?}", w.sent.iter().map(|s| (s.at, s.kind)).collect::<Vec<_>>());
+    let times: Vec<u64> = w.sent.iter().map(|s| s.at).collect();
+    assert!(times.len() >= 3, "{times:?}");
+    for (i, t) in times.iter().enumerate() {
+        let in_window = times.iter().filter(|u| **u <= *t && t - **u < 60_000).count();
+        assert!(in_window <= 2, "request {i} at {t}: {in_window} requests in its minute: {times:?}");
+    }
+}
