@@ -10,6 +10,10 @@ const EXPORT = /^export\s+(?:async\s+)?(?:function\*?|const|let|class)\s+(\w+)/;
 
 /** Returns the classic script for `entry` (a path), every module wrapped in its own scope. */
 export function bundle(entry, banner = '') {
+  // Names come from paths relative to the entry's folder, so the bundle is the same bytes
+  // wherever the checkout is (reproducible packages).
+  const base = dirname(resolve(entry));
+  const nameOf = (file) => moduleName(relative(base, file));
   const order = [];
   const modules = new Map();
   const visit = (file, trail) => {
@@ -24,7 +28,7 @@ export function bundle(entry, banner = '') {
         if (!m) throw new Error(`${file}: unsupported import: ${line}`);
         const target = resolve(dirname(file), m[3]);
         imports.push(target);
-        const name = moduleName(target);
+        const name = nameOf(target);
         if (m[2]) return `const ${m[2]} = ${name};`;
         const names = m[1].split(',').map((s) => s.trim()).filter(Boolean)
           .map((s) => s.replace(/^(\w+)\s+as\s+(\w+)$/, '$1: $2'));
@@ -46,7 +50,7 @@ export function bundle(entry, banner = '') {
   const root = dirname(resolve(entry));
   const parts = order.map((file) => {
     const { body, exports } = modules.get(file);
-    return `// ---- ${relative(join(root, '..'), file)} ----\nconst ${moduleName(file)} = (() => {\n${body.join('\n')}\nreturn Object.freeze({ ${exports.join(', ')} });\n})();`;
+    return `// ---- ${relative(join(root, '..'), file)} ----\nconst ${nameOf(file)} = (() => {\n${body.join('\n')}\nreturn Object.freeze({ ${exports.join(', ')} });\n})();`;
   });
   return `${banner}(() => {\n'use strict';\n${parts.join('\n')}\n})();\n`;
 }
