@@ -320,8 +320,20 @@ describe('the options page in Firefox', () => {
 
 describe('a hostile page in Firefox', () => {
   const HOST = 'gloss-extension-root';
-  /** How long the panel must be in plain view before a spending click counts (content/cover.js). */
-  const QUIET_MS = 700;
+  /**
+   * Waits until the panel's guard would take a press: the quiet period after an obstruction
+   * (content/cover.js) has ended. Asks the guard itself in the panel's frame.
+   */
+  async function guardClear(ms = 20_000) {
+    const deadline = Date.now() + ms;
+    let reason;
+    while (Date.now() < deadline) {
+      reason = await inPanel('return globalThis.GlossGuard.refusalNow()');
+      if (reason === null) return;
+      await driver.sleep(50);
+    }
+    assert.fail(`the guard still says ${reason} after ${ms} ms`);
+  }
   const settings = () => ({
     schemaVersion: 2, provider: 'openai', apiKeys: { openai: 'test-key' }, model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`,
     digestLang: 'ja', translateLang: 'ja', confirmAboveWords: 100,
@@ -393,7 +405,7 @@ describe('a hostile page in Firefox', () => {
     assert.equal(await refusalShown(), 'restyled', 'a click on a see-through panel is refused, and the panel says so');
     assert.equal(translations().length, 0);
     await asPage((id) => document.getElementById(id).style.setProperty('opacity', '1', 'important'), HOST);
-    await driver.sleep(QUIET_MS);
+    await guardClear();
 
     await asPage(() => {
       const d = document.createElement('div');
@@ -411,7 +423,7 @@ describe('a hostile page in Firefox', () => {
     await asPage(() => document.querySelectorAll('.attack-decoy').forEach((d) => d.remove()));
 
     // The guard's quiet period, then the reader's own click on a panel in plain view is taken.
-    await driver.sleep(QUIET_MS);
+    await guardClear();
     await clickConfirm();
     await waitForPanel((s) => s.translation.blocks.some((b) => b.state === 'done'), 'the translation after a real click');
     assert.ok(translations().length > 0);
