@@ -28,6 +28,9 @@
 //   {type: 'progress', section: 'translation', progress: ?{total, done, failed, spend}}
 //   {type: 'progress', section: 'digest', parts: {done, total}}        a digest in parts
 //   {type: 'progress', section: 'digest' | 'translation', readingSeconds: number}   a local model has not answered yet
+//   {type: 'progress', section: 'digest' | 'translation', waitingSeconds: number, waitingFor: 'rateWindow' | 'retry'}
+//                                                            nothing in flight until the wait ends; said again every 20 s
+//                                                            (the Port's traffic keeps the worker from idling out meanwhile)
 //   {type: 'exported', purpose: 'copy' | 'download', markdown: string, fileName: string}
 //   {type: 'delta', section: 'digest', digest: Digest}
 //   {type: 'delta', section: 'translation', blocks: TranslatedBlock[], partial: TranslatedBlock | null}
