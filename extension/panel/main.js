@@ -92,6 +92,9 @@ function onFrame(frame) {
           ? msg(`waiting_${frame.waitingFor}`, [String(frame.waitingSeconds)])
           : msg('statusModelReading', [String(frame.readingSeconds)]);
         target.status.dataset.reading = 'true';
+        // Answered: a message into the background is what keeps an idle one from being stopped
+        // (Firefox's event page does not count the background's own posts).
+        if (frame.waitingSeconds != null) link.post({ type: T.KEEPALIVE });
         return undefined;
       }
       if (frame.section === SECTION.DIGEST) {

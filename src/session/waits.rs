@@ -1,9 +1,10 @@
 //! The waits of panels with nothing in flight (the requests-per-minute window, a retry's
 //! backoff, the translation scheduler's pause), said to the panel when they begin and every
-//! `KEEPALIVE_MS` while they last. The reader sees why nothing moves; and the Port's traffic
-//! keeps the browser from stopping the idle worker (Chrome stops one that has had no event and
-//! made no extension call for 30 s, Firefox's event page alike), which would end the wait's
-//! timer with it.
+//! `KEEPALIVE_MS` while they last. The reader sees why nothing moves; and the panel answers each
+//! with a `keepalive` frame, an event for the worker, which keeps the browser from stopping it
+//! as idle (Chrome stops a worker that has had no event and made no extension call for 30 s;
+//! Firefox's event page alike, and there the background's own posts do not count) and ending
+//! the wait's timer with it.
 
 use std::collections::BTreeMap;
 
