@@ -33,6 +33,7 @@ use crate::text::Span;
 use crate::text::tokens::estimate_tokens;
 use crate::on_device::{self, OnDeviceApis};
 use crate::translate::{self, ChunkEnd, TranslatedBlock};
+use crate::glossary::{self, Glossaries, GlossaryNote};
 
 /// One request to send, with what is needed to read its answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -174,6 +175,8 @@ pub struct Session {
     /// Whether the digest shown, and the translation, came from the browser's built-in AI.
     digest_on_device: bool,
     translated_on_device: bool,
+    /// The reader's glossaries; the translation language's is used.
+    glossaries: Glossaries,
 }
 
 impl Session {
@@ -197,7 +200,35 @@ impl Session {
             apis: OnDeviceApis::default(),
             digest_on_device: false,
             translated_on_device: false,
+            glossaries: Glossaries::default(),
         }
+    }
+
+    /// Takes the reader's glossaries, as stored.
+    pub fn set_glossaries(&mut self, glossaries: Glossaries) {
+        self.glossaries = glossaries;
+    }
+
+    /// The glossary of the language translated into.
+    fn glossary(&self) -> &[crate::glossary::Term] {
+        self.glossaries.terms(&self.settings.translate_lang)
+    }
+
+    /// For each block translated by a model, the glossary terms of its source that the
+    /// translation does not follow (blocks that follow all of them, and code, are left out).
+    pub fn glossary_notes(&self, translated: &[TranslatedBlock]) -> Vec<GlossaryNote> {
+        let terms = self.glossary();
+        if terms.is_empty() {
+            return Vec::new();
+        }
+        translated
+            .iter()
+            .filter_map(|t| {
+                let source = self.article.blocks.iter().find(|b| b.id == t.id && translate::kept_as_is(b).is_none())?;
+                let missed = glossary::missed(terms, &source.text, &crate::text::spans_text(&t.spans));
+                (!missed.is_empty()).then(|| GlossaryNote { block_id: t.id.clone(), missed: missed.into_iter().cloned().collect() })
+            })
+            .collect()
     }
 
     /// Tells the session which built-in AI APIs the page's window has.
@@ -453,7 +484,11 @@ impl Session {
             .map(|b| {
                 let kind = serde_json::to_string(&b.kind).unwrap_or_default();
                 let text = crate::text::markdown::to_markdown(&b.spans);
-                let fields = [version.as_str(), &origin, endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.translate_lang, &kind, &cache::normalise(&text)];
+                let text = cache::normalise(&text);
+                let mut fields = vec![version.as_str(), &origin, endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.translate_lang, &kind, &text];
+                // The block's own glossary terms, when it has any: a block without keeps its key.
+                let terms = glossary::key_field(&glossary::present(self.glossary(), &[&b.text]));
+                fields.extend(terms.as_deref());
                 (b.id.clone(), cache::key("translation", &fields))
             })
             .collect()
@@ -560,7 +595,7 @@ impl Session {
         match scheduler.next(now) {
             Action::Start { job, block_ids } => match self.model_endpoint() {
                 Some(endpoint) => {
-                    let prompt = translate::prompt(&self.blocks(&block_ids), &self.settings.translate_lang);
+                    let prompt = translate::prompt_with(&self.blocks(&block_ids), &self.settings.translate_lang, self.glossary());
                     let call = chat_call(endpoint, &prompt, &self.settings);
                     self.job_inputs.insert(job, call.prompt_tokens);
                     Step::Start { job, block_ids, call }
