@@ -139,6 +139,7 @@ mod tests {
     fn whole_words_only_in_spaced_scripts() {
         assert_eq!(found(&["cat"], "A cat sat."), ["cat"]);
         assert!(found(&["cat"], "A category of concatenation.").is_empty());
+        assert!(found(&["cat"], "A bobcat.").is_empty(), "nor at a word's end");
         assert_eq!(found(&["cat"], "(cat), cat's, cat-like"), ["cat"]);
         assert_eq!(found(&["API"], "APIs"), Vec::<String>::new(), "a plural is another word");
         assert_eq!(found(&["café"], "Le café."), ["café"]);
