@@ -4,8 +4,6 @@
 
 use std::collections::HashMap;
 
-use super::Term;
-
 /// A term ready to be matched.
 struct Pattern {
     /// Position in the glossary's list.
@@ -51,10 +49,11 @@ fn wordish(c: char) -> bool {
 }
 
 impl Matcher {
-    pub fn new(terms: &[Term]) -> Self {
+    /// A matcher of `terms`; `find` answers with their positions in this list.
+    pub fn new<'a>(terms: impl IntoIterator<Item = &'a str>) -> Self {
         let mut by_first: HashMap<char, Vec<Pattern>> = HashMap::new();
-        for (index, term) in terms.iter().enumerate() {
-            let chars: Vec<char> = term.term.chars().collect();
+        for (index, term) in terms.into_iter().enumerate() {
+            let chars: Vec<char> = term.chars().collect();
             let Some(first) = chars.first() else { continue };
             let exact = chars.iter().any(|c| c.is_uppercase());
             by_first.entry(fold(*first)).or_default().push(Pattern { index, chars, exact });
@@ -126,13 +125,8 @@ fn matches_at(text: &[char], start: usize, before: Option<char>, p: &Pattern) ->
 mod tests {
     use super::*;
 
-    fn terms(list: &[&str]) -> Vec<Term> {
-        list.iter().map(|t| Term { term: t.to_string(), rendering: String::new() }).collect()
-    }
-
     fn found(list: &[&str], text: &str) -> Vec<String> {
-        let ts = terms(list);
-        Matcher::new(&ts).find(text).into_iter().map(|i| ts[i].term.clone()).collect()
+        Matcher::new(list.iter().copied()).find(text).into_iter().map(|i| list[i].to_string()).collect()
     }
 
     #[test]

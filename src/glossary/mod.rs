@@ -227,7 +227,7 @@ pub fn present<'a>(terms: &'a [Term], texts: &[&str]) -> Vec<&'a Term> {
     if terms.is_empty() {
         return Vec::new();
     }
-    let matcher = Matcher::new(terms);
+    let matcher = Matcher::new(terms.iter().map(|t| t.term.as_str()));
     let mut found: Vec<usize> = Vec::new();
     for text in texts {
         for i in matcher.find(text) {
