@@ -390,8 +390,16 @@ impl Session {
             }
         }
         if !plan.pending.is_empty() {
-            let chunks = self.chunks(&plan.pending).len();
-            let prompt_overhead = chunks * estimate_tokens(translate::SYSTEM);
+            let chunks = self.chunks(&plan.pending);
+            // Each chunk's glossary terms are part of its prompt too.
+            let glossary: usize = chunks
+                .iter()
+                .map(|c| {
+                    let texts: Vec<&str> = self.blocks(&c.block_ids).iter().map(|b| b.text.as_str()).collect();
+                    estimate_tokens(&glossary::prompt_part(&glossary::present(self.glossary(), &texts)))
+                })
+                .sum();
+            let prompt_overhead = chunks.len() * estimate_tokens(translate::SYSTEM) + glossary;
             let input = (pending_tokens + prompt_overhead) as u64;
             plan.estimate = Some(Estimate::new(&self.table, &endpoint.model, input, (pending_tokens as u64).saturating_mul(13) / 10));
             plan.needs_confirmation = only.is_none() && self.article.word_count > self.settings.confirm_above_words;
@@ -876,6 +884,22 @@ mod tests {
         let delta = serde_json::json!({"choices":[{"index":0,"delta":{"content":text}}]});
         let usage = serde_json::json!({"choices":[],"usage":{"prompt_tokens":input,"completion_tokens":output}});
         format!("data: {delta}\n\ndata: {usage}\n\ndata: [DONE]\n\n")
+    }
+
+    #[test]
+    fn the_estimate_counts_the_glossary_terms_sent() {
+        let plain = Session::new(sample_article(), settings("openai")).plan().translation.estimate;
+        let mut session = Session::new(sample_article(), settings("openai"));
+        let term = |t: &str| crate::glossary::Term { term: t.into(), rendering: "rendu".into() };
+        let languages = [("ja".to_string(), vec![term("paragraph"), term("nowhere in the article")])].into();
+        session.set_glossaries(Glossaries { schema_version: 1, languages });
+        let with = session.plan().translation.estimate;
+        let input = |e: Option<Estimate>| e.map_or(0, |e| e.input_tokens);
+        assert!(input(with) > input(plain), "{with:?} {plain:?}");
+        session.start_translation(None);
+        let Step::Start { call, .. } = session.next_step(0) else { panic!("no start") };
+        let body = call.request.body.unwrap_or_default();
+        assert!(body.contains(r#"\"paragraph\" → \"rendu\""#) && !body.contains("nowhere"), "{body}");
     }
 
     #[test]
