@@ -25,7 +25,7 @@ const LANGS = core.languages();
 
 $('provider').append(new Option(msg('optionsBuiltin'), 'builtin'), ...presets.map((p) => new Option(p.label, p.id)));
 const langName = new Intl.DisplayNames([chrome.i18n.getUILanguage()], { type: 'language' });
-for (const select of [$('digestLang'), $('translateLang')]) {
+for (const select of [$('digestLang'), $('translateLang'), $('glossaryLang')]) {
   select.append(...LANGS.map((code) => new Option(`${langName.of(code)} (${code})`, code)));
 }
 
@@ -45,7 +45,7 @@ let shownProvider = null;
 let loaded = core.defaultSettings();
 
 async function load() {
-  const { settings } = await chrome.storage.local.get('settings');
+  const { settings, glossary } = await chrome.storage.local.get(['settings', 'glossary']);
   /** @type {Migrated} */
   const { settings: s, resets } = settings === undefined
     ? { settings: core.firstRunSettings(chrome.i18n.getUILanguage()), resets: [] }
@@ -59,7 +59,96 @@ async function load() {
   for (const row of s.modelOverrides) addModelRow(row);
   showPreset();
   showNotice(resets);
+  glossaries = core.readGlossaries(glossary);
+  showGlossary(s.translateLang);
 }
+
+// ---- the glossary, per translation language (stored under its own key) ----
+
+const glossaryText = /** @type {HTMLTextAreaElement} */ ($('glossaryText'));
+const glossaryLang = /** @type {HTMLSelectElement} */ ($('glossaryLang'));
+const glossaryFile = /** @type {HTMLInputElement} */ ($('glossaryFile'));
+/** Every language's glossary, as stored or as last read from the editor. */
+/** @type {Glossaries} */
+let glossaries = core.readGlossaries(null);
+/** The language whose glossary the editor shows. */
+let glossaryShown = '';
+
+/** @param {CsvError} error */
+const glossaryError = (error) => msg(`glossaryError_${error.code}`, [String(error.line), String(error.otherLine ?? '')]);
+
+/** @param {string} lang */
+function showGlossary(lang) {
+  glossaryShown = lang;
+  glossaryLang.value = lang;
+  glossaryText.value = core.glossaryToCsv(glossaries.languages[lang] ?? []);
+  showGlossaryError(null);
+}
+
+/** @param {CsvError | null} error */
+function showGlossaryError(error) {
+  glossaryText.setAttribute('aria-invalid', String(Boolean(error)));
+  $('glossaryText-error').textContent = error ? glossaryError(error) : '';
+}
+
+/**
+ * Reads the editor into `glossaries`; on a bad row, says which and returns it (nothing is kept).
+ * @returns {CsvError | null}
+ */
+function keepGlossary() {
+  /** @type {GlossaryCsv} */
+  const { terms, error } = core.glossaryFromCsv(glossaryText.value);
+  showGlossaryError(error);
+  if (error) return error;
+  if (terms.length) glossaries.languages[glossaryShown] = terms;
+  else delete glossaries.languages[glossaryShown];
+  return null;
+}
+
+/** @param {string} text */
+function sayGlossary(text, kind = '') {
+  const line = $('glossaryStatus');
+  line.textContent = text;
+  line.className = kind;
+}
+
+// Another language's glossary, once the one shown reads well (else it stays, with its error).
+glossaryLang.addEventListener('change', () => {
+  if (keepGlossary()) glossaryLang.value = glossaryShown;
+  else showGlossary(glossaryLang.value);
+});
+field('translateLang').addEventListener('change', () => {
+  if (!keepGlossary()) showGlossary(field('translateLang').value);
+});
+
+// An import is read whole first: a file with a bad row changes nothing. A good one is merged
+// into the shown glossary and saved at once.
+glossaryFile.addEventListener('change', async () => {
+  const file = glossaryFile.files?.[0];
+  glossaryFile.value = '';
+  if (!file) return;
+  const editing = keepGlossary();
+  if (editing) return sayGlossary(msg('optionsGlossaryNotImported', [glossaryError(editing)]), 'error');
+  /** @type {GlossaryImport} */
+  const result = core.importGlossary(glossaries.languages[glossaryShown] ?? [], await file.text());
+  if (!result.merged) {
+    return sayGlossary(msg('optionsGlossaryNotImported', [result.error ? glossaryError(result.error) : '']), 'error');
+  }
+  glossaries.languages[glossaryShown] = result.merged.terms;
+  showGlossary(glossaryShown);
+  await chrome.storage.local.set({ glossary: glossaries });
+  sayGlossary(msg('optionsGlossaryImported', [String(result.merged.added), String(result.merged.replaced)]), 'ok');
+});
+
+$('glossaryExport').addEventListener('click', () => {
+  const error = keepGlossary();
+  if (error) return sayGlossary(glossaryError(error), 'error');
+  const csv = core.glossaryToCsv(glossaries.languages[glossaryShown] ?? []);
+  const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+  el('a', { href: url, download: `gloss-glossary-${glossaryShown}.csv` }).click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  sayGlossary('');
+});
 
 // ---- the notice about stored settings that were reset ----
 
@@ -278,6 +367,12 @@ $('addModelRow').addEventListener('click', () => addModelRow().querySelector('in
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const { settings, errors } = read();
+  const glossaryBad = keepGlossary();
+  if (glossaryBad) {
+    say(msg('optionsGlossaryFix', [glossaryError(glossaryBad)]), 'error');
+    glossaryText.focus();
+    return;
+  }
   const invalid = refusedBaseUrl() ?? showRowErrors(errors);
   if (invalid) {
     // Nothing is saved and nothing typed is cleared: the reader fixes the field and saves again.
@@ -286,7 +381,7 @@ form.addEventListener('submit', async (event) => {
     return;
   }
   const granted = await ensureHostPermission(settings);
-  await chrome.storage.local.set({ settings });
+  await chrome.storage.local.set({ settings, glossary: glossaries });
   loaded = settings;
   showNotice([]);
   say(granted ? msg('optionsSaved') : msg('optionsPermissionDenied'), granted ? 'ok' : 'error');

@@ -69,6 +69,11 @@
 /** @typedef {import('./types/gloss').FieldError} FieldError */
 /** @typedef {import('./types/gloss').RowsCheck} RowsCheck                 core.checkModelRows(inputs) */
 /** @typedef {import('./types/gloss').ConnectionReport} ConnectionReport */
+/** @typedef {import('./types/gloss').Glossaries} Glossaries               core.readGlossaries(stored) */
+/** @typedef {import('./types/gloss').GlossaryCsv} GlossaryCsv             core.glossaryFromCsv(text) */
+/** @typedef {import('./types/gloss').GlossaryImport} GlossaryImport       core.importGlossary(terms, text) */
+/** @typedef {import('./types/gloss').CsvError} CsvError */
+/** @typedef {import('./types/gloss').GlossaryNote} GlossaryNote */
 /** @typedef {import('./types/gloss').OnDeviceApis} OnDeviceApis */
 /** @typedef {import('./types/gloss').SummarizeCall} SummarizeCall */
 /** @typedef {import('./types/gloss').DigestStep} DigestStep */

@@ -4,6 +4,7 @@
 pub mod article;
 pub mod digest;
 pub mod error;
+pub mod glossary;
 pub mod llm;
 pub mod models;
 pub mod on_device;

@@ -50,6 +50,9 @@ fn roots(c: &mut Collect) {
     c.visit::<crate::models::RowsCheck>();
     c.visit::<crate::on_device::OnDeviceApis>();
     c.visit::<crate::on_device::Detected>();
+    c.visit::<crate::glossary::Glossaries>();
+    c.visit::<crate::glossary::GlossaryCsv>();
+    c.visit::<crate::glossary::GlossaryImport>();
 }
 
 /// Gathers each type's declaration once, by its TypeScript name.

@@ -146,3 +146,29 @@ pub fn preview(html: &str, url: Option<String>) -> Result<JsValue, JsValue> {
 pub fn languages() -> JsValue {
     to_js(crate::text::lang::LANGUAGES)
 }
+
+/// Stored glossaries of any shape, read as the core reads them: `{schemaVersion, languages}`.
+#[wasm_bindgen(js_name = readGlossaries)]
+pub fn read_glossaries(stored: JsValue) -> JsValue {
+    to_js(&crate::glossary::Glossaries::from_stored(&stored_value(stored)))
+}
+
+/// The glossary editor's CSV text read: `{terms, error}` (`error`: `{line, code, otherLine}`).
+#[wasm_bindgen(js_name = glossaryFromCsv)]
+pub fn glossary_from_csv(text: &str) -> JsValue {
+    to_js(&crate::glossary::read_csv(text))
+}
+
+/// A glossary's terms as CSV, with the header row.
+#[wasm_bindgen(js_name = glossaryToCsv)]
+pub fn glossary_to_csv(terms: JsValue) -> Result<String, JsValue> {
+    let terms: Vec<crate::glossary::Term> = from_js(terms, "glossary")?;
+    Ok(crate::glossary::to_csv(&terms))
+}
+
+/// A CSV file imported over `existing` terms: `{merged: {terms, added, replaced}, error}`.
+#[wasm_bindgen(js_name = importGlossary)]
+pub fn import_glossary(existing: JsValue, text: &str) -> Result<JsValue, JsValue> {
+    let existing: Vec<crate::glossary::Term> = from_js(existing, "glossary")?;
+    Ok(to_js(&crate::glossary::import(&existing, text)))
+}

@@ -459,3 +459,48 @@ describe('a hostile page in Firefox', () => {
     assert.ok(translations().length > 0);
   });
 });
+
+describe('the glossary in Firefox', () => {
+  test('typed in Options, it goes with the chunks that hold its terms; a dropped rendering is marked; a bad import keeps it', T, async () => {
+    await setSettings({ ...openai(), chunkTokens: 100 });
+    await openOptions();
+    await driver.wait(until.elementLocated(By.css('#settings:not([aria-busy])')), WAIT);
+    const editor = await driver.findElement(By.id('glossaryText'));
+    await editor.clear();
+    await editor.sendKeys('term,rendering\nmaritime authority,海事当局\nSkarholm,\n');
+    await clickAndGrant('save', `${mock.url}/v1`);
+    await driver.wait(until.elementLocated(By.css('#status.ok')), WAIT);
+    const stored = async () => (await extensionCall('return chrome.storage.local.get("glossary")')).glossary.languages.ja;
+    const terms = [{ term: 'maritime authority', rendering: '海事当局' }, { term: 'Skarholm', rendering: '' }];
+    assert.deepEqual(await stored(), terms);
+
+    // An import with a bad row names its line and changes nothing.
+    const bad = join(ROOT, 'tests', 'artifacts', 'glossary-bad.csv');
+    writeFileSync(bad, 'term,rendering\nlens,レンズ\nfog signal,"霧信号\n');
+    await driver.findElement(By.id('glossaryFile')).sendKeys(bad);
+    const status = await driver.wait(until.elementLocated(By.css('#glossaryStatus.error')), WAIT);
+    assert.equal(await status.getText(), 'Nothing was imported, and the glossary is as it was: line 3: a quote is opened and never closed');
+    assert.equal(await editor.getAttribute('value'), 'term,rendering\nmaritime authority,海事当局\nSkarholm,\n');
+    assert.deepEqual(await stored(), terms);
+
+    mock.setDefault({ dropTerms: ['maritime authority'] });
+    await openPage(SAMPLE);
+    await clickAction();
+    await waitForPanel(translationDone, 'the translation with the glossary');
+    const sent = mock.requests((e) => e.kind === 'translate');
+    const blocks = (e) => e.body.messages.at(-1).content.match(/^\[\[\d+\]\] .*$/gm).join('\n');
+    for (const e of sent) {
+      const want = ['maritime authority', 'Skarholm'].filter((t) => blocks(e).includes(t)).sort();
+      assert.deepEqual((e.glossary ?? []).map((t) => t.term).sort(), want, blocks(e).slice(0, 200));
+    }
+    assert.ok(sent.some((e) => !e.glossary?.length) && sent.some((e) => e.glossary?.length), 'chunks with terms and chunks without');
+    const marks = await inPanel(`
+      const slots = [...document.querySelectorAll('section[data-section="translation"] [data-block]')];
+      const source = (id) => document.querySelector('section[data-section="original"] [data-block="' + id + '"]').textContent;
+      return slots.map((s) => ({ named: source(s.dataset.block).includes('maritime authority'), marked: s.classList.contains('glossary-missed'),
+        note: s.getAttribute('aria-describedby') ? document.getElementById(s.getAttribute('aria-describedby')).textContent : null }));`);
+    assert.ok(marks.filter((m) => m.named).length >= 2);
+    assert.deepEqual(marks.map((m) => m.marked), marks.map((m) => m.named), 'exactly the blocks with the dropped term are marked');
+    for (const m of marks.filter((x) => x.named)) assert.equal(m.note, 'Glossary not followed: “maritime authority” should be “海事当局”');
+  });
+});

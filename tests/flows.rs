@@ -795,3 +795,91 @@ fn a_worker_started_again_still_honours_the_window_the_last_one_filled() {
     assert!(times.len() >= 3, "{times:?}");
     within_cap(&times, 2);
 }
+
+/// The reader's glossary for French: two terms the sample has, one it does not.
+fn glossary(keepers: &str) -> Value {
+    json!({"schemaVersion": 1, "languages": {"fr": [
+        {"term": "lighthouse keepers", "rendering": keepers},
+        {"term": "Skarholm", "rendering": ""},
+        {"term": "foghorn", "rendering": "corne de brume"}]}})
+}
+
+/// A translation of each block of the request: the keepers' paragraphs with the glossary's
+/// rendering when `follow`, else with the English term left in.
+fn keepers_translation(body: &str, follow: bool) -> String {
+    let request: Value = serde_json::from_str(body).unwrap_or_default();
+    let user = request["messages"].as_array().and_then(|m| m.last()).and_then(|m| m["content"].as_str()).unwrap_or("").to_string();
+    let keepers = if follow { "gardiens de phare" } else { "lighthouse keepers" };
+    user.lines()
+        .filter_map(|line| line.strip_prefix("[[").and_then(|l| l.split_once("]] ")))
+        .map(|(n, source)| match source.contains("lighthouse keepers") {
+            true => format!("[[{n}]] Les {keepers} de Skarholm gardaient la lampe allumée tout l'hiver.\n"),
+            false => format!("[[{n}]] Traduit {n}.\n"),
+        })
+        .collect()
+}
+
+/// Paragraphs with the glossary's terms, and one without any.
+fn glossary_article() -> String {
+    let with = "<p>The lighthouse keepers of Skarholm kept the lamp lit through every storm of the long winter and wrote each ship they saw into the log, year after year, without fail or complaint, as their fathers had.</p>";
+    let without = "<p>In spring the tower was painted white again so that sailors could find it from far out at sea by day as well as by night, and the fishing boats came back to the harbour one by one.</p>";
+    // The third differs from the first: blocks of the same text share a cache entry.
+    let again = with.replace("year after year", "winter after winter");
+    format!("<html lang=\"en\"><head><title>Keepers</title></head><body><article><h1>Keepers</h1>{with}{without}{again}</article></body></html>")
+}
+
+#[test]
+fn a_glossary_is_sent_with_the_chunks_that_hold_its_terms_checked_and_part_of_the_cache_key() {
+    // One paragraph per request. The first answer with the terms follows the glossary; the
+    // second forgets the rendering (it keeps the source's words).
+    let mut followed = false;
+    let mut w = World::new(move |kind, body, _| match kind {
+        Kind::Translate => {
+            let follow = !followed;
+            followed |= body.contains("lighthouse keepers of");
+            text(&keepers_translation(body, follow))
+        }
+        _ => text(DIGEST),
+    })
+    .settings(json!({"chunkTokens": 100}));
+    w.storage.insert("glossary".into(), glossary("gardiens de phare"));
+    w.open_panel(&glossary_article());
+    w.settle();
+    assert_eq!(w.done("translation").map(|d| d["failedBlockIds"].clone()), Some(json!([])));
+    let bodies: Vec<String> = w.sent(Kind::Translate).iter().map(|s| s.body.clone()).collect();
+    let with: Vec<&String> = bodies.iter().filter(|b| b.contains("lighthouse keepers of Skarholm")).collect();
+    assert_eq!(with.len(), 2, "{bodies:#?}");
+    for body in &with {
+        assert!(body.contains(r#"- \"lighthouse keepers\" → \"gardiens de phare\"\n- \"Skarholm\" → (keep)"#), "{body}");
+    }
+    let others: Vec<&String> = bodies.iter().filter(|b| !b.contains("lighthouse keepers of Skarholm")).collect();
+    assert!(!others.is_empty() && others.iter().all(|b| !b.contains("Glossary")), "no glossary where no term is: {others:#?}");
+    assert!(bodies.iter().all(|b| !b.contains("foghorn")), "a term the article lacks is never sent");
+    // The check: the block that lost its rendering is marked, with the term it missed.
+    let notes: Vec<Value> = w.of("delta", "translation").iter().flat_map(|d| d["glossary"].as_array().cloned().unwrap_or_default()).collect();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert_eq!(notes[0]["missed"], json!([{"term": "lighthouse keepers", "rendering": "gardiens de phare"}]));
+    let marked = notes[0]["blockId"].clone();
+
+    // The same glossary again: everything from the cache, and the cached block still marked.
+    let host = || Host { extension_id: EXTENSION.into(), extension_url: BASE.into(), ui_language: "en".into(), quota_bytes: None };
+    let restart = |w: &mut World, port: Id| {
+        w.core = Core::new(host());
+        w.frames.clear();
+        w.connect(port);
+        w.frame(port, json!({"type": "start", "html": glossary_article(), "url": "https://news.example/story", "readerableGate": false}));
+        w.settle();
+    };
+    let sent = w.sent(Kind::Translate).len();
+    restart(&mut w, 2);
+    assert_eq!(w.sent(Kind::Translate).len(), sent, "an unchanged glossary hits the cache");
+    let again: Vec<Value> = w.of("delta", "translation").iter().flat_map(|d| d["glossary"].as_array().cloned().unwrap_or_default()).collect();
+    assert_eq!(again.iter().map(|n| n["blockId"].clone()).collect::<Vec<_>>(), [marked], "{:#?}", w.of("delta", "translation"));
+
+    // A changed rendering: the two blocks with that term are asked again, and only they.
+    w.storage.insert("glossary".into(), glossary("veilleurs du phare"));
+    restart(&mut w, 3);
+    let resent: Vec<&Sent> = w.sent(Kind::Translate).into_iter().skip(sent).collect();
+    assert_eq!(resent.len(), 2, "{resent:#?}");
+    assert!(resent.iter().all(|s| s.body.contains("→ \\\"veilleurs du phare\\\"")), "{resent:#?}");
+}

@@ -9,7 +9,8 @@
  *                  GET /v1beta/models
  *   Ollama native  POST /api/chat (NDJSON), GET /api/tags, GET /api/version
  *
- * Answers are derived from the prompt: `[[n]] text` blocks are echoed back as a "translation",
+ * Answers are derived from the prompt: `[[n]] text` blocks are echoed back as a "translation"
+ * (following the prompt's glossary, if it has one: each term becomes its rendering),
  * anything else gets a fixed Markdown digest. Behaviors (errors, delays, cut/failed/hung streams)
  * can be queued per request; see {@link startMockLlm}.
  *
@@ -82,6 +83,33 @@ function parseBlocks(text) {
   return blocks.map(({ n, lines }) => ({ n, text: lines.join('\n').trimEnd() }));
 }
 
+/** A glossary line of a translation prompt: `- "term" → "rendering"` or `- "term" → (keep)`. */
+const GLOSSARY_LINE_RE = /^- ("(?:[^"\\]|\\.)*") → ("(?:[^"\\]|\\.)*"|\(keep\))$/;
+
+/**
+ * The glossary terms a translation prompt carries, before its first block (`rendering` null:
+ * keep the term as it is).
+ * @returns {{term: string, rendering: string | null}[]}
+ */
+function parseGlossary(userText) {
+  const head = userText.split(/^\[\[\d+\]\]/m)[0];
+  return head.split('\n').map((line) => line.match(GLOSSARY_LINE_RE)).filter(Boolean)
+    .map((m) => ({ term: JSON.parse(m[1]), rendering: m[2] === '(keep)' ? null : JSON.parse(m[2]) }));
+}
+
+/**
+ * A block's text with the glossary followed, as a good model does: each term in its rendering,
+ * but for the terms in `drop` (a model that forgets some).
+ */
+function followGlossary(text, glossary = [], drop = []) {
+  let out = text;
+  for (const { term, rendering } of glossary) {
+    if (rendering === null || drop.includes(term)) continue;
+    out = out.replace(new RegExp(term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'giu'), () => rendering);
+  }
+  return out;
+}
+
 /**
  * @param {PromptMessage[]} messages
  * @returns {PromptAnalysis}
@@ -93,7 +121,7 @@ function analyzePrompt(messages) {
   const lang = whole.match(LANG_RE)?.[1] ?? 'xx';
   const promptChars = whole.length;
   if (BLOCK_RE.test(userText)) {
-    return { kind: 'translate', lang, blocks: parseBlocks(userText), article: '', promptChars, userText };
+    return { kind: 'translate', lang, blocks: parseBlocks(userText), article: '', promptChars, userText, glossary: parseGlossary(userText) };
   }
   // The user message carries the article; the system prompt may name the delimiters too.
   const article = (userText.match(ARTICLE_RE) ?? whole.match(ARTICLE_RE))?.[1] ?? users.at(-1)?.text ?? '';
@@ -101,9 +129,9 @@ function analyzePrompt(messages) {
 }
 
 /** @param {PromptAnalysis} analysis */
-function deriveAnswer({ kind, lang, blocks, article }) {
+function deriveAnswer({ kind, lang, blocks, article, glossary }, drop = []) {
   if (kind === 'translate') {
-    return blocks.map(({ n, text }) => `[[${n}]] (${lang}) ${text}`).join('\n\n');
+    return blocks.map(({ n, text }) => `[[${n}]] (${lang}) ${followGlossary(text, glossary, drop)}`).join('\n\n');
   }
   // Gloss numbers the article's paragraphs ("[b3] text"); a good model cites them.
   const ids = [...article.matchAll(/\[(b\d+)\] /g)].map((m) => m[1]);
@@ -150,13 +178,13 @@ const looksLikeCode = (text) => /[=(){};]/.test(text) && /\n/.test(text);
  * every block landed in its place.
  * @param {PromptAnalysis} analysis
  */
-function realisticAnswer({ kind, lang, blocks, article, userText = '' }) {
+function realisticAnswer({ kind, lang, blocks, article, userText = '', glossary }, drop = []) {
   if (kind === 'translate') {
     const order = [...blocks];
     if (order.length > 1) [order[0], order[1]] = [order[1], order[0]];
     const translate = (text) => (looksLikeCode(text)
       ? `(${lang}) ${text.replace(/[A-Za-z_]{3,}/g, (word) => `${word}_${lang}`)}`
-      : `(${lang}) ${text}`);
+      : `(${lang}) ${followGlossary(text, glossary, drop)}`);
     const body = order.map(({ n, text }, i) => `${MARKER_STYLES[i % MARKER_STYLES.length](n)}${translate(text)}`).join('\n\n');
     return [`Here is the translation into ${lang}:`, '', '```', body, '```'].join('\n');
   }
@@ -908,6 +936,7 @@ async function generate(server, call, params) {
   const analysis = analyzePrompt(body && !problem ? wire.messages(body) : []);
   entry.kind = analysis.kind;
   entry.promptChars = analysis.promptChars;
+  if (analysis.glossary) entry.glossary = analysis.glossary;
 
   const denied = wire.authorize(call, server.validKey);
   if (denied) return send(call, denied.status, denied.body);
@@ -930,7 +959,8 @@ async function generate(server, call, params) {
 
   const ctx = { kind: analysis.kind, blocks: analysis.blocks, lang: analysis.lang, wire: wire.name, body };
   const thinking = call.realistic && wire.name === 'ollama' ? `<think>\n${THINKING}\n</think>\n\n` : '';
-  const base = call.behavior.text ?? (call.realistic ? thinking + realisticAnswer(analysis) : deriveAnswer(analysis));
+  const drop = call.behavior.dropTerms ?? [];
+  const base = call.behavior.text ?? (call.realistic ? thinking + realisticAnswer(analysis, drop) : deriveAnswer(analysis, drop));
   const text = call.behavior.transform ? call.behavior.transform(base, ctx) : base;
   const usage = { input: estimateTokens(analysis.promptChars), output: estimateTokens(text.length) };
   return entry.stream ? streamAnswer(call, text, usage) : completeAnswer(call, text, usage);
@@ -949,6 +979,8 @@ async function generate(server, call, params) {
  * @property {boolean} [quota]            429 is a quota/billing error (OpenAI `insufficient_quota`,
  *                                        Anthropic `enforced_spend_limit_reached`)
  * @property {string} [text]              exact answer text
+ * @property {string[]} [dropTerms]       glossary terms the translation leaves as they are (the
+ *                                        others it renders as the prompt's glossary says)
  * @property {(text: string, ctx: {kind: string, blocks: Block[], lang: string, wire: string,
  *            body: object}) => string} [transform]  rewrite the answer text
  * @property {number} [firstByteDelayMs]  delay before the status line (default 0)

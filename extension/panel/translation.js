@@ -61,6 +61,24 @@ export function fillBlock(tb, partial = false) {
   slot.classList.remove('pending', 'failed');
   slot.classList.toggle('partial', partial);
   failedIds.delete(tb.id);
+  markGlossary(slot, null);
+}
+
+/**
+ * Marks a translated block that does not follow the reader's glossary (the core checked it), or
+ * clears the mark: a note after the block, which the block names as its description.
+ * @param {HTMLElement} slot
+ * @param {GlossaryNote | null} note
+ */
+function markGlossary(slot, note) {
+  const next = slot.nextElementSibling;
+  if (next?.classList.contains('glossary-note')) next.remove();
+  slot.classList.toggle('glossary-missed', Boolean(note));
+  if (!note) return slot.removeAttribute('aria-describedby');
+  const terms = note.missed.map((t) => (t.rendering ? msg('glossaryMissedTerm', [t.term, t.rendering]) : msg('glossaryMissedKept', [t.term])));
+  const id = `glossary-note-${note.blockId}`;
+  slot.after(el('p', { class: 'glossary-note', id, role: 'note' }, msg('glossaryMissed', [terms.join(msg('glossaryListSeparator'))])));
+  slot.setAttribute('aria-describedby', id);
 }
 
 function markFailed(ids) {
@@ -115,6 +133,10 @@ const countPending = () => [...slots.values()].filter((s) => s.classList.contain
 export function onTranslationDelta(frame) {
   for (const b of frame.blocks) fillBlock(b);
   if (frame.partial) fillBlock(frame.partial, true);
+  for (const note of frame.glossary ?? []) {
+    const slot = slots.get(note.blockId);
+    if (slot) markGlossary(slot, note);
+  }
 }
 
 export function onTranslationDone(frame) {

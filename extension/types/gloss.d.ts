@@ -116,9 +116,24 @@ export type ConnectionReport = {
   models: Array<string>,
 };
 
+/** Why a CSV file could not be read; `line` is where the record at fault starts (1-based). */
+export type CsvError = {
+  line: number,
+  /** `unclosed_quote`, `stray_quote`, or one of the glossary's row codes. */
+  code: string,
+  /** The other line a `duplicate` row names. */
+  otherLine: number | null,
+};
+
 export type Delta =
   | { section: Section, digest: Digest }
-  | { section: Section, blocks: Array<TranslatedBlock>, partial: TranslatedBlock | null };
+  | {
+      section: Section,
+      blocks: Array<TranslatedBlock>,
+      partial: TranslatedBlock | null,
+      /** Blocks of `blocks` whose translation does not follow the reader's glossary. */
+      glossary: Array<GlossaryNote>,
+    };
 
 /** A detailed key point: a short bold label and one sentence. */
 export type DetailPoint = {
@@ -258,6 +273,41 @@ export type Frame =
     }
   | { "type": "onDevice", section: Section, step: DigestStep | TranslationStep }
   | { "type": "exported", purpose: string, markdown: string, fileName: string };
+
+/** Every language's glossary, as stored. */
+export type Glossaries = {
+  schemaVersion: number,
+  /** Terms by target language code (as the settings' `translateLang` has it). */
+  languages: { [key in string]: Array<Term> },
+};
+
+/** The Options editor's text (or a file) read as a glossary: its terms, or the first bad row. */
+export type GlossaryCsv = { terms: Array<Term>, error: CsvError | null };
+
+/**
+ * A CSV file imported into a glossary: the merged glossary, or the file's first bad row (and
+ * then nothing of the file is taken and the glossary stays as it was).
+ */
+export type GlossaryImport = { merged: GlossaryMerge | null, error: CsvError | null };
+
+/** An import merged into a glossary. */
+export type GlossaryMerge = {
+  terms: Array<Term>,
+  /** Imported terms that were not in the glossary. */
+  added: number,
+  /** Imported terms that replaced a row with the same term. */
+  replaced: number,
+};
+
+/** The glossary terms of a block that its translation does not follow. */
+export type GlossaryNote = {
+  blockId: string,
+  /**
+   * Terms of the source whose rendering (or, for a kept term, the term itself) is not in the
+   * translation.
+   */
+  missed: Array<Term>,
+};
 
 /** What the worker knows of its extension when it makes the core. */
 export type Host = {
@@ -459,6 +509,12 @@ export type SummarizerOptions = {
 };
 
 export type Tab = { id: number };
+
+/**
+ * One entry: `term` as the source has it, and its `rendering` in the target language; an empty
+ * rendering means the term is kept as it is.
+ */
+export type Term = { term: string, rendering: string };
 
 /** One block of translated text, in the same structure as its source. */
 export type TranslatedBlock = { id: string, spans: Array<Span> };

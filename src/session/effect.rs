@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use crate::article::Article;
 use crate::digest::Digest;
 use crate::error::ErrorInfo;
+use crate::glossary::GlossaryNote;
 use crate::llm::endpoint::{HttpRequest, Provenance};
 use crate::settings::Reset;
 use crate::models::pricing::{Estimate, Spend};
@@ -130,7 +131,13 @@ pub struct Parts {
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum Delta {
     Digest { section: Section, digest: Digest },
-    Translation { section: Section, blocks: Vec<TranslatedBlock>, partial: Option<TranslatedBlock> },
+    Translation {
+        section: Section,
+        blocks: Vec<TranslatedBlock>,
+        partial: Option<TranslatedBlock>,
+        /// Blocks of `blocks` whose translation does not follow the reader's glossary.
+        glossary: Vec<GlossaryNote>,
+    },
 }
 
 impl Frame {
@@ -139,7 +146,12 @@ impl Frame {
     }
 
     pub fn blocks(blocks: Vec<TranslatedBlock>, partial: Option<TranslatedBlock>) -> Frame {
-        Frame::Delta(Delta::Translation { section: Section::Translation, blocks, partial })
+        Frame::Delta(Delta::Translation { section: Section::Translation, blocks, partial, glossary: Vec::new() })
+    }
+
+    /// Settled blocks, with what the glossary check found in them.
+    pub fn checked_blocks(blocks: Vec<TranslatedBlock>, glossary: Vec<GlossaryNote>) -> Frame {
+        Frame::Delta(Delta::Translation { section: Section::Translation, blocks, partial: None, glossary })
     }
 
     pub fn error(section: Section, error: ErrorInfo) -> Frame {

@@ -314,7 +314,8 @@ impl Core {
                 session.set_on_device(on_device.unwrap_or_default());
                 let op = self.pool.id();
                 self.ops.insert(op, Op::Settings { owner, session: Box::new(session), translate_lang });
-                out.push(Effect::StorageGet { op, area: Area::Local, keys: vec!["settings".into()] });
+                let keys = vec!["settings".into(), crate::glossary::STORAGE_KEY.into()];
+                out.push(Effect::StorageGet { op, area: Area::Local, keys });
             }
             PanelFrame::Close {} => self.drop_panel(port, now, out),
             PanelFrame::OpenOptions {} => out.push(Effect::OpenOptions),
@@ -380,6 +381,9 @@ impl Core {
                     settings.translate_lang = lang;
                 }
                 session.configure(settings);
+                if let Some(stored) = items.get(crate::glossary::STORAGE_KEY) {
+                    session.set_glossaries(crate::glossary::Glossaries::from_stored(stored));
+                }
                 let keys = session.cache_keys();
                 let wanted: Vec<String> = keys.digest.iter().cloned().chain(keys.blocks.iter().map(|(_, k)| k.clone())).collect();
                 if wanted.is_empty() {

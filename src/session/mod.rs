@@ -34,6 +34,7 @@ use crate::text::Span;
 use crate::text::tokens::estimate_tokens;
 use crate::on_device::{self, OnDeviceApis};
 use crate::translate::{self, ChunkEnd, TranslatedBlock};
+use crate::glossary::{self, Glossaries, GlossaryNote};
 
 /// One request to send, with what is needed to read its answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -175,6 +176,8 @@ pub struct Session {
     /// Whether the digest shown, and the translation, came from the browser's built-in AI.
     digest_on_device: bool,
     translated_on_device: bool,
+    /// The reader's glossaries; the translation language's is used.
+    glossaries: Glossaries,
 }
 
 impl Session {
@@ -198,7 +201,35 @@ impl Session {
             apis: OnDeviceApis::default(),
             digest_on_device: false,
             translated_on_device: false,
+            glossaries: Glossaries::default(),
         }
+    }
+
+    /// Takes the reader's glossaries, as stored.
+    pub fn set_glossaries(&mut self, glossaries: Glossaries) {
+        self.glossaries = glossaries;
+    }
+
+    /// The glossary of the language translated into.
+    fn glossary(&self) -> &[crate::glossary::Term] {
+        self.glossaries.terms(&self.settings.translate_lang)
+    }
+
+    /// For each block translated by a model, the glossary terms of its source that the
+    /// translation does not follow (blocks that follow all of them, and code, are left out).
+    pub fn glossary_notes(&self, translated: &[TranslatedBlock]) -> Vec<GlossaryNote> {
+        let terms = self.glossary();
+        if terms.is_empty() {
+            return Vec::new();
+        }
+        translated
+            .iter()
+            .filter_map(|t| {
+                let source = self.article.blocks.iter().find(|b| b.id == t.id && translate::kept_as_is(b).is_none())?;
+                let missed = glossary::missed(terms, &source.text, &crate::text::spans_text(&t.spans));
+                (!missed.is_empty()).then(|| GlossaryNote { block_id: t.id.clone(), missed: missed.into_iter().cloned().collect() })
+            })
+            .collect()
     }
 
     /// Tells the session which built-in AI APIs the page's window has.
@@ -360,8 +391,16 @@ impl Session {
             }
         }
         if !plan.pending.is_empty() {
-            let chunks = self.chunks(&plan.pending).len();
-            let prompt_overhead = chunks * estimate_tokens(translate::SYSTEM);
+            let chunks = self.chunks(&plan.pending);
+            // Each chunk's glossary terms are part of its prompt too.
+            let glossary: usize = chunks
+                .iter()
+                .map(|c| {
+                    let texts: Vec<&str> = self.blocks(&c.block_ids).iter().map(|b| b.text.as_str()).collect();
+                    estimate_tokens(&glossary::prompt_part(&glossary::present(self.glossary(), &texts)))
+                })
+                .sum();
+            let prompt_overhead = chunks.len() * estimate_tokens(translate::SYSTEM) + glossary;
             let input = (pending_tokens + prompt_overhead) as u64;
             plan.estimate = Some(Estimate::new(&self.table, &endpoint.model, input, (pending_tokens as u64).saturating_mul(13) / 10));
             plan.needs_confirmation = only.is_none() && self.article.word_count > self.settings.confirm_above_words;
@@ -454,7 +493,11 @@ impl Session {
             .map(|b| {
                 let kind = serde_json::to_string(&b.kind).unwrap_or_default();
                 let text = crate::text::markdown::to_markdown(&b.spans);
-                let fields = [version.as_str(), &origin, endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.translate_lang, &kind, &cache::normalise(&text)];
+                let text = cache::normalise(&text);
+                let mut fields = vec![version.as_str(), &origin, endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.translate_lang, &kind, &text];
+                // The block's own glossary terms, when it has any: a block without keeps its key.
+                let terms = glossary::key_field(&glossary::present(self.glossary(), &[&b.text]));
+                fields.extend(terms.as_deref());
                 (b.id.clone(), cache::key("translation", &fields))
             })
             .collect()
@@ -561,7 +604,7 @@ impl Session {
         match scheduler.next(now) {
             Action::Start { job, block_ids } => match self.model_endpoint() {
                 Some(endpoint) => {
-                    let prompt = translate::prompt(&self.blocks(&block_ids), &self.settings.translate_lang);
+                    let prompt = translate::prompt_with(&self.blocks(&block_ids), &self.settings.translate_lang, self.glossary());
                     let call = chat_call(endpoint, &prompt, &self.settings);
                     self.job_inputs.insert(job, call.prompt_tokens);
                     Step::Start { job, block_ids, call }
@@ -842,6 +885,22 @@ mod tests {
         let delta = serde_json::json!({"choices":[{"index":0,"delta":{"content":text}}]});
         let usage = serde_json::json!({"choices":[],"usage":{"prompt_tokens":input,"completion_tokens":output}});
         format!("data: {delta}\n\ndata: {usage}\n\ndata: [DONE]\n\n")
+    }
+
+    #[test]
+    fn the_estimate_counts_the_glossary_terms_sent() {
+        let plain = Session::new(sample_article(), settings("openai")).plan().translation.estimate;
+        let mut session = Session::new(sample_article(), settings("openai"));
+        let term = |t: &str| crate::glossary::Term { term: t.into(), rendering: "rendu".into() };
+        let languages = [("ja".to_string(), vec![term("paragraph"), term("nowhere in the article")])].into();
+        session.set_glossaries(Glossaries { schema_version: 1, languages });
+        let with = session.plan().translation.estimate;
+        let input = |e: Option<Estimate>| e.map_or(0, |e| e.input_tokens);
+        assert!(input(with) > input(plain), "{with:?} {plain:?}");
+        session.start_translation(None);
+        let Step::Start { call, .. } = session.next_step(0) else { panic!("no start") };
+        let body = call.request.body.unwrap_or_default();
+        assert!(body.contains(r#"\"paragraph\" → \"rendu\""#) && !body.contains("nowhere"), "{body}");
     }
 
     #[test]

@@ -36,7 +36,7 @@ impl TranslationFlow {
     pub fn begin(&mut self, session: &mut Session, plan: &TranslationPlan, cx: &mut Ctx) {
         self.started_at = cx.now;
         if !plan.cached.is_empty() {
-            cx.post(Frame::blocks(plan.cached.clone(), None));
+            cx.post(Frame::checked_blocks(plan.cached.clone(), session.glossary_notes(&plan.cached)));
         }
         if let Some(step) = &plan.on_device {
             self.state = State::OnDevice;
@@ -175,7 +175,7 @@ impl TranslationFlow {
         };
         let (Reader::Chunk(reader), Purpose::Chunk { job, .. }) = (&mut req.reader, &req.purpose) else { return };
         let end = reader.finish(error);
-        cx.post(Frame::blocks(end.outcome.translated.clone(), None));
+        cx.post(Frame::checked_blocks(end.outcome.translated.clone(), session.glossary_notes(&end.outcome.translated)));
         session.record_translated(&end.outcome.translated);
         let entries = session.block_entries(&end.outcome.translated);
         cx.store.put(entries, cx.now, cx.pool, cx.out);

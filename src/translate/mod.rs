@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::article::{Block, BlockKind};
+use crate::glossary::Term;
 use crate::text::markdown::{parse_inline, to_markdown};
 use crate::llm::prompt::Prompt;
 use crate::text::Span;
@@ -82,10 +83,18 @@ blocks, and write nothing else.";
 
 /// Builds the request for one chunk, translated into `lang`.
 pub fn prompt(blocks: &[&Block], lang: &str) -> Prompt {
+    prompt_with(blocks, lang, &[])
+}
+
+/// The same, with the glossary terms that the chunk's blocks contain (only those: the prompt
+/// stays small, and a chunk without any is asked exactly as with no glossary).
+pub fn prompt_with(blocks: &[&Block], lang: &str, glossary: &[Term]) -> Prompt {
     let mut user = format!(
         "Target language: {lang} ({name}). Translate each block into {name}.\n\n",
         name = crate::text::lang::name(lang)
     );
+    let texts: Vec<&str> = blocks.iter().filter(|b| b.kind != BlockKind::Code).map(|b| b.text.as_str()).collect();
+    user.push_str(&crate::glossary::prompt_part(&crate::glossary::present(glossary, &texts)));
     let mut tokens = 0;
     for (i, block) in blocks.iter().enumerate() {
         let text = match block.kind {
@@ -412,6 +421,21 @@ mod tests {
         assert!(p.user.contains("[[1]] Heading one\n"));
         assert!(p.user.contains("[[2]] A first paragraph with **bold** words and a [link](https://example.com/ref)."));
         assert!(p.system.contains("untrusted data"));
+    }
+
+    #[test]
+    fn a_chunk_is_sent_only_the_glossary_terms_it_contains() {
+        let bs = blocks(3);
+        let term = |t: &str, r: &str| Term { term: t.into(), rendering: r.into() };
+        let glossary = [term("paragraph number 2", "paragraphe deux"), term("Source", ""), term("absent", "nulle part")];
+        let p = prompt_with(&refs(&bs[..1]), "fr", &glossary);
+        assert!(p.user.contains("- \"Source\" → (keep)\n"), "{}", p.user);
+        assert!(!p.user.contains("paragraphe deux") && !p.user.contains("absent"), "{}", p.user);
+        let p = prompt_with(&refs(&bs[1..2]), "fr", &glossary);
+        assert!(p.user.contains("- \"paragraph number 2\" → \"paragraphe deux\"\n"), "{}", p.user);
+        let glossary_at = p.user.find("Glossary").unwrap_or(usize::MAX);
+        assert!(glossary_at < p.user.find("[[1]]").unwrap_or(0), "the glossary comes before the blocks");
+        assert_eq!(prompt_with(&refs(&bs), "fr", &glossary[2..]), prompt(&refs(&bs), "fr"), "no term present: the prompt of no glossary");
     }
 
     #[test]
