@@ -10,6 +10,7 @@ use crate::error::ErrorInfo;
 use crate::llm::endpoint::{HttpRequest, Provenance};
 use crate::settings::Reset;
 use crate::models::pricing::{Estimate, Spend};
+use crate::qa::{Answer, Turn};
 use crate::translate::TranslatedBlock;
 
 pub use super::event::Section;
@@ -91,6 +92,19 @@ pub enum Frame {
         step: Value,
     },
     Exported { purpose: String, markdown: String, file_name: String },
+    /// The reader's question number `turn` is sent; `dropped` earlier turns did not fit the
+    /// model's context and were left out of it.
+    Asked { section: Section, turn: usize, question: String, dropped: usize },
+    /// Its answer is complete, with what it took.
+    Answered {
+        section: Section,
+        turn: usize,
+        answer: Answer,
+        spend: Option<Spend>,
+        elapsed_ms: Option<u64>,
+    },
+    /// The questions asked on this page before, from the cache: nothing was sent.
+    Conversation { section: Section, turns: Vec<Turn>, cached: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,6 +132,8 @@ pub struct Parts {
 pub enum Delta {
     Digest { section: Section, digest: Digest },
     Translation { section: Section, blocks: Vec<TranslatedBlock>, partial: Option<TranslatedBlock> },
+    /// The answer to question `turn` so far.
+    Answer { section: Section, turn: usize, answer: Answer },
 }
 
 impl Frame {
@@ -127,6 +143,10 @@ impl Frame {
 
     pub fn blocks(blocks: Vec<TranslatedBlock>, partial: Option<TranslatedBlock>) -> Frame {
         Frame::Delta(Delta::Translation { section: Section::Translation, blocks, partial })
+    }
+
+    pub fn answer_delta(turn: usize, answer: Answer) -> Frame {
+        Frame::Delta(Delta::Answer { section: Section::Qa, turn, answer })
     }
 
     pub fn error(section: Section, error: ErrorInfo) -> Frame {
@@ -210,6 +230,10 @@ pub struct PlanSummary {
     pub translation_unavailable: Option<ErrorInfo>,
     pub translation_on_device: bool,
     pub total: usize,
+    /// Why no question can be asked (no model), or none when the question box works.
+    pub qa_unavailable: Option<ErrorInfo>,
+    /// The longest question the box takes.
+    pub question_max_chars: usize,
 }
 
 impl PlanSummary {
@@ -234,6 +258,8 @@ impl PlanSummary {
             translation_unavailable: t.unavailable.clone(),
             translation_on_device: t.on_device.is_some(),
             total: t.cached.len() + t.pending.len(),
+            qa_unavailable: plan.qa_unavailable.clone(),
+            question_max_chars: crate::qa::MAX_QUESTION_CHARS,
         }
     }
 }
