@@ -9,7 +9,8 @@ use crate::digest::ArticleRefs;
 use crate::text::markdown::parse_inline;
 use crate::text::{spans_text, Span};
 
-use super::NOT_IN_ARTICLE;
+/// The article does not answer the question: the marker the model is asked to begin with.
+pub const NOT_IN_ARTICLE: &str = "[not in article]";
 
 /// One claim of an answer: its text and the paragraph it draws on, when it names a real one.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -18,7 +18,7 @@ use crate::error::GlossError;
 use crate::llm::prompt::Prompt;
 use crate::text::tokens::estimate_tokens;
 
-pub use answer::{read, Answer, Claim};
+pub use answer::{read, Answer, Claim, NOT_IN_ARTICLE};
 
 /// Version of the Q&A prompt and of the answer's parsed shape; part of the cache key.
 pub const PROMPT_VERSION: u32 = 1;
@@ -38,9 +38,6 @@ on anything you know otherwise, and do not guess.\n\
 If the article does not answer the question, begin with [not in article] and then say in one sentence what the article \
 does cover that comes closest.\n\
 Write plain text with light Markdown only (**bold**, *italic*): no HTML, no links, no headings, no lists.";
-
-/// What the article says is not there: the marker the model is asked to begin with.
-pub const NOT_IN_ARTICLE: &str = "[not in article]";
 
 /// One question and the answer shown for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
