@@ -7,6 +7,7 @@ import { renderDigest, renderOriginal, shown } from './digest.js';
 import { spending } from './guard.js';
 import { onDeviceDigest, onDeviceTranslation, pickers, planned, resetOnDevice } from './on-device.js';
 import { call, closeFrame, onNote, tell } from './page.js';
+import { onAnswerDelta, onAnswered, onAsked, onConversation, onQaError, planQa, qa } from './qa.js';
 import { askToConfirm, onTranslationDelta, onTranslationDone, onTranslationError, prepareTranslation, showProgress } from './translation.js';
 import {
   applyTheme, body, button, digest, inner, link, msg, needsOptions, optionsLink, original, panel, provenanceText,
@@ -78,7 +79,11 @@ function onFrame(frame) {
     case T.DELTA:
       answerStarted(frame.section);
       if (frame.section === SECTION.DIGEST) return renderDigest(frame.digest);
+      if (frame.section === SECTION.QA) return onAnswerDelta(frame);
       return frame.section === SECTION.TRANSLATION ? onTranslationDelta(frame) : undefined;
+    case T.ASKED: return onAsked(frame);
+    case T.ANSWERED: return onAnswered(frame);
+    case T.CONVERSATION: return onConversation(frame);
     case T.DONE: return onDone(frame);
     case T.ERROR: return onError(frame);
     case T.CONFIRM: return askToConfirm(frame.estimate);
@@ -86,7 +91,7 @@ function onFrame(frame) {
     case T.PROGRESS:
       if (frame.readingSeconds != null) {
         // A local model has the prompt and has not answered yet.
-        const target = frame.section === SECTION.DIGEST ? digest : translation;
+        const target = { [SECTION.DIGEST]: digest, [SECTION.QA]: qa }[frame.section] ?? translation;
         target.status.textContent = msg('statusModelReading', [String(frame.readingSeconds)]);
         target.status.dataset.reading = 'true';
         return undefined;
@@ -102,10 +107,10 @@ function onFrame(frame) {
 
 /** The local model has started answering: its reading time is no longer news. */
 function answerStarted(section) {
-  const target = section === SECTION.DIGEST ? digest : translation;
+  const target = { [SECTION.DIGEST]: digest, [SECTION.QA]: qa }[section] ?? translation;
   if (!target.status.dataset.reading) return;
   delete target.status.dataset.reading;
-  target.status.textContent = section === SECTION.DIGEST ? msg('statusWriting') : '';
+  target.status.textContent = { [SECTION.DIGEST]: msg('statusWriting'), [SECTION.QA]: msg('qaAnswering') }[section] ?? '';
 }
 
 /** Opens the Port to the worker; false when the extension itself is gone (reloaded or updated). */
@@ -231,6 +236,7 @@ function onPlan({ plan, bilingual, theme, settingsResets }) {
   planned.plan = plan;
   planned.bilingual = bilingual;
   showSettingsNotice(settingsResets);
+  planQa(plan);
   digest.label.textContent = provenanceText(plan.digest);
   const writing = { model: 'statusWriting', parts: 'statusWriting', onDevice: 'statusOnDevice' }[plan.digestMode];
   digest.status.textContent = writing ? msg(writing) : '';
@@ -278,6 +284,7 @@ function onError({ section: which, error }) {
     showError(original, error, actions);
     original.content.replaceChildren();
     digest.node.hidden = true;
+    qa.node.hidden = true;
     translation.node.hidden = true;
     return;
   }
@@ -293,6 +300,7 @@ function onError({ section: which, error }) {
     showError(digest, error, actions);
     return;
   }
+  if (which === SECTION.QA) return onQaError(error);
   onTranslationError(error);
 }
 

@@ -44,6 +44,10 @@ impl QaFlow {
             return;
         }
         let Some(text) = question.map(str::to_string).or_else(|| self.failed.take()) else { return };
+        if text.trim().is_empty() {
+            // Enter in an empty box: nothing to ask, nothing to say.
+            return;
+        }
         let question = match qa::question(&text) {
             Ok(q) => q,
             Err(e) => return cx.post(Frame::error(Section::Qa, e.info())),
