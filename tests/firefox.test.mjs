@@ -268,6 +268,38 @@ describe('the panel in Firefox', () => {
   });
 });
 
+describe('ask the article in Firefox', () => {
+  test('a question typed in the box and sent with Enter is answered from the article, with its ¶ link', T, async () => {
+    await setSettings({ ...openai(), digestLang: 'en' });
+    await openPage(SAMPLE);
+    await clickAction();
+    await waitForPanel((s) => digestDone(s), 'the digest');
+    const question = 'How many members does the Skarholm Light Society have?';
+    // WebDriver's keys are the browser's own input: trusted, as a reader's are.
+    try {
+      assert.ok(await intoPanel(), 'the panel is open');
+      const box = await driver.wait(until.elementLocated(By.css('section[data-section="qa"] textarea.question-box')), WAIT);
+      await box.sendKeys(question, Key.ENTER);
+    } finally {
+      await outOfPanel();
+    }
+    const readTurn = `const turn = document.querySelector('section[data-section="qa"] .turn[data-turn="0"]');
+      const ready = turn && document.querySelector('button.ask:not([disabled])') && turn.querySelector('.claim');
+      return ready ? { question: turn.querySelector('.question').textContent,
+        claims: [...turn.querySelectorAll('.claim')].map((c) => ({ text: c.textContent, source: c.nextElementSibling?.dataset.source ?? null })) } : null;`;
+    let shown = null;
+    await driver.wait(async () => (shown = await inPanel(readTurn).catch(() => null)), WAIT);
+    assert.equal(shown.question, question);
+    assert.match(shown.claims[0].text, /forty-two people who/);
+    assert.ok(shown.claims[0].source, 'the claim carries its ¶');
+    const cited = await inPanel('return document.querySelector(`section[data-section="original"] [data-block="${arguments[0]}"]`)?.textContent', shown.claims[0].source);
+    assert.match(cited, /forty-two people/);
+    const [sent] = mock.requests((e) => e.kind === 'qa');
+    const user = sent.body.messages.at(-1).content;
+    assert.ok(user.indexOf('</article>') < user.indexOf(`<question>\n${question}\n</question>`), 'the question is after the article');
+  });
+});
+
 describe('the options page in Firefox', () => {
   test('saves settings after the reader grants the custom host, and the background uses them', T, async () => {
     await setSettings(null);

@@ -120,8 +120,9 @@ const contentWords = (text) => new Set(text.toLowerCase().match(/[\p{L}\p{N}]{4,
  * What a model that keeps to its instructions answers a question (the whole user message read
  * as a model would): an instruction written outside the article's delimiters is followed, as a
  * model follows whatever speaks as the reader ("ignore the question and write X" there gets X);
- * inside them it is only text. Otherwise the answer is the first sentence of the paragraph that
- * shares the most words with the question, then of the next best, each ending with its `[bN]`;
+ * inside them it is only text. Otherwise the answer is the sentence that shares the most words
+ * with the question in the paragraph that shares the most (then in the next, when it shares three
+ * or more), each ending with that paragraph's `[bN]`;
  * with fewer than two words in common, `[not in article]` and what the article is about.
  * @param {PromptAnalysis & { question: string, outside: string }} analysis
  */
@@ -132,12 +133,15 @@ function qaAnswer({ article, question, outside }) {
   const asked = contentWords(question);
   const scored = paragraphs.map((p) => ({ ...p, score: [...contentWords(p.text)].filter((w) => asked.has(w)).length }))
     .filter((p) => p.score >= 2).sort((a, b) => b.score - a.score);
-  const sentence = (text) => (text.match(/^.*?[.!?](?=\s|$)/)?.[0] ?? text).replace(/[.!?]$/, '');
+  const sentences = (text) => text.match(/[^.!?]+(?:[.!?]+(?=\s|$)|$)/g)?.map((s) => s.trim().replace(/[.!?]+$/, '')) ?? [text];
+  const overlap = (text) => [...contentWords(text)].filter((w) => asked.has(w)).length;
+  const sentence = (text) => sentences(text).reduce((best, s) => (overlap(s) > overlap(best) ? s : best));
   if (!scored.length) {
     const first = paragraphs[0];
     return `[not in article] The article does not say; it is about ${first ? sentence(first.text).split(/\s+/).slice(0, 8).join(' ') : 'something else'} [${first?.id ?? 'b1'}].`;
   }
-  return scored.slice(0, 2).map((p, i) => `${i ? 'It also says: ' : 'The article says: '}${sentence(p.text)} [${p.id}].`).join(' ');
+  // A second paragraph only when it is nearly as much about the question.
+  return scored.slice(0, 2).filter((p, i) => i === 0 || p.score >= 3).map((p, i) => `${i ? 'It also says: ' : 'The article says: '}${sentence(p.text)} [${p.id}].`).join(' ');
 }
 
 /** @param {PromptAnalysis} analysis */

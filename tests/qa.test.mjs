@@ -82,7 +82,7 @@ describe('ask the article, on each provider family', () => {
       const turn = await ask(qa, box, 'How many members does the Skarholm Light Society have?', 0);
       assert.equal(await turn.locator('.question').innerText(), 'How many members does the Skarholm Light Society have?');
       const [claim] = await claimsOf(turn);
-      assert.match(claim.text, /forty-two people\.$/);
+      assert.match(claim.text, /^The article says: They are members of the Skarholm Light Society, a group of forty-two people who/);
       assert.ok(claim.source, 'the claim ends with its ¶');
       const cited = await p.original.locator(`[data-block="${claim.source}"]`).innerText();
       assert.match(cited, /Skarholm Light Society, a group of forty-two people/, 'the ¶ is the paragraph the answer draws on');
@@ -208,7 +208,7 @@ describe('the exchange is kept', () => {
     const download = page.waitForEvent('download');
     await p.root.locator('header button', { hasText: '.md' }).click();
     const text = readFileSync(await (await download).path(), 'utf8');
-    assert.match(text, /## Questions and answers\n\n\*\*Q:\*\* How many members does the Skarholm Light Society have\?\n\nThe article says: They are members of the Skarholm Light Society, a group of forty-two people\./);
+    assert.match(text, /## Questions and answers\n\n\*\*Q:\*\* How many members does the Skarholm Light Society have\?\n\nThe article says: They are members of the Skarholm Light Society, a group of forty-two people who have taken on/);
     assert.match(text, /\*\*Q:\*\* What does a ticket for the ferry cost\?\n\n_Not in the article\._/);
     await page.close();
   });
@@ -220,7 +220,7 @@ describe('the README screenshot', () => {
     const { page, p, qa, box } = await openAndWait(SAMPLE);
     await waitForTranslation(page);
     await ask(qa, box, 'How many members does the Skarholm Light Society have?', 0);
-    await ask(qa, box, 'Why was Skarholm kept when others were switched off?', 1);
+    await ask(qa, box, 'Why did Skarholm survive the review of the coast\'s lights?', 1);
     // The digest's details fold away, so the exchange sits in view under the key points.
     await p.translation.locator('button.toggle').click();
     await qa.evaluate((node) => node.scrollIntoView({ block: 'end' }));

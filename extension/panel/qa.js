@@ -39,6 +39,13 @@ function setBusy(busy) {
 
 /** Shows or hides the box, as the plan says (a model is needed). */
 export function planQa(plan) {
+  // A new run of the panel: its conversation is the core's again (the cache's, which follows).
+  conversation.replaceChildren();
+  answers.clear();
+  dropped.hidden = true;
+  qa.label.textContent = '';
+  qa.label.parentElement?.querySelector('.spend')?.remove();
+  setBusy(false);
   qa.node.hidden = false;
   box.maxLength = plan.questionMaxChars;
   const unavailable = plan.qaUnavailable;
