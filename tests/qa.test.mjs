@@ -49,7 +49,8 @@ function userText(entry) {
 async function openAndWait(path) {
   const { page, p } = await openWithGloss(gloss, site.url + path);
   const qa = p.root.locator('section[data-section="qa"]');
-  await p.digest.locator('.spend, .error').first().waitFor({ timeout: 60_000 });
+  // Done: what it took is shown, or that it came from the cache, or why it failed.
+  await p.digest.locator('.spend, .error, .provenance:has-text("cached")').first().waitFor({ timeout: 60_000 });
   await qa.locator('textarea.question-box').waitFor({ timeout: 30_000 });
   return { page, p, qa, box: qa.locator('textarea.question-box') };
 }
@@ -84,7 +85,7 @@ describe('ask the article, on each provider family', () => {
       const [claim] = await claimsOf(turn);
       assert.match(claim.text, /^The article says: They are members of the Skarholm Light Society, a group of forty-two people who/);
       assert.ok(claim.source, 'the claim ends with its ¶');
-      const cited = await p.original.locator(`[data-block="${claim.source}"]`).innerText();
+      const cited = await p.original.locator(`[data-block="${claim.source}"]`).textContent();
       assert.match(cited, /Skarholm Light Society, a group of forty-two people/, 'the ¶ is the paragraph the answer draws on');
       assert.equal(await turn.locator('[data-role="not-in-article"]').count(), 0);
       const [sent] = questions();
@@ -203,7 +204,7 @@ describe('the exchange is kept', () => {
     const [claim] = await claimsOf(qa.locator('.turn[data-turn="0"]'));
     assert.match(claim.text, /forty-two people/);
     assert.ok(claim.source, 'the ¶ links come back with it');
-    assert.match(await qa.locator('.provenance').innerText(), /from cache/);
+    assert.match(await qa.locator('.provenance').innerText(), /cached/);
     assert.equal(mock.log.length, 0, 'the re-open sent no request at all');
     const download = page.waitForEvent('download');
     await p.root.locator('header button', { hasText: '.md' }).click();

@@ -70,7 +70,7 @@ function renderAnswer(turn, answer) {
   const nodes = [];
   if (answer.notInArticle) nodes.push(el('p', { class: 'notice', 'data-role': 'not-in-article' }, msg('qaNotInArticle')));
   for (const claims of answer.paragraphs) {
-    nodes.push(el('p', { class: 'claims', dir: 'auto' }, claims.map((claim, i) => [
+    nodes.push(el('p', { class: 'claims', dir: 'auto' }, claims.flatMap((claim, i) => [
       i ? ' ' : null, el('span', { class: 'claim' }, renderSpans(claim.text)), sourceButton(claim.source, qa.status),
     ])));
   }
