@@ -137,8 +137,10 @@ function qaAnswer({ article, question, outside }) {
   const overlap = (text) => [...contentWords(text)].filter((w) => asked.has(w)).length;
   const sentence = (text) => sentences(text).reduce((best, s) => (overlap(s) > overlap(best) ? s : best));
   if (!scored.length) {
-    const first = paragraphs[0];
-    return `[not in article] The article does not say; it is about ${first ? sentence(first.text).split(/\s+/).slice(0, 8).join(' ') : 'something else'} [${first?.id ?? 'b1'}].`;
+    // What the article does cover: its first paragraph of some length (not a byline).
+    const first = paragraphs.find((p) => p.text.split(/\s+/).length >= 12) ?? paragraphs[0];
+    const opening = first ? first.text.split(/\s+/).slice(0, 12).join(' ').replace(/[,.;:]$/, '') : 'something else';
+    return `[not in article] What it does cover begins: "${opening}…" [${first?.id ?? 'b1'}].`;
   }
   // A second paragraph only when it is nearly as much about the question.
   return scored.slice(0, 2).filter((p, i) => i === 0 || p.score >= 3).map((p, i) => `${i ? 'It also says: ' : 'The article says: '}${sentence(p.text)} [${p.id}].`).join(' ');
