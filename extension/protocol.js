@@ -19,7 +19,8 @@
 //   {type: 'onDevice', section: 'translation', detected: Detected[]}   what the LanguageDetector said
 //   {type: 'onDevice', section: 'translation', blocks: BlockText[], done: boolean, start?: true}   translated on this device
 //   {type: 'onDeviceUnavailable', section: 'digest'}                   the Summarizer's model is not ready
-//   {type: 'keepalive'}                          still busy on the device (a silent Port lets the worker stop)
+//   {type: 'keepalive'}                          still busy on the device, or the answer to a `waitingSeconds`
+//                                                progress frame (a silent Port lets the worker stop)
 //   {type: 'close'}                              the reader closed the panel: end the session for good
 //
 // worker → panel
@@ -30,6 +31,9 @@
 //   {type: 'progress', section: 'translation', progress: ?{total, done, failed, spend}}
 //   {type: 'progress', section: 'digest', parts: {done, total}}        a digest in parts
 //   {type: 'progress', section: 'digest' | 'translation', readingSeconds: number}   a local model has not answered yet
+//   {type: 'progress', section: 'digest' | 'translation', waitingSeconds: number, waitingFor: 'rateWindow' | 'retry'}
+//                                                            nothing in flight until the wait ends; said again every 20 s
+//                                                            and answered with `keepalive`, so the worker does not idle out
 //   {type: 'exported', purpose: 'copy' | 'download', markdown: string, fileName: string}
 //   {type: 'delta', section: 'digest', digest: Digest}
 //   {type: 'delta', section: 'translation', blocks: TranslatedBlock[], partial: TranslatedBlock | null}

@@ -100,9 +100,12 @@ async function completedPanel() {
   return { page, p };
 }
 
-/** What has focus: in the page, or (when the page's focus is on the panel's host) in the panel's frame. */
+/**
+ * What has focus: in the panel's frame when that document has focus (the frame is another process,
+ * and its own view is the one that counts), else in the page.
+ */
 const focused = async (page) => {
-  const inPanel = await page.evaluate((host) => document.activeElement?.matches?.(host) ?? false, HOST);
+  const inPanel = await panelFrame(page)?.evaluate(() => document.hasFocus()) ?? false;
   return (inPanel ? panelFrame(page) : page).evaluate(describeFocus, inPanel);
 };
 const describeFocus = (inPanel) => {

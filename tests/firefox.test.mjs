@@ -4,7 +4,7 @@
 // page, so the toolbar is driven through Marionette's chrome context: a real click on Gloss's
 // button, and a real Alt+Shift+G sent to the browser window. Both go through Firefox's own action
 // handling, which grants activeTab exactly as it does for a reader.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { By, Key, Origin, until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
 import { attackerPage, pageKnowledge } from './attacker-page.mjs';
 import { ROOT } from './harness.mjs';
+import { longArticle } from './long-article.mjs';
 import { startMockLlm } from './mock-llm.mjs';
 import { startServer } from './server.mjs';
 
@@ -46,6 +47,7 @@ before(async () => {
   const artifacts = join(ROOT, 'tests', 'artifacts');
   mkdirSync(artifacts, { recursive: true });
   writeFileSync(join(artifacts, 'attacker.html'), attackerPage());
+  writeFileSync(join(artifacts, 'firefox-long.html'), longArticle(2_500, 7));
   site = await startServer({ '/www/': join(ROOT, 'www'), '/fixtures/': join(ROOT, 'tests', 'fixtures'), '/artifacts/': artifacts });
   const options = new firefox.Options()
     .setBinary(FIREFOX)
@@ -69,6 +71,10 @@ after(async () => {
 });
 
 beforeEach(() => mock.reset());
+/** When the last model request of the earlier tests was sent (the mock's log is emptied per test). */
+let lastSentAt = 0;
+afterEach(() => { lastSentAt = Math.max(lastSentAt, ...mock.requests().map((e) => e.at)); });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `fn` with WebDriver in the browser's chrome (its own UI), then returns to content. */
 async function inChrome(fn) {
@@ -300,6 +306,30 @@ describe('ask the article in Firefox', () => {
   });
 });
 
+// Firefox stops an idle event page after 30 s (extensions.background.idle.timeout), as Chrome
+// stops its worker; unlike Chromium under automation, it does so here. The core says a wait every
+// 20 s, so the background is still there, with its timer, when the window has room.
+describe('a wait in Firefox', () => {
+  test('a minute under the requests-per-minute cap: the panel says it waits, and the third request goes at the minute', { timeout: 240_000 }, async () => {
+    await setSettings({ ...openai(), requestsPerMinute: 2 });
+    // The cap counts the earlier tests' requests too: start once they have left the window.
+    if (lastSentAt) await sleep(Math.max(0, lastSentAt + 61_000 - Date.now()));
+    const generations = () => mock.requests((e) => e.kind === 'digest' || e.kind === 'translate');
+    await openPage('/artifacts/firefox-long.html');
+    await clickAction();
+    const waiting = (s) => /per-minute limit: \d+ s/.test(s.digest.status + s.translation.status);
+    await waitForPanel((s) => s.shown && waiting(s), 'the panel saying it waits');
+    assert.equal(generations().length, 2, 'the window is full');
+    for (const end = Date.now() + 100_000; generations().length < 3 && Date.now() < end;) await sleep(250);
+    const starts = generations().map((e) => e.at);
+    assert.ok(starts.length >= 3, `a third request came (${starts.length})`);
+    assert.ok(starts[2] - starts[0] >= 59_000, `no third within the minute (${starts[2] - starts[0]} ms)`);
+    assert.ok(starts[2] - starts[0] < 75_000, `the third went when the window had room (${starts[2] - starts[0]} ms)`);
+    const s = await inPanel(SNAPSHOT);
+    assert.equal(s.original.error, null, 'the background was not stopped');
+  });
+});
+
 describe('the options page in Firefox', () => {
   test('saves settings after the reader grants the custom host, and the background uses them', T, async () => {
     await setSettings(null);
@@ -352,8 +382,20 @@ describe('the options page in Firefox', () => {
 
 describe('a hostile page in Firefox', () => {
   const HOST = 'gloss-extension-root';
-  /** How long the panel must be in plain view before a spending click counts (content/cover.js). */
-  const QUIET_MS = 700;
+  /**
+   * Waits until the panel's guard would take a press: the quiet period after an obstruction
+   * (content/cover.js) has ended. Asks the guard itself in the panel's frame.
+   */
+  async function guardClear(ms = 20_000) {
+    const deadline = Date.now() + ms;
+    let reason;
+    while (Date.now() < deadline) {
+      reason = await inPanel('return globalThis.GlossGuard.refusalNow()');
+      if (reason === null) return;
+      await driver.sleep(50);
+    }
+    assert.fail(`the guard still says ${reason} after ${ms} ms`);
+  }
   const settings = () => ({
     schemaVersion: 2, provider: 'openai', apiKeys: { openai: 'test-key' }, model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`,
     digestLang: 'ja', translateLang: 'ja', confirmAboveWords: 100,
@@ -425,7 +467,7 @@ describe('a hostile page in Firefox', () => {
     assert.equal(await refusalShown(), 'restyled', 'a click on a see-through panel is refused, and the panel says so');
     assert.equal(translations().length, 0);
     await asPage((id) => document.getElementById(id).style.setProperty('opacity', '1', 'important'), HOST);
-    await driver.sleep(QUIET_MS);
+    await guardClear();
 
     await asPage(() => {
       const d = document.createElement('div');
@@ -443,7 +485,7 @@ describe('a hostile page in Firefox', () => {
     await asPage(() => document.querySelectorAll('.attack-decoy').forEach((d) => d.remove()));
 
     // The guard's quiet period, then the reader's own click on a panel in plain view is taken.
-    await driver.sleep(QUIET_MS);
+    await guardClear();
     await clickConfirm();
     await waitForPanel((s) => s.translation.blocks.some((b) => b.state === 'done'), 'the translation after a real click');
     assert.ok(translations().length > 0);

@@ -101,6 +101,8 @@ struct World {
     timers: BTreeMap<Id, (u64, u64)>,
     sent: Vec<Sent>,
     frames: Vec<Value>,
+    /// When each of `frames` was posted.
+    posted_at: Vec<u64>,
     replies: Vec<(Id, Value)>,
     pending: Vec<Event>,
 }
@@ -125,6 +127,7 @@ impl World {
             timers: BTreeMap::new(),
             sent: Vec::new(),
             frames: Vec::new(),
+            posted_at: Vec::new(),
             replies: Vec::new(),
             pending: Vec::new(),
         }
@@ -160,7 +163,10 @@ impl World {
     fn run(&mut self, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Post { frame, .. } => self.frames.push(serde_json::to_value(&frame).unwrap_or_default()),
+                Effect::Post { frame, .. } => {
+                    self.frames.push(serde_json::to_value(&frame).unwrap_or_default());
+                    self.posted_at.push(self.now);
+                }
                 Effect::Fetch { req, request } => {
                     let body = request.body.unwrap_or_default();
                     let kind = kind(&body);
@@ -302,6 +308,19 @@ impl World {
 
     fn sent(&self, kind: Kind) -> Vec<&Sent> {
         self.sent.iter().filter(|s| s.kind == kind).collect()
+    }
+
+    /// The waits said to the panel: when, and the frame.
+    fn waits(&self) -> Vec<(u64, &Value)> {
+        self.posted_at.iter().copied().zip(&self.frames).filter(|(_, f)| f["type"] == "progress" && f.get("waitingSeconds").is_some()).collect()
+    }
+
+    /// The longest the Port went without a frame between `from` and `to`.
+    fn longest_silence(&self, from: u64, to: u64) -> u64 {
+        let mut points: Vec<u64> = self.posted_at.iter().copied().filter(|t| (from..=to).contains(t)).collect();
+        points.insert(0, from);
+        points.push(to);
+        points.windows(2).map(|p| p[1] - p[0]).max().unwrap_or(0)
     }
 
     /// Most requests open at once over the whole run.
@@ -691,6 +710,93 @@ fn a_local_server_under_a_requests_per_minute_cap_still_finishes() {
         let in_window = times.iter().filter(|u| **u <= *t && t - **u < 60_000).count();
         assert!(in_window <= 2, "request {i} at {t}: {in_window} requests in its minute: {times:?}");
     }
+}
+
+/// In every minute of `times`, at most `rpm` requests.
+fn within_cap(times: &[u64], rpm: usize) {
+    for (i, t) in times.iter().enumerate() {
+        let in_window = times.iter().filter(|u| **u <= *t && t - **u < 60_000).count();
+        assert!(in_window <= rpm, "request {i} at {t}: {in_window} requests in its minute: {times:?}");
+    }
+}
+
+/// Chrome stops a worker that has had no event and made no extension call for this long.
+const IDLE_LIMIT_MS: u64 = 30_000;
+
+#[test]
+fn a_wait_for_the_per_minute_window_is_said_every_20_s_until_the_request_goes() {
+    let mut w = World::new(cloud).settings(json!({"requestsPerMinute": 2, "confirmAboveWords": 100000}));
+    w.latency = 100;
+    w.open_panel(&article(30));
+    let start = w.now;
+    w.run_until(start + 600_000);
+    assert!(w.done("digest").is_some() && w.done("translation").is_some());
+    assert!(w.due.is_empty(), "nothing is left armed once both sections are done: {:?}", w.timers);
+    let times: Vec<u64> = w.sent.iter().map(|s| s.at).collect();
+    assert!(times.len() >= 3, "{times:?}");
+    within_cap(&times, 2);
+    let last = *times.last().unwrap_or(&start);
+    // Minutes of waiting, and the Port is never silent long enough for the worker to be stopped.
+    assert!(last - start >= 60_000, "{times:?}");
+    let silence = w.longest_silence(start, last);
+    assert!(silence < IDLE_LIMIT_MS, "the Port was silent for {silence} ms while requests waited");
+    let waits = w.waits();
+    assert!(!waits.is_empty());
+    assert!(waits.iter().all(|(_, f)| f["waitingFor"] == "rateWindow"), "{waits:?}");
+    // The first says when the window has room: a minute after the first request.
+    let (at, first) = waits[0];
+    assert_eq!(first["waitingSeconds"], json!((times[0] + 60_000 - at).div_ceil(1000)), "{first}");
+    // Said only while nothing was in flight, and never after the last request went.
+    for (at, f) in &waits {
+        assert!(*at < last, "a wait said at {at}, after the last request at {last}: {f}");
+        assert!(w.sent.iter().all(|s| !(s.at <= *at && s.closed_at.is_none_or(|c| c > *at))), "said at {at} with a request in flight: {f}");
+    }
+}
+
+#[test]
+fn a_retry_wait_is_said_until_the_request_goes_again() {
+    let mut w = World::new(|kind, body, n| match kind {
+        Kind::Digest if n == 0 => status(429, Some("50"), RATE_LIMITED),
+        _ => cloud(kind, body, n),
+    })
+    // The article is in English: nothing to translate, the digest alone.
+    .settings(json!({"translateLang": "en"}));
+    w.open_panel(&article(3));
+    let start = w.now;
+    w.run_until(start + 600_000);
+    assert!(w.done("digest").is_some());
+    assert!(w.due.is_empty(), "nothing is left armed: {:?}", w.timers);
+    let digests = w.sent(Kind::Digest);
+    assert_eq!(digests.len(), 2);
+    let (failed_at, again) = (digests[0].closed_at.unwrap_or_default(), digests[1].at);
+    assert_eq!(again - failed_at, 50_000, "sent again when the provider said");
+    let waits: Vec<(u64, u64)> = w.waits().iter().map(|(at, f)| {
+        assert_eq!((f["section"].as_str(), f["waitingFor"].as_str()), (Some("digest"), Some("retry")), "{f}");
+        (at - failed_at, f["waitingSeconds"].as_u64().unwrap_or_default())
+    }).collect();
+    assert_eq!(waits, vec![(0, 50), (20_000, 30), (40_000, 10)], "said at once, then every 20 s, counting down");
+    assert!(w.longest_silence(failed_at, again) < IDLE_LIMIT_MS);
+}
+
+#[test]
+fn a_worker_started_again_still_honours_the_window_the_last_one_filled() {
+    let mut w = World::new(cloud).settings(json!({"requestsPerMinute": 2, "confirmAboveWords": 100000}));
+    w.latency = 100;
+    w.open_panel(&article(30));
+    w.run_until(w.now + 5_000);
+    assert_eq!(w.sent.len(), 2, "the window is full");
+    // The browser stops the worker anyway: its timers and fetches go with it, the storage stays.
+    let host = Host { extension_id: EXTENSION.into(), extension_url: BASE.into(), ui_language: "en".into(), quota_bytes: None };
+    w.core = Core::new(host);
+    w.due.clear();
+    w.timers.clear();
+    w.connect(2);
+    w.frame(2, json!({"type": "start", "html": article(30), "url": "https://news.example/story", "readerableGate": false}));
+    w.run_until(w.now + 600_000);
+    assert!(w.done("translation").is_some());
+    let times: Vec<u64> = w.sent.iter().map(|s| s.at).collect();
+    assert!(times.len() >= 3, "{times:?}");
+    within_cap(&times, 2);
 }
 
 /// The fake model's answer to a question: it cites paragraph 3, or says the article does not say.

@@ -88,6 +88,15 @@ test('every error code, from Rust or made in JS, has a message in every locale',
   }
 });
 
+test('every wait the core can name has its words in every locale', () => {
+  const waits = generatedUnion('WaitFor');
+  assert.ok(waits.includes('rateWindow') && waits.includes('retry'), `${waits}`);
+  for (const locale of locales) {
+    const messages = load(locale);
+    assert.deepEqual(waits.filter((w) => !messages[`waiting_${w}`]), [], `${locale} has waiting_<reason> for every reason`);
+  }
+});
+
 test('every setting a reset may name has a label, worded in every locale', () => {
   const fields = generatedUnion('SettingField');
   assert.ok(fields.includes('chunkTokens') && fields.includes('stallTimeoutMs'), `${fields}`);

@@ -43,14 +43,25 @@ let pressedAt = null;
 addEventListener('pointerdown', (event) => { if (event.isTrusted) pressedAt = event.timeStamp; }, true);
 addEventListener('keydown', (event) => { if (event.isTrusted) pressedAt = event.timeStamp; }, true);
 
-/** Why a spending click now would not count, or null when it does. */
-async function refusal(event) {
-  if (!event?.isTrusted) return 'untrusted';
-  const at = pressedAt ?? event.timeStamp;
+/** Why a press that began at `at` would not count, or null when it does. */
+async function obstructedAt(at) {
   if (hasV2 && (visibleSince == null || at - visibleSince < VISIBLE_FOR_MS)) return 'covered';
   const seen = await call(OP.VERIFY).catch(() => ({ ok: false, reason: 'hidden' }));
   return seen.ok ? null : seen.reason || 'covered';
 }
+
+/** Why a spending click now would not count, or null when it does. */
+async function refusal(event) {
+  if (!event?.isTrusted) return 'untrusted';
+  return obstructedAt(pressedAt ?? event.timeStamp);
+}
+
+/**
+ * Why a press now would be refused, or null once the panel has been in plain view for the quiet
+ * period: what a test waits for before a real click that must count. It spends nothing and lives
+ * in the extension's frame, which the page cannot script.
+ */
+Object.defineProperty(globalThis, 'GlossGuard', { value: Object.freeze({ refusalNow: () => obstructedAt(performance.now()) }) });
 
 /**
  * A click handler that runs `spend()` only for a real click on a panel in plain view; otherwise

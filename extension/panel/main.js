@@ -89,11 +89,17 @@ function onFrame(frame) {
     case T.CONFIRM: return askToConfirm(frame.estimate);
     case T.ON_DEVICE: return frame.section === SECTION.DIGEST ? onDeviceDigest(frame.step) : onDeviceTranslation(frame.step);
     case T.PROGRESS:
-      if (frame.readingSeconds != null) {
-        // A local model has the prompt and has not answered yet.
+      if (frame.readingSeconds != null || frame.waitingSeconds != null) {
+        // A local model has the prompt and has not answered yet, or nothing is sent until a
+        // wait ends (the per-minute limit, a retry): news until the answer starts.
         const target = { [SECTION.DIGEST]: digest, [SECTION.QA]: qa }[frame.section] ?? translation;
-        target.status.textContent = msg('statusModelReading', [String(frame.readingSeconds)]);
+        target.status.textContent = frame.waitingSeconds != null
+          ? msg(`waiting_${frame.waitingFor}`, [String(frame.waitingSeconds)])
+          : msg('statusModelReading', [String(frame.readingSeconds)]);
         target.status.dataset.reading = 'true';
+        // Answered: a message into the background is what keeps an idle one from being stopped
+        // (Firefox's event page does not count the background's own posts).
+        if (frame.waitingSeconds != null) link.post({ type: T.KEEPALIVE });
         return undefined;
       }
       if (frame.section === SECTION.DIGEST) {

@@ -402,6 +402,7 @@ export type Progress = {
 export type ProgressFrame =
   | { section: Section, parts: Parts }
   | { section: Section, readingSeconds: number }
+  | { section: Section, waitingSeconds: number, waitingFor: WaitFor }
   | { section: Section, progress: TranslationProgress | null };
 
 /** `provider · lang · model`, shown in each section's header. */
@@ -550,6 +551,9 @@ export type Turn = { question: string, answer: Answer };
 
 /** Token counts reported by the provider. */
 export type Usage = { inputTokens: number | null, outputTokens: number | null };
+
+/** What a section waits for; the panel words each as `waiting_<member>` (`_locales`). */
+export type WaitFor = "rateWindow" | "retry";
 
 /** Which wire format a response stream speaks. */
 export type Wire = "anthropic" | "openAi" | "gemini" | "ollamaNative";

@@ -126,13 +126,13 @@ impl DigestFlow {
                 let (finished, answer, partial) = (reader.finish(), reader.answer(), reader.partial().digest);
                 match finished {
                     Ok(update) => self.answered(session, &req, update, answer, cx),
-                    Err(error) => self.failed(session, req, error, Some(partial), cx),
+                    Err(error) => self.failed(session, &req, error, Some(partial), cx),
                 }
             }
             News::Failed { mut req, error, mid_stream } => {
                 if !mid_stream {
                     if let Some(ms) = retry_in(&error, req.attempts) {
-                        cx.pool.retry_later(req, ms, cx.out);
+                        cx.pool.retry_later(*req, ms, cx.now, cx.out);
                         return;
                     }
                 }
@@ -140,7 +140,7 @@ impl DigestFlow {
                     Reader::Digest(reader) if mid_stream => Some(reader.partial().digest),
                     _ => None,
                 };
-                self.failed(session, req, error, partial, cx);
+                self.failed(session, &req, error, partial, cx);
             }
             _ => {}
         }
@@ -192,7 +192,7 @@ impl DigestFlow {
         self.parts = None;
     }
 
-    fn failed(&mut self, session: &mut Session, req: Box<Req>, error: GlossError, partial: Option<Digest>, cx: &mut Ctx) {
+    fn failed(&mut self, session: &mut Session, req: &Req, error: GlossError, partial: Option<Digest>, cx: &mut Ctx) {
         if error.code() == "context_too_long" {
             // The provider's context is smaller than Gloss assumed: parts sized for the window
             // its error names, or else half of what failed.

@@ -116,7 +116,20 @@ pub enum Progress {
     Parts { section: Section, parts: Parts },
     /// A local model has the prompt and has not answered yet: for how long.
     Reading { section: Section, reading_seconds: u64 },
+    /// Nothing of the section is in flight: it waits this long more, for this.
+    Waiting { section: Section, waiting_seconds: u64, waiting_for: WaitFor },
     Translation { section: Section, progress: Option<TranslationProgress> },
+}
+
+/// What a section waits for; the panel words each as `waiting_<member>` (`_locales`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum WaitFor {
+    /// The provider's requests-per-minute cap: the window has no room yet.
+    RateWindow,
+    /// A retry: the backoff after a failure, or the wait a rate limit asked for.
+    Retry,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

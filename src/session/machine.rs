@@ -19,9 +19,10 @@ use super::effect::{Area, Effect, Frame, Progress};
 use super::event::{Event, Host, Id, PanelFrame, Section, Sender};
 use super::panel::Work;
 use super::qa_flow::QaFlow;
-use super::requests::{Gate, News, Owner, Pool, Purpose, Reader, TimerFor};
+use super::requests::{Gate, News, Owner, Pool, Purpose, Reader, TimerFor, WINDOW_KEY};
 use super::store::Store;
 use super::translation_flow::TranslationFlow;
+use super::waits::{self, Waits};
 use super::{call_with, CacheHits, CacheKeys, Session};
 
 /// Starts (a page read, a restart, "digest anyway", a new article) one tab may make a minute.
@@ -70,6 +71,8 @@ pub struct Core {
     connections: BTreeMap<Id, Endpoint>,
     /// Tabs being injected into: the intent and the refusals so far.
     injecting: BTreeMap<i64, (String, usize)>,
+    /// The waits panels are told of, and the tick that tells them again.
+    waits: Waits,
 }
 
 impl Core {
@@ -87,6 +90,7 @@ impl Core {
             starts: BTreeMap::new(),
             connections: BTreeMap::new(),
             injecting: BTreeMap::new(),
+            waits: Waits::default(),
         }
     }
 
@@ -141,6 +145,7 @@ impl Core {
                         out.push(Effect::Inject { tab, intent: intent.clone() });
                     }
                 }
+                Some(Err(TimerFor::Keepalive)) => self.waits.ticked(),
                 Some(Err(TimerFor::Panel(port))) => {
                     if let Some(work) = self.panels.get_mut(&port).and_then(|p| p.work.as_mut()) {
                         work.translation.woken(timer);
@@ -212,7 +217,8 @@ impl Core {
         }
         let op = self.pool.id();
         self.ops.insert(op, Op::Injected);
-        out.push(Effect::StorageGet { op, area: Area::Session, keys: vec![INJECTED_KEY.to_string()] });
+        // The window's send times come with it: no Port is served before this read is back.
+        out.push(Effect::StorageGet { op, area: Area::Session, keys: vec![INJECTED_KEY.to_string(), WINDOW_KEY.to_string()] });
     }
 
     /// A Port is accepted from this extension only, in a tab Gloss injected into, from that
@@ -245,6 +251,7 @@ impl Core {
     fn injected_read(&mut self, items: &Map<String, Value>, now: u64, out: &mut Vec<Effect>) {
         let stored = items.get(INJECTED_KEY).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_i64);
         let mut tabs: BTreeSet<i64> = stored.collect();
+        self.pool.restore_window(items.get(WINDOW_KEY), now);
         let early = std::mem::take(&mut self.injected_early);
         let changed = !early.is_subset(&tabs);
         tabs.extend(early);
@@ -420,9 +427,11 @@ impl Core {
     // ---- requests ----
 
     /// Sends what may be sent, panel by panel: each panel's digest requests first, then its
-    /// translation's chunks; a window that is full arms one timer for when it has room.
+    /// translation's chunks; a window that is full arms one timer for when it has room. Then
+    /// the panels are told what they wait for.
     fn pump(&mut self, now: u64, out: &mut Vec<Effect>) {
         let mut until: Option<u64> = None;
+        let mut waiting = Vec::new();
         for (port, panel) in self.panels.iter_mut() {
             let Some(work) = panel.work.as_mut() else { continue };
             let owner = Owner { port: *port, run: panel.run };
@@ -432,13 +441,13 @@ impl Core {
             let mut cx = Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now };
             work.digest.feed(&work.session, &mut cx);
             let queued = cx.pool.queued(owner);
-            let mut held = false;
+            let (mut held, mut digest_window, mut translation_window) = (false, None, None);
             for id in &queued {
                 match cx.pool.gate(now, rpm, local) {
                     Gate::Open => cx.pool.open(*id, now, cx.out),
                     Gate::Until(t) => {
                         until = Some(until.map_or(t, |u| u.min(t)));
-                        held = true;
+                        (held, digest_window) = (true, Some(t));
                         break;
                     }
                     Gate::Full => {
@@ -448,16 +457,18 @@ impl Core {
                 }
             }
             // A local server reads the digest first; chunks wait until it is sent.
-            if held && local.is_some() {
-                continue;
+            if !(held && local.is_some()) {
+                if let Some(Gate::Until(t)) = work.translation.pump(&mut work.session, &mut cx, &mut |pool, now| pool.gate(now, rpm, local)) {
+                    until = Some(until.map_or(t, |u| u.min(t)));
+                    translation_window = Some(t);
+                }
             }
-            if let Some(Gate::Until(t)) = work.translation.pump(&mut work.session, &mut cx, &mut |pool, now| pool.gate(now, rpm, local)) {
-                until = Some(until.map_or(t, |u| u.min(t)));
-            }
+            waiting.extend(waits::of_panel(owner, digest_window, translation_window, work.translation.waiting_until(), cx.pool));
         }
         if let Some(t) = until {
             self.pool.wake_at(t, now, out);
         }
+        self.waits.update(&waiting, now, &mut self.pool, out);
     }
 
     fn news(&mut self, news: News, now: u64, out: &mut Vec<Effect>) {

@@ -14,6 +14,7 @@ pub mod readers;
 pub mod requests;
 pub mod store;
 pub mod translation_flow;
+pub mod waits;
 
 use serde::{Deserialize, Serialize};
 

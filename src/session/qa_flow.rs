@@ -95,7 +95,7 @@ impl QaFlow {
         };
         if !mid_stream {
             if let Some(ms) = retry_in(&error, req.attempts) {
-                cx.pool.retry_later(req, ms, cx.out);
+                cx.pool.retry_later(*req, ms, cx.now, cx.out);
                 return;
             }
         }

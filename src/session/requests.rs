@@ -8,7 +8,9 @@ use crate::error::GlossError;
 use crate::llm::errors::{map_http_error_at, retry_delay_ms, HttpFailure};
 use crate::translate::schedule::GLOBAL_MAX_STREAMS;
 
-use super::effect::Effect;
+use serde_json::{json, Map, Value};
+
+use super::effect::{Area, Effect};
 use super::event::{Id, Section};
 use super::readers::{AnswerReader, DigestReader, TranslationReader};
 use super::{origin, Call};
@@ -19,6 +21,9 @@ pub const MAX_RETRIES: u32 = 2;
 pub const READING_PROGRESS_MS: u64 = 5_000;
 /// The window of the requests-per-minute cap.
 const MINUTE_MS: u64 = 60_000;
+/// Where the requests-per-minute window's send times are kept while the browser runs
+/// (`storage.session`), so that a worker stopped and started again still honours the cap.
+pub const WINDOW_KEY: &str = "gloss-rate-window";
 /// An error body is kept up to this size (enough for any provider's JSON error).
 const ERROR_BODY_BYTES: usize = 64 * 1024;
 
@@ -90,6 +95,8 @@ pub struct Req {
     error_body: Vec<u8>,
     /// A byte of a 2xx body has come.
     pub got_bytes: bool,
+    /// When a request in backoff is due again.
+    retry_at: u64,
     timers: Vec<Id>,
 }
 
@@ -106,6 +113,8 @@ pub enum TimerFor {
     Window,
     /// Try injecting the panel into this tab again.
     Inject(i64),
+    /// Time to say every wait again (`waits.rs`).
+    Keepalive,
 }
 
 /// What happened to a request, for its owner to act on.
@@ -163,6 +172,7 @@ impl Pool {
             headers: Vec::new(),
             error_body: Vec::new(),
             got_bytes: false,
+            retry_at: 0,
             timers: Vec::new(),
         };
         self.reqs.insert(id, req);
@@ -242,7 +252,8 @@ impl Pool {
         req.error_body.clear();
         req.got_bytes = false;
         let (first_byte, local) = (req.call.first_byte_timeout_ms, req.call.is_local);
-        if !matches!(req.purpose, Purpose::Connection { .. }) {
+        let counted = !matches!(req.purpose, Purpose::Connection { .. });
+        if counted {
             self.starts.push_back(now);
         }
         out.push(Effect::Fetch { req: id, request: req.call.request.clone() });
@@ -250,13 +261,41 @@ impl Pool {
         if local {
             self.arm_for(id, TimerFor::Reading(id), READING_PROGRESS_MS, out);
         }
+        if counted {
+            self.save_window(now, out);
+        }
     }
 
-    /// Sends `req` again after `ms` (its attempt count kept).
-    pub fn retry_later(&mut self, req: Box<Req>, ms: u64, out: &mut Vec<Effect>) -> Id {
+    /// Keeps the last minute's send times where a new worker finds them.
+    fn save_window(&mut self, now: u64, out: &mut Vec<Effect>) {
+        let recent: Vec<u64> = self.starts.iter().copied().filter(|t| now.saturating_sub(*t) < MINUTE_MS).collect();
+        let op = self.id();
+        out.push(Effect::StorageSet { op, area: Area::Session, items: Map::from_iter([(WINDOW_KEY.to_string(), json!(recent))]) });
+    }
+
+    /// The send times an earlier worker kept (`WINDOW_KEY`). A worker that has sent already
+    /// has written its own over them, so they are taken only by one that has not.
+    pub fn restore_window(&mut self, stored: Option<&Value>, now: u64) {
+        if !self.starts.is_empty() {
+            return;
+        }
+        let kept = stored.and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_u64);
+        // A time ahead of this clock (the system clock was set back) would hold the cap for as long.
+        let mut recent: Vec<u64> = kept.filter(|t| *t <= now && now - *t < MINUTE_MS).collect();
+        recent.sort_unstable();
+        self.starts = recent.into();
+    }
+
+    /// When `owner`'s earliest request in backoff is due again, if it has one.
+    pub fn backoff_until(&self, owner: Owner) -> Option<u64> {
+        self.reqs.values().filter(|r| r.owner == owner && r.state == State::Backoff).map(|r| r.retry_at).min()
+    }
+
+    /// Sends `req` again `ms` after `now` (its attempt count kept).
+    pub fn retry_later(&mut self, mut req: Req, ms: u64, now: u64, out: &mut Vec<Effect>) -> Id {
         let id = self.id();
-        let mut req = *req;
         req.state = State::Backoff;
+        req.retry_at = now + ms;
         req.timers.clear();
         self.reqs.insert(id, req);
         self.arm_for(id, TimerFor::Backoff(id), ms, out);
@@ -436,7 +475,7 @@ impl Pool {
                 self.window_timer = None;
                 Ok(News::Requeued)
             }
-            TimerFor::Panel(_) | TimerFor::Inject(_) => Err(what),
+            TimerFor::Panel(_) | TimerFor::Inject(_) | TimerFor::Keepalive => Err(what),
         })
     }
 

@@ -27,8 +27,8 @@ pub enum State {
 pub struct TranslationFlow {
     pub state: State,
     started_at: u64,
-    /// The scheduler's wait, as a timer.
-    wake: Option<Id>,
+    /// The scheduler's wait, as a timer, and when it is due.
+    wake: Option<(Id, u64)>,
 }
 
 impl TranslationFlow {
@@ -89,18 +89,23 @@ impl TranslationFlow {
     }
 
     pub fn stop_wake(&mut self, cx: &mut Ctx) {
-        if let Some(timer) = self.wake.take() {
+        if let Some((timer, _)) = self.wake.take() {
             cx.pool.cancel_timer(timer, cx.out);
         }
     }
 
     /// The scheduler's wait is over.
     pub fn woken(&mut self, timer: Id) -> bool {
-        if self.wake == Some(timer) {
+        if self.wake.is_some_and(|(t, _)| t == timer) {
             self.wake = None;
             return true;
         }
         false
+    }
+
+    /// When the scheduler's wait ends, while it waits.
+    pub fn waiting_until(&self) -> Option<u64> {
+        self.wake.map(|(_, due)| due)
     }
 
     /// Sends chunks while `gate` allows and the scheduler has some; returns what held it back.
@@ -125,7 +130,7 @@ impl TranslationFlow {
                 }
                 Step::Wait { ms } => {
                     self.stop_wake(cx);
-                    self.wake = Some(cx.pool.arm(TimerFor::Panel(cx.owner.port), ms, cx.out));
+                    self.wake = Some((cx.pool.arm(TimerFor::Panel(cx.owner.port), ms, cx.out), cx.now + ms));
                     return None;
                 }
                 Step::Idle => return None,
