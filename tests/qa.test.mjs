@@ -12,8 +12,6 @@ import { glossSuite } from './suite.mjs';
 
 const T = { timeout: 90_000 };
 const SAMPLE = '/www/samples/lighthouse-keepers.html';
-/** How long the panel must be in plain view before a spending press counts (content/cover.js). */
-const QUIET_MS = 700;
 
 /** An article whose text tries to take over the answer, and to close the article's delimiter. */
 const INJECTION = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>The Harwick Light</title></head><body><main><article>
@@ -68,6 +66,21 @@ async function answered(qa, turn) {
   await node.locator('.answer p').first().waitFor({ timeout: 30_000 });
   await qa.locator('button.ask:not([disabled])').waitFor({ timeout: 30_000 });
   return node;
+}
+
+/**
+ * Waits until the panel's guard would take a press (`clear`) or refuse one (`!clear`), polling
+ * the guard's own answer in the panel's frame (as tests/attacker.test.mjs does).
+ */
+async function guardSays(p, clear, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  let reason;
+  while (Date.now() < deadline) {
+    reason = await p.frame.evaluate(() => globalThis.GlossGuard.refusalNow());
+    if ((reason === null) === clear) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`the guard still says ${reason} after ${ms} ms`);
 }
 
 /** Each claim of a turn's answer: its text and the paragraph its ¶ shows. */
@@ -174,13 +187,14 @@ describe('the question box is a spending control', () => {
     });
     // A see-through panel: the reader's real Enter is refused, and the panel says why.
     await page.evaluate((id) => document.getElementById(id).style.setProperty('opacity', '0.01', 'important'), 'gloss-extension-root');
+    await guardSays(p, false);
     await box.press('Enter');
     const note = qa.locator('.ask-form .refusal[data-code="panel_covered"]');
     await note.waitFor({ timeout: 5_000 });
     assert.match(await note.getAttribute('data-reason'), /^(restyled|covered)$/);
     assert.equal(questions().length, 0, 'nothing was asked');
     await page.evaluate((id) => document.getElementById(id).style.setProperty('opacity', '1', 'important'), 'gloss-extension-root');
-    await page.waitForTimeout(QUIET_MS);
+    await guardSays(p, true);
     await box.press('Enter');
     await answered(qa, 0);
     assert.equal(questions().length, 1, 'in plain view, the reader\'s Enter asks');
