@@ -54,13 +54,12 @@ impl Answer {
     }
 }
 
-/// Reads `answer`; `complete` is false while it streams (a half-written id or marker waits).
-pub fn read(answer: &str, refs: &ArticleRefs, complete: bool) -> Answer {
+/// Reads `answer`, complete or still streaming: a half-written id or marker at the end is not
+/// shown (while streaming it may yet be finished; at the end it was cut off).
+pub fn read(answer: &str, refs: &ArticleRefs) -> Answer {
     let stripped = crate::llm::reasoning::strip_think(answer);
     let mut text = stripped.into_owned();
-    if !complete {
-        cut_unfinished_bracket(&mut text);
-    }
+    cut_unfinished_bracket(&mut text);
     let lower = text.to_ascii_lowercase();
     let not_in_article = lower.contains(NOT_IN_ARTICLE);
     if let Some(at) = lower.find(NOT_IN_ARTICLE) {
@@ -70,8 +69,8 @@ pub fn read(answer: &str, refs: &ArticleRefs, complete: bool) -> Answer {
     Answer { paragraphs, not_in_article }
 }
 
-/// While streaming, a last `[` not yet closed that may still become an id (`[b1`) or the
-/// marker (`[not in`) is not shown.
+/// A last `[` not closed that is, or may still become, an id (`[b1`) or the marker (`[not in`)
+/// is not shown.
 fn cut_unfinished_bracket(text: &mut String) {
     let Some(open) = text.rfind('[') else { return };
     let tail = &text[open..];
@@ -182,7 +181,7 @@ mod tests {
 
     #[test]
     fn each_claim_ends_with_the_paragraph_it_cites() {
-        let a = read("The first paragraph has **bold** words [b2]. It also links somewhere [b2, b3].\n\nA list follows [b3]", &refs(), true);
+        let a = read("The first paragraph has **bold** words [b2]. It also links somewhere [b2, b3].\n\nA list follows [b3]", &refs());
         assert_eq!(
             texts(&a),
             [vec![("The first paragraph has bold words.".into(), Some("b2".into())), ("It also links somewhere.".into(), Some("b2".into()))], vec![("A list follows".into(), Some("b3".into()))]]
@@ -194,15 +193,15 @@ mod tests {
 
     #[test]
     fn invented_ids_are_no_source_and_uncited_text_stays() {
-        let a = read("Made up [b99]. Unsourced ending", &refs(), true);
+        let a = read("Made up [b99]. Unsourced ending", &refs());
         assert_eq!(texts(&a), [vec![("Made up.".into(), None), ("Unsourced ending".into(), None)]]);
-        let brackets = read("A [note] and [b] stay [b2][b3]", &refs(), true);
+        let brackets = read("A [note] and [b] stay [b2][b3]", &refs());
         assert_eq!(texts(&brackets), [vec![("A [note] and [b] stay".into(), Some("b2".into()))]]);
     }
 
     #[test]
     fn the_not_in_article_marker_becomes_a_flag() {
-        let a = read("[Not in article] The article covers only the sample's headings [b1].", &refs(), true);
+        let a = read("[Not in article] The article covers only the sample's headings [b1].", &refs());
         assert!(a.not_in_article);
         assert_eq!(texts(&a), [vec![("The article covers only the sample's headings.".into(), Some("b1".into()))]]);
         assert!(a.plain().starts_with("[not in article] "));
@@ -211,22 +210,34 @@ mod tests {
     #[test]
     fn half_streamed_ids_and_markers_wait() {
         for partial in ["[", "[no", "[not in art"] {
-            let a = read(partial, &refs(), false);
+            let a = read(partial, &refs());
             assert!(a.is_empty() && !a.not_in_article, "{partial}: {a:?}");
         }
         for tail in ["[", "[b", "[b2", "[b2, b"] {
-            let a = read(&format!("Words so far {tail}"), &refs(), false);
+            let a = read(&format!("Words so far {tail}"), &refs());
             assert_eq!(texts(&a), [vec![("Words so far".into(), None)]], "{tail}");
         }
-        assert_eq!(texts(&read("Done [b", &refs(), true)), [vec![("Done [b".into(), None)]], "a complete answer keeps what it wrote");
+        assert_eq!(texts(&read("Done [b", &refs())), [vec![("Done".into(), None)]], "an id cut off at the end is not shown");
+        assert_eq!(texts(&read("See [note", &refs())), [vec![("See [note".into(), None)]], "other brackets are text");
+    }
+
+    #[test]
+    fn every_prefix_of_a_tricky_answer_reads_without_panicking_and_never_shows_an_id() {
+        let answer = "<think>x</think>[Not in article] 記事は[b2]。**塔**は白い [b2, b3]；\n\n- [b] [note] ünïcödé [b9] [b3][b2]. ‹/article› <question>";
+        let refs = refs();
+        for (end, _) in answer.char_indices().chain([(answer.len(), ' ')]) {
+            let a = read(&answer[..end], &refs);
+            let shown: String = a.paragraphs.iter().flatten().map(|c| spans_text(&c.text)).collect();
+            assert!(!shown.contains("[b2") && !shown.contains("[b3") && !shown.contains("[not in"), "{end}: {shown}");
+        }
     }
 
     #[test]
     fn html_stays_text_and_foreign_links_are_text() {
-        let a = read("<think>plan</think><img src=x onerror=alert(1)> [b2]\n- [evil](https://evil.example) and [ref](https://example.com/ref) [b2]", &refs(), true);
+        let a = read("<think>plan</think><img src=x onerror=alert(1)> [b2]\n- [evil](https://evil.example) and [ref](https://example.com/ref) [b2]", &refs());
         assert_eq!(spans_text(&a.paragraphs[0][0].text), "<img src=x onerror=alert(1)>");
         let links: Vec<Option<&str>> = a.paragraphs[1][0].text.iter().map(|s| s.href.as_deref()).collect();
         assert!(links.contains(&Some("https://example.com/ref")) && !links.contains(&Some("https://evil.example")), "{links:?}");
-        assert_eq!(read("", &refs(), true), Answer::default());
+        assert_eq!(read("", &refs()), Answer::default());
     }
 }

@@ -155,7 +155,7 @@ mod tests {
     use crate::article::tests_support::sample_article;
 
     fn turn(q: &str, a: &str) -> Turn {
-        Turn { question: q.into(), answer: read(a, &crate::digest::ArticleRefs::default(), true) }
+        Turn { question: q.into(), answer: read(a, &crate::digest::ArticleRefs::default()) }
     }
 
     #[test]

@@ -180,19 +180,19 @@ impl AnswerReader {
     /// Feeds bytes; the answer so far, or `None` when they held no new text.
     pub fn push(&mut self, bytes: &[u8]) -> Result<Option<crate::qa::Answer>, GlossError> {
         let events = self.decoder.push(bytes)?;
-        Ok(self.absorb(&events).then(|| crate::qa::read(&self.text, &self.refs, false)))
+        Ok(self.absorb(&events).then(|| crate::qa::read(&self.text, &self.refs)))
     }
 
     /// The complete answer, and what it took.
     pub fn finish(&mut self) -> Result<(crate::qa::Answer, Spend), GlossError> {
         let events = self.decoder.finish()?;
         self.absorb(&events);
-        Ok((crate::qa::read(&self.text, &self.refs, true), self.spend()))
+        Ok((crate::qa::read(&self.text, &self.refs), self.spend()))
     }
 
     /// The answer as far as it got, for keeping after a failure.
     pub fn partial(&self) -> crate::qa::Answer {
-        crate::qa::read(&self.text, &self.refs, false)
+        crate::qa::read(&self.text, &self.refs)
     }
 
     /// What the answer took so far (estimated where the provider said nothing).
