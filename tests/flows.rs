@@ -914,3 +914,24 @@ fn a_question_waits_for_its_answer_and_a_failed_one_can_be_retried() {
     assert_eq!(w.of("error", "qa").last().map(|e| e["error"]["code"].clone()), Some(json!("question_too_long")));
     assert_eq!(w.sent(Kind::Qa).len(), 2, "a question too long is not sent");
 }
+
+#[test]
+fn questions_count_against_the_pages_budget_and_stop_at_it() {
+    let mut w = World::new(|kind, body, _| match kind {
+        Kind::Qa => Answer::Text { text: "They painted it white [b3].".into(), usage: Some((200, 20)) },
+        Kind::Translate => Answer::Text { text: translation(body), usage: Some((100, 50)) },
+        _ => Answer::Text { text: DIGEST.into(), usage: Some((300, 40)) },
+    })
+    // The translation is long and waits for a go-ahead: only the digest and the questions spend.
+    .settings(json!({"pageBudgetTokens": 700, "confirmAboveWords": 10}));
+    w.open_panel(&article(3));
+    w.settle();
+    for i in 0..3 {
+        w.frame(PORT, json!({"type": "ask", "question": format!("Question {i}?")}));
+        w.settle();
+    }
+    // 340 of digest, then 220 a question: the second passes 700, the third is not sent.
+    assert_eq!(w.sent(Kind::Qa).len(), 2);
+    assert_eq!(w.of("error", "qa").last().map(|e| e["error"]["code"].clone()), Some(json!("budget_reached")));
+    assert_eq!(w.of("answered", "qa").len(), 2);
+}
