@@ -12,6 +12,8 @@
 //   {type: 'cancel', section: 'translation'}
 //   {type: 'preference', name: 'bilingual', value: boolean}
 //   {type: 'export', purpose: 'copy' | 'download'}
+//   {type: 'ask', question: string}               the reader's question about the article (a trusted press)
+//   {type: 'retry', section: 'qa'}                ask the question that failed again
 //   {type: 'openOptions'}
 //   {type: 'onDevice', section: 'digest', answers: string[]}           every Summarizer answer so far
 //   {type: 'onDevice', section: 'translation', detected: Detected[]}   what the LanguageDetector said
@@ -37,6 +39,10 @@
 //   {type: 'delta', section: 'translation', blocks: TranslatedBlock[], partial: TranslatedBlock | null}
 //   {type: 'done', …Done}                                    a section is finished (one shape for both)
 //   {type: 'error', section: 'original' | 'digest' | 'translation', error: ErrorInfo, blockIds?: string[], transient?: boolean}
+//   {type: 'asked', section: 'qa', turn: number, question: string, dropped: number}   sent; `dropped` earlier turns left out
+//   {type: 'delta', section: 'qa', turn: number, answer: Answer}                 the answer so far
+//   {type: 'answered', section: 'qa', turn: number, answer: Answer, spend: ?Spend, elapsedMs: ?number}
+//   {type: 'conversation', section: 'qa', turns: Turn[], cached: true}           the page's earlier questions, from the cache
 //   {type: 'onDevice', section: 'digest', step: DigestStep}             run these Summarizer calls
 //   {type: 'onDevice', section: 'translation', step: TranslationStep}   detect, translate, or say why not
 //
@@ -90,6 +96,8 @@
 /** @typedef {import('./types/gloss').ChunkEnd} ChunkEnd */
 /** @typedef {import('./types/gloss').PlanSummary} PlanSummary */
 /** @typedef {import('./types/gloss').Done} Done */
+/** @typedef {import('./types/gloss').Answer} Answer */
+/** @typedef {import('./types/gloss').Turn} Turn */
 // The core's protocol with its host (background.js): events in, effects out.
 /** @typedef {import('./types/gloss').Host} Host */
 /** @typedef {import('./types/gloss').Stamped} Stamped */
@@ -123,8 +131,12 @@ globalThis.GlossProtocol = Object.freeze({
     ON_DEVICE_UNAVAILABLE: 'onDeviceUnavailable',
     KEEPALIVE: 'keepalive',
     CLOSE: 'close',
+    ASK: 'ask',
+    ASKED: 'asked',
+    ANSWERED: 'answered',
+    CONVERSATION: 'conversation',
   }),
-  SECTION: Object.freeze({ ORIGINAL: 'original', DIGEST: 'digest', TRANSLATION: 'translation' }),
+  SECTION: Object.freeze({ ORIGINAL: 'original', DIGEST: 'digest', TRANSLATION: 'translation', QA: 'qa' }),
   /** The options page's label (a message key) for each stored setting a notice may name. */
   SETTING_LABELS: Object.freeze({
     schemaVersion: 'settingSchemaVersion',

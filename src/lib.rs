@@ -8,6 +8,7 @@ pub mod glossary;
 pub mod llm;
 pub mod models;
 pub mod on_device;
+pub mod qa;
 pub mod session;
 pub mod settings;
 pub mod text;

@@ -221,14 +221,14 @@ describe('the panel by keyboard', () => {
       else if (seen.length) break; // left the panel again
     }
     const names = seen.map((f) => (f.cls.includes('toggle') ? `toggle:${f.section}` : f.label));
-    const order = ['Collapse Gloss', 'Close Gloss', 'toggle:original', 'toggle:digest', 'toggle:translation'];
+    const order = ['Collapse Gloss', 'Close Gloss', 'toggle:original', 'toggle:digest', 'toggle:qa', 'Your question about the article', 'toggle:translation'];
     const positions = order.map((name) => names.indexOf(name));
     assert.ok(positions.every((at) => at >= 0), `Tab reaches ${order.join(', ')}; it reached ${names.join(', ')}`);
     assert.deepEqual([...positions].sort((a, b) => a - b), positions, `in reading order: ${names.join(', ')}`);
 
     // Every stop in the panel is a real control with a name.
     for (const f of seen) {
-      assert.ok(['button', 'a', 'summary', 'select', 'input'].includes(f.tag), `a control has focus, not a ${f.tag}`);
+      assert.ok(['button', 'a', 'summary', 'select', 'input', 'textarea'].includes(f.tag), `a control has focus, not a ${f.tag}`);
       assert.ok(f.label, `the ${f.tag}.${f.cls} that has focus has a name`);
     }
 

@@ -274,6 +274,38 @@ describe('the panel in Firefox', () => {
   });
 });
 
+describe('ask the article in Firefox', () => {
+  test('a question typed in the box and sent with Enter is answered from the article, with its ¶ link', T, async () => {
+    await setSettings({ ...openai(), digestLang: 'en' });
+    await openPage(SAMPLE);
+    await clickAction();
+    await waitForPanel((s) => digestDone(s), 'the digest');
+    const question = 'How many members does the Skarholm Light Society have?';
+    // WebDriver's keys are the browser's own input: trusted, as a reader's are.
+    try {
+      assert.ok(await intoPanel(), 'the panel is open');
+      const box = await driver.wait(until.elementLocated(By.css('section[data-section="qa"] textarea.question-box')), WAIT);
+      await box.sendKeys(question, Key.ENTER);
+    } finally {
+      await outOfPanel();
+    }
+    const readTurn = `const turn = document.querySelector('section[data-section="qa"] .turn[data-turn="0"]');
+      const ready = turn && document.querySelector('button.ask:not([disabled])') && turn.querySelector('.claim');
+      return ready ? { question: turn.querySelector('.question').textContent,
+        claims: [...turn.querySelectorAll('.claim')].map((c) => ({ text: c.textContent, source: c.nextElementSibling?.dataset.source ?? null })) } : null;`;
+    let shown = null;
+    await driver.wait(async () => (shown = await inPanel(readTurn).catch(() => null)), WAIT);
+    assert.equal(shown.question, question);
+    assert.match(shown.claims[0].text, /forty-two people who/);
+    assert.ok(shown.claims[0].source, 'the claim carries its ¶');
+    const cited = await inPanel('return document.querySelector(`section[data-section="original"] [data-block="${arguments[0]}"]`)?.textContent', shown.claims[0].source);
+    assert.match(cited, /forty-two people/);
+    const [sent] = mock.requests((e) => e.kind === 'qa');
+    const user = sent.body.messages.at(-1).content;
+    assert.ok(user.indexOf('</article>') < user.indexOf(`<question>\n${question}\n</question>`), 'the question is after the article');
+  });
+});
+
 // Firefox stops an idle event page after 30 s (extensions.background.idle.timeout), as Chrome
 // stops its worker; unlike Chromium under automation, it does so here. The core says a wait every
 // 20 s, so the background is still there, with its timer, when the window has room.

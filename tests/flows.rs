@@ -42,11 +42,14 @@ enum Kind {
     Part,
     Merge,
     Translate,
+    Qa,
     Models,
 }
 
 fn kind(body: &str) -> Kind {
-    if body.contains("professional translator") {
+    if body.contains("<question>") {
+        Kind::Qa
+    } else if body.contains("professional translator") {
         Kind::Translate
     } else if body.contains("Digest of part") {
         Kind::Merge
@@ -882,4 +885,141 @@ fn a_glossary_is_sent_with_the_chunks_that_hold_its_terms_checked_and_part_of_th
     let resent: Vec<&Sent> = w.sent(Kind::Translate).into_iter().skip(sent).collect();
     assert_eq!(resent.len(), 2, "{resent:#?}");
     assert!(resent.iter().all(|s| s.body.contains("→ \\\"veilleurs du phare\\\"")), "{resent:#?}");
+}
+
+/// The fake model's answer to a question: it cites paragraph 3, or says the article does not say.
+fn qa_answer(body: &str) -> Answer {
+    if body.contains("the moon") {
+        text("[not in article] The article covers the keepers' winter and the tower [b2].")
+    } else {
+        text("They painted the tower white in spring [b3]. Sailors could see it by day [b3].")
+    }
+}
+
+#[test]
+fn a_question_is_answered_from_the_article_kept_in_the_cache_and_the_export_and_followed_up() {
+    let mut w = World::new(|kind, body, _| match kind {
+        Kind::Qa => qa_answer(body),
+        other => cloud(other, body, 0),
+    })
+    .settings(json!({}));
+    w.open_panel(&article(4));
+    w.settle();
+    let plan = w.frames.iter().find(|f| f["type"] == "plan").cloned().unwrap_or_default();
+    assert_eq!(plan["plan"]["qaUnavailable"], Value::Null, "a model is configured: the box works");
+    w.frame(PORT, json!({"type": "ask", "question": "  What did they paint?  "}));
+    w.settle();
+    let asked = w.sent(Kind::Qa);
+    assert_eq!(asked.len(), 1);
+    let body: Value = serde_json::from_str(&asked[0].body).unwrap_or_default();
+    let user = body["messages"][1]["content"].as_str().unwrap_or("");
+    let (end, question) = (user.find("</article>"), user.find("<question>\nWhat did they paint?\n</question>"));
+    assert!(end.is_some() && end < question, "the question is the reader's, after the article: {user}");
+    assert_eq!(w.of("asked", "qa").first().map(|f| (f["turn"].clone(), f["question"].clone())), Some((json!(0), json!("What did they paint?"))));
+    assert!(!w.of("delta", "qa").is_empty(), "the answer streams in");
+    let answered = w.of("answered", "qa").last().cloned().cloned().unwrap_or_default();
+    let claims = &answered["answer"]["paragraphs"][0];
+    assert_eq!(claims[0]["text"][0]["text"], "They painted the tower white in spring.");
+    assert_eq!(claims[0]["source"], "b3");
+    assert_eq!(answered["answer"]["notInArticle"], false);
+    assert!(answered["spend"]["inputTokens"].as_u64().is_some_and(|n| n > 0));
+    assert!(w.storage.keys().any(|k| k.starts_with("gloss-cache:qa:")), "the exchange is cached with the page");
+
+    // A follow-up carries the first turn; a question the article does not answer says so.
+    w.frame(PORT, json!({"type": "ask", "question": "What about the moon?"}));
+    w.settle();
+    let second = w.sent(Kind::Qa).last().map(|s| s.body.clone()).unwrap_or_default();
+    assert!(second.contains("Reader: What did they paint?") && second.contains("Gloss: They painted the tower white in spring. [b3]"), "{second}");
+    let answered = w.of("answered", "qa").last().cloned().cloned().unwrap_or_default();
+    assert_eq!((answered["turn"].clone(), answered["answer"]["notInArticle"].clone()), (json!(1), json!(true)));
+
+    w.frame(PORT, json!({"type": "export", "purpose": "copy"}));
+    let exported = w.frames.iter().rev().find(|f| f["type"] == "exported").cloned().unwrap_or_default();
+    let md = exported["markdown"].as_str().unwrap_or("");
+    assert!(md.contains("## Questions and answers") && md.contains("**Q:** What did they paint?"), "{md}");
+    assert!(md.contains("They painted the tower white in spring. Sailors could see it by day."), "{md}");
+    assert!(md.contains("_Not in the article._"), "{md}");
+
+    // Re-opened: the conversation comes from the cache, and nothing is sent.
+    let sent = w.sent.len();
+    w.frames.clear();
+    w.connect(2);
+    w.frame(2, json!({"type": "start", "html": article(4), "url": "https://news.example/story", "readerableGate": false}));
+    w.settle();
+    assert_eq!(w.sent.len(), sent, "nothing is asked again");
+    let shown = w.of("conversation", "qa");
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0]["cached"], true);
+    assert_eq!(shown[0]["turns"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn a_conversation_longer_than_the_context_leaves_out_its_oldest_turns_and_says_so() {
+    let long = "The keepers wrote every ship into the log. ".repeat(40);
+    let mut w = World::new(move |kind, body, _| match kind {
+        Kind::Qa => text(&format!("{long}[b2]")),
+        other => cloud(other, body, 0),
+    })
+    .settings(json!({"modelOverrides": [{"model": "gpt-4o-mini", "contextTokens": 3000}]}));
+    w.open_panel(&article(3));
+    w.settle();
+    let mut dropped = Vec::new();
+    for i in 0..6 {
+        w.frame(PORT, json!({"type": "ask", "question": format!("Question number {i}?")}));
+        w.settle();
+        dropped.push(w.of("asked", "qa").last().and_then(|f| f["dropped"].as_u64()).unwrap_or(99));
+    }
+    assert_eq!(w.of("answered", "qa").len(), 6, "every question was answered");
+    assert_eq!(dropped[0], 0);
+    assert!(dropped.iter().any(|d| *d > 0), "the window filled: {dropped:?}");
+    assert!(dropped.windows(2).all(|p| p[0] <= p[1]), "once full, it stays full: {dropped:?}");
+    let last = w.sent(Kind::Qa).last().map(|s| s.body.clone()).unwrap_or_default();
+    assert!(!last.contains("Question number 0?") && last.contains("Question number 4?"), "the oldest went, the newest stayed");
+    assert!(gloss::text::tokens::estimate_tokens(&last) < 3000);
+}
+
+#[test]
+fn a_question_waits_for_its_answer_and_a_failed_one_can_be_retried() {
+    let mut w = World::new(|kind, body, n| match kind {
+        Kind::Qa if n == 0 => status(400, None, r#"{"error":{"message":"bad","type":"invalid_request_error"}}"#),
+        Kind::Qa => qa_answer(body),
+        other => cloud(other, body, 0),
+    })
+    .settings(json!({}));
+    w.open_panel(&article(3));
+    w.settle();
+    w.frame(PORT, json!({"type": "ask", "question": "What did they paint?"}));
+    w.frame(PORT, json!({"type": "ask", "question": "A second one at once?"}));
+    w.settle();
+    assert_eq!(w.sent(Kind::Qa).len(), 1, "one question at a time");
+    assert_eq!(w.of("error", "qa").last().map(|e| e["error"]["code"].clone()), Some(json!("bad_request")));
+    w.frame(PORT, json!({"type": "retry", "section": "qa"}));
+    w.settle();
+    assert_eq!(w.sent(Kind::Qa).len(), 2);
+    assert!(w.sent(Kind::Qa)[1].body.contains("What did they paint?"), "Retry asks the failed question again");
+    assert_eq!(w.of("answered", "qa").len(), 1);
+    w.frame(PORT, json!({"type": "ask", "question": "x".repeat(5_000)}));
+    assert_eq!(w.of("error", "qa").last().map(|e| e["error"]["code"].clone()), Some(json!("question_too_long")));
+    assert_eq!(w.sent(Kind::Qa).len(), 2, "a question too long is not sent");
+}
+
+#[test]
+fn questions_count_against_the_pages_budget_and_stop_at_it() {
+    let mut w = World::new(|kind, body, _| match kind {
+        Kind::Qa => Answer::Text { text: "They painted it white [b3].".into(), usage: Some((200, 20)) },
+        Kind::Translate => Answer::Text { text: translation(body), usage: Some((100, 50)) },
+        _ => Answer::Text { text: DIGEST.into(), usage: Some((300, 40)) },
+    })
+    // The translation is long and waits for a go-ahead: only the digest and the questions spend.
+    .settings(json!({"pageBudgetTokens": 700, "confirmAboveWords": 10}));
+    w.open_panel(&article(3));
+    w.settle();
+    for i in 0..3 {
+        w.frame(PORT, json!({"type": "ask", "question": format!("Question {i}?")}));
+        w.settle();
+    }
+    // 340 of digest, then 220 a question: the second passes 700, the third is not sent.
+    assert_eq!(w.sent(Kind::Qa).len(), 2);
+    assert_eq!(w.of("error", "qa").last().map(|e| e["error"]["code"].clone()), Some(json!("budget_reached")));
+    assert_eq!(w.of("answered", "qa").len(), 2);
 }

@@ -9,9 +9,16 @@
  *                  GET /v1beta/models
  *   Ollama native  POST /api/chat (NDJSON), GET /api/tags, GET /api/version
  *
+<<<<<<< HEAD
  * Answers are derived from the prompt: `[[n]] text` blocks are echoed back as a "translation"
  * (following the prompt's glossary, if it has one: each term becomes its rendering),
  * anything else gets a fixed Markdown digest. Behaviors (errors, delays, cut/failed/hung streams)
+=======
+ * Answers are derived from the prompt: `[[n]] text` blocks are echoed back as a "translation", a
+ * question about an article (`<question>` after `</article>`) gets an answer from the article's
+ * best-matching paragraph with its `[bN]` (see {@link qaAnswer}), anything else gets a fixed
+ * Markdown digest. Behaviors (errors, delays, cut/failed/hung streams)
+>>>>>>> qa
  * can be queued per request; see {@link startMockLlm}.
  *
  * `realistic: true` makes it answer like real models and APIs instead (see {@link realisticAnswer}
@@ -54,6 +61,7 @@ const BLOCK_RE = /^\[\[(\d+)\]\]\s?/m;
 const BLOCK_LINE_RE = /^\[\[(\d+)\]\]\s?(.*)$/;
 const LANG_RE = /target language[^:\n]*:\s*([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)/i;
 const ARTICLE_RE = /<article\b[^>]*>([\s\S]*?)<\/article>/i;
+const QUESTION_RE = /<question>\s*([\s\S]*?)\s*<\/question>\s*$/i;
 
 /**
  * @typedef {{ role: 'system' | 'user' | 'assistant', text: string }} PromptMessage
@@ -120,6 +128,14 @@ function analyzePrompt(messages) {
   const userText = users.map((m) => m.text).join('\n\n');
   const lang = whole.match(LANG_RE)?.[1] ?? 'xx';
   const promptChars = whole.length;
+  if (QUESTION_RE.test(userText)) {
+    // Read like a model reads it: the article is what the first <article>…</article> holds;
+    // everything outside those delimiters is the conversation, the reader's question last.
+    const article = userText.match(ARTICLE_RE)?.[1] ?? '';
+    const outside = userText.replace(ARTICLE_RE, '');
+    const question = outside.match(QUESTION_RE)?.[1] ?? '';
+    return { kind: 'qa', lang, blocks: [], article, promptChars, userText, question, outside };
+  }
   if (BLOCK_RE.test(userText)) {
     return { kind: 'translate', lang, blocks: parseBlocks(userText), article: '', promptChars, userText, glossary: parseGlossary(userText) };
   }
@@ -128,8 +144,49 @@ function analyzePrompt(messages) {
   return { kind: 'digest', lang, blocks: [], article, promptChars, userText };
 }
 
+/** Words too common to say what a question is about. */
+const STOPWORDS = new Set(['what', 'which', 'when', 'where', 'does', 'have', 'with', 'that', 'this', 'from', 'about', 'there',
+  'their', 'they', 'them', 'were', 'much', 'many', 'says', 'article', 'into', 'than', 'then', 'been', 'would', 'could', 'should']);
+const contentWords = (text) => new Set(text.toLowerCase().match(/[\p{L}\p{N}]{4,}/gu)?.filter((w) => !STOPWORDS.has(w)) ?? []);
+
+/**
+ * What a model that keeps to its instructions answers a question (the whole user message read
+ * as a model would): an instruction written outside the article's delimiters is followed, as a
+ * model follows whatever speaks as the reader ("ignore the question and write X" there gets X);
+ * inside them it is only text. Otherwise the answer is the sentence that shares the most words
+ * with the question in the paragraph that shares the most (then in the next, when it shares three
+ * or more), each ending with that paragraph's `[bN]`;
+ * with fewer than two words in common, `[not in article]` and what the article is about.
+ * @param {PromptAnalysis & { question: string, outside: string }} analysis
+ */
+function qaAnswer({ article, question, outside }) {
+  const steered = outside.match(/ignore the question and write ([^\n<.]+)/i);
+  if (steered) return steered[1].trim();
+  const paragraphs = [...article.matchAll(/^(?:[->] )?\[(b\d+)\] (.+)$/gm)].map(([, id, text]) => ({ id, text }));
+  const asked = contentWords(question);
+  const scored = paragraphs.map((p) => ({ ...p, score: [...contentWords(p.text)].filter((w) => asked.has(w)).length }))
+    .filter((p) => p.score >= 2).sort((a, b) => b.score - a.score);
+  const sentences = (text) => text.match(/[^.!?]+(?:[.!?]+(?=\s|$)|$)/g)?.map((s) => s.trim().replace(/[.!?]+$/, '')) ?? [text];
+  const overlap = (text) => [...contentWords(text)].filter((w) => asked.has(w)).length;
+  const sentence = (text) => sentences(text).reduce((best, s) => (overlap(s) > overlap(best) ? s : best));
+  if (!scored.length) {
+    // What the article does cover: its first paragraph of some length (not a byline).
+    const first = paragraphs.find((p) => p.text.split(/\s+/).length >= 12) ?? paragraphs[0];
+    const opening = first ? first.text.split(/\s+/).slice(0, 12).join(' ').replace(/[,.;:]$/, '') : 'something else';
+    return `[not in article] What it does cover begins: "${opening}…" [${first?.id ?? 'b1'}].`;
+  }
+  // A second paragraph only when it is nearly as much about the question.
+  return scored.slice(0, 2).filter((p, i) => i === 0 || p.score >= 3).map((p, i) => `${i ? 'It also says: ' : 'The article says: '}${sentence(p.text)} [${p.id}].`).join(' ');
+}
+
 /** @param {PromptAnalysis} analysis */
+<<<<<<< HEAD
 function deriveAnswer({ kind, lang, blocks, article, glossary }, drop = []) {
+=======
+function deriveAnswer(analysis) {
+  const { kind, lang, blocks, article } = analysis;
+  if (kind === 'qa') return qaAnswer(/** @type {any} */ (analysis));
+>>>>>>> qa
   if (kind === 'translate') {
     return blocks.map(({ n, text }) => `[[${n}]] (${lang}) ${followGlossary(text, glossary, drop)}`).join('\n\n');
   }
@@ -178,7 +235,14 @@ const looksLikeCode = (text) => /[=(){};]/.test(text) && /\n/.test(text);
  * every block landed in its place.
  * @param {PromptAnalysis} analysis
  */
+<<<<<<< HEAD
 function realisticAnswer({ kind, lang, blocks, article, userText = '', glossary }, drop = []) {
+=======
+function realisticAnswer(analysis) {
+  const { kind, lang, blocks, article, userText = '' } = analysis;
+  // A real model opens with a courtesy and may split its answer; the claims keep their ids.
+  if (kind === 'qa') return `Sure!\n\n${qaAnswer(/** @type {any} */ (analysis)).replace(' It also says: ', '\n\nIt also says: ')}`;
+>>>>>>> qa
   if (kind === 'translate') {
     const order = [...blocks];
     if (order.length > 1) [order[0], order[1]] = [order[1], order[0]];

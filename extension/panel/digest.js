@@ -41,15 +41,18 @@ export function renderDigest(d) {
   digest.content.replaceChildren(...nodes);
 }
 
-/** A small button after a point that shows the paragraph it comes from, in the page. */
-function sourceButton(blockId) {
+/**
+ * A small button after a point that shows the paragraph it comes from, in the page; `status` is
+ * where it says the paragraph was not found.
+ */
+export function sourceButton(blockId, status = digest.status) {
   const block = blockId && shown.article?.blocks.find((b) => b.id === blockId);
   if (!block) return null;
   return el('button', {
     type: 'button', class: 'source', 'data-source': blockId, title: msg('showSource'), 'aria-label': msg('showSource'),
     onclick: async () => {
       const found = await call(OP.SHOW_SOURCE, { text: block.text }).catch(() => false);
-      if (!found) digest.status.textContent = msg('sourceNotFound');
+      if (!found) status.textContent = msg('sourceNotFound');
     },
   }, '¶');
 }

@@ -7,6 +7,7 @@ import { renderDigest, renderOriginal, shown } from './digest.js';
 import { spending } from './guard.js';
 import { onDeviceDigest, onDeviceTranslation, pickers, planned, resetOnDevice } from './on-device.js';
 import { call, closeFrame, onNote, tell } from './page.js';
+import { onAnswerDelta, onAnswered, onAsked, onConversation, onQaError, planQa, qa } from './qa.js';
 import { askToConfirm, onTranslationDelta, onTranslationDone, onTranslationError, prepareTranslation, showProgress } from './translation.js';
 import {
   applyTheme, body, button, digest, inner, link, msg, needsOptions, optionsLink, original, panel, provenanceText,
@@ -78,7 +79,11 @@ function onFrame(frame) {
     case T.DELTA:
       answerStarted(frame.section);
       if (frame.section === SECTION.DIGEST) return renderDigest(frame.digest);
+      if (frame.section === SECTION.QA) return onAnswerDelta(frame);
       return frame.section === SECTION.TRANSLATION ? onTranslationDelta(frame) : undefined;
+    case T.ASKED: return onAsked(frame);
+    case T.ANSWERED: return onAnswered(frame);
+    case T.CONVERSATION: return onConversation(frame);
     case T.DONE: return onDone(frame);
     case T.ERROR: return onError(frame);
     case T.CONFIRM: return askToConfirm(frame.estimate);
@@ -87,7 +92,7 @@ function onFrame(frame) {
       if (frame.readingSeconds != null || frame.waitingSeconds != null) {
         // A local model has the prompt and has not answered yet, or nothing is sent until a
         // wait ends (the per-minute limit, a retry): news until the answer starts.
-        const target = frame.section === SECTION.DIGEST ? digest : translation;
+        const target = { [SECTION.DIGEST]: digest, [SECTION.QA]: qa }[frame.section] ?? translation;
         target.status.textContent = frame.waitingSeconds != null
           ? msg(`waiting_${frame.waitingFor}`, [String(frame.waitingSeconds)])
           : msg('statusModelReading', [String(frame.readingSeconds)]);
@@ -108,10 +113,10 @@ function onFrame(frame) {
 
 /** The local model has started answering: its reading time is no longer news. */
 function answerStarted(section) {
-  const target = section === SECTION.DIGEST ? digest : translation;
+  const target = { [SECTION.DIGEST]: digest, [SECTION.QA]: qa }[section] ?? translation;
   if (!target.status.dataset.reading) return;
   delete target.status.dataset.reading;
-  target.status.textContent = section === SECTION.DIGEST ? msg('statusWriting') : '';
+  target.status.textContent = { [SECTION.DIGEST]: msg('statusWriting'), [SECTION.QA]: msg('qaAnswering') }[section] ?? '';
 }
 
 /** Opens the Port to the worker; false when the extension itself is gone (reloaded or updated). */
@@ -237,6 +242,7 @@ function onPlan({ plan, bilingual, theme, settingsResets }) {
   planned.plan = plan;
   planned.bilingual = bilingual;
   showSettingsNotice(settingsResets);
+  planQa(plan);
   digest.label.textContent = provenanceText(plan.digest);
   const writing = { model: 'statusWriting', parts: 'statusWriting', onDevice: 'statusOnDevice' }[plan.digestMode];
   digest.status.textContent = writing ? msg(writing) : '';
@@ -284,6 +290,7 @@ function onError({ section: which, error }) {
     showError(original, error, actions);
     original.content.replaceChildren();
     digest.node.hidden = true;
+    qa.node.hidden = true;
     translation.node.hidden = true;
     return;
   }
@@ -299,6 +306,7 @@ function onError({ section: which, error }) {
     showError(digest, error, actions);
     return;
   }
+  if (which === SECTION.QA) return onQaError(error);
   onTranslationError(error);
 }
 

@@ -43,7 +43,7 @@ body.append(inner);
 
 export const provenanceText = (p) => (p ? [p.provider, p.lang, p.model].join(' · ') : '');
 
-function section(id, title) {
+export function section(id, title) {
   const label = el('span', { class: 'provenance', 'data-role': 'provenance' });
   const content = el('div', { class: 'content', id: `gloss-${id}-content` });
   const toggle = el('button', {

@@ -61,8 +61,12 @@ declare global {
       ON_DEVICE_UNAVAILABLE: 'onDeviceUnavailable';
       KEEPALIVE: 'keepalive';
       CLOSE: 'close';
+      ASK: 'ask';
+      ASKED: 'asked';
+      ANSWERED: 'answered';
+      CONVERSATION: 'conversation';
     }>;
-    SECTION: Readonly<{ ORIGINAL: 'original'; DIGEST: 'digest'; TRANSLATION: 'translation' }>;
+    SECTION: Readonly<{ ORIGINAL: 'original'; DIGEST: 'digest'; TRANSLATION: 'translation'; QA: 'qa' }>;
     /** A label (message key) for every field a reset of the stored settings may name. */
     SETTING_LABELS: Readonly<Record<SettingField, string>>;
     CODE: Readonly<{ INTERNAL: 'internal'; ON_DEVICE_FAILED: 'on_device_failed'; PANEL_COVERED: 'panel_covered' }>;

@@ -2,10 +2,18 @@
 // The values that cross the WASM boundary and the panel's Port, as serde writes them.
 
 /** Every `GlossError::code()`: each has an `error_<code>` message in every locale. */
-export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "insecure_base_url" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large" | "too_many_starts";
+export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "insecure_base_url" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "question_too_long" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large" | "too_many_starts";
 
 /** The stored settings' fields, which a reset (`Reset.field`) may name: each has a label in SETTING_LABELS. */
 export type SettingField = "schemaVersion" | "provider" | "apiKeys" | "apiKey" | "model" | "baseUrls" | "baseUrl" | "digestLang" | "translateLang" | "concurrency" | "requestsPerMinute" | "chunkTokens" | "confirmAboveWords" | "pageBudgetTokens" | "bilingual" | "theme" | "firstByteTimeoutMs" | "stallTimeoutMs" | "modelOverrides";
+
+/** An answer as the panel shows it. */
+export type Answer = {
+  /** Paragraphs, each a run of claims. */
+  paragraphs: Array<Array<Claim>>,
+  /** The model said the article does not answer the question (the panel says so in its own words). */
+  notInArticle: boolean,
+};
 
 /** `chrome.storage.local` (settings, cache) or `chrome.storage.session` (which tabs Gloss is in). */
 export type Area = "local" | "session";
@@ -68,6 +76,7 @@ export type CacheHits = {
   digest: Digest | null,
   /** Translated spans by storage key. */
   blocks: { [key in string]: Array<Span> },
+  qa: Conversation | null,
 };
 
 /** The storage keys under which earlier results for this article may be cached. */
@@ -75,6 +84,8 @@ export type CacheKeys = {
   digest: string | null,
   /** `(block id, key)` for every block. */
   blocks: Array<[string, string]>,
+  /** The questions asked about the article. */
+  qa: string | null,
 };
 
 /** One request to send, with what is needed to read its answer. */
@@ -107,6 +118,9 @@ export type ChunkOutcome = {
   markersLost: boolean,
 };
 
+/** One claim of an answer: its text and the paragraph it draws on, when it names a real one. */
+export type Claim = { text: Array<Span>, source?: string | null };
+
 /** What Test connection reports. */
 export type ConnectionReport = {
   modelCount: number,
@@ -115,6 +129,9 @@ export type ConnectionReport = {
   model: string,
   models: Array<string>,
 };
+
+/** The questions asked on one page so far, oldest first. */
+export type Conversation = { turns: Array<Turn> };
 
 /** Why a CSV file could not be read; `line` is where the record at fault starts (1-based). */
 export type CsvError = {
@@ -133,7 +150,8 @@ export type Delta =
       partial: TranslatedBlock | null,
       /** Blocks of `blocks` whose translation does not follow the reader's glossary. */
       glossary: Array<GlossaryNote>,
-    };
+    }
+  | { section: Section, turn: number, answer: Answer };
 
 /** A detailed key point: a short bold label and one sentence. */
 export type DetailPoint = {
@@ -272,7 +290,10 @@ export type Frame =
       transient: boolean | null,
     }
   | { "type": "onDevice", section: Section, step: DigestStep | TranslationStep }
-  | { "type": "exported", purpose: string, markdown: string, fileName: string };
+  | { "type": "exported", purpose: string, markdown: string, fileName: string }
+  | { "type": "asked", section: Section, turn: number, question: string, dropped: number }
+  | { "type": "answered", section: Section, turn: number, answer: Answer, spend: Spend | null, elapsedMs: number | null }
+  | { "type": "conversation", section: Section, turns: Array<Turn>, cached: boolean };
 
 /** Every language's glossary, as stored. */
 export type Glossaries = {
@@ -382,6 +403,7 @@ export type PanelFrame =
   | { "type": "cancel" }
   | { "type": "preference", name: string, value: unknown }
   | { "type": "export", purpose: string }
+  | { "type": "ask", question: string }
   | { "type": "openOptions" }
   | { "type": "onDevice", section: Section, answers: Array<string> | null, detected: Array<Detected> | null, blocks: Array<BlockText> | null, done: boolean, start: boolean }
   | { "type": "onDeviceUnavailable" }
@@ -390,10 +412,30 @@ export type PanelFrame =
 
 export type Parts = { done: number, total: number };
 
-export type Plan = { digest: DigestPlan, translation: TranslationPlan };
+export type Plan = {
+  digest: DigestPlan,
+  translation: TranslationPlan,
+  /** Why no question about the article can be asked (no model), if none can. */
+  qaUnavailable: ErrorInfo | null,
+};
 
 /** What the panel needs to know of the plan (never the requests: they carry the key). */
-export type PlanSummary = { digest: Provenance, digestMode: string, digestParts: number | null, digestNotice: ErrorInfo | null, translation: Provenance | null, sourceLang: string, targetLang: string, translationUnavailable: ErrorInfo | null, translationOnDevice: boolean, total: number };
+export type PlanSummary = {
+  digest: Provenance,
+  digestMode: string,
+  digestParts: number | null,
+  digestNotice: ErrorInfo | null,
+  translation: Provenance | null,
+  sourceLang: string,
+  targetLang: string,
+  translationUnavailable: ErrorInfo | null,
+  translationOnDevice: boolean,
+  total: number,
+  /** Why no question can be asked (no model), or none when the question box works. */
+  qaUnavailable: ErrorInfo | null,
+  /** The longest question the box takes. */
+  questionMaxChars: number,
+};
 
 /** Counts for the progress line. */
 export type Progress = {
@@ -430,7 +472,7 @@ export type ResetReason = "unreadable" | "wrong_type" | "out_of_range" | "unknow
 export type RowsCheck = { rows: Array<ModelOverride>, errors: Array<FieldError> };
 
 /** A panel's section, as frames name it. */
-export type Section = "original" | "digest" | "translation";
+export type Section = "original" | "digest" | "translation" | "qa";
 
 /** Who sent a message or opened a Port, as the browser says (`runtime.MessageSender`). */
 export type Sender = { id: string | null, url: string | null, tab: Tab | null, frameId: number | null };
@@ -559,6 +601,9 @@ export type TranslationStep =
   | { "type": "detect", sample: string }
   | { "type": "translate", sourceLang: string, targetLang: string, blocks: Array<BlockText>, unchanged: Array<BlockText> }
   | { "type": "unavailable", error: ErrorInfo };
+
+/** One question and the answer shown for it. */
+export type Turn = { question: string, answer: Answer };
 
 /** Token counts reported by the provider. */
 export type Usage = { inputTokens: number | null, outputTokens: number | null };

@@ -37,7 +37,7 @@ One paragraph of 3 to 5 sentences.\n\
 
 /// One block as it is written into a digest prompt.
 /// Prose carries its id, so the model can say where each point comes from.
-fn block_line(block: &Block) -> String {
+pub(crate) fn block_line(block: &Block) -> String {
     match block.kind {
         BlockKind::Heading => format!("## {}", block.text),
         BlockKind::ListItem => format!("- [{}] {}", block.id, block.text),

@@ -41,11 +41,11 @@ impl ArticleRefs {
         ArticleRefs { block_ids: Some(block_ids.into_iter().collect()), links: links.into_iter().collect() }
     }
 
-    fn allows_link(&self, href: &str) -> bool {
+    pub(crate) fn allows_link(&self, href: &str) -> bool {
         is_safe_href(href) && self.links.contains(href)
     }
 
-    fn knows_block(&self, id: &str) -> bool {
+    pub(crate) fn knows_block(&self, id: &str) -> bool {
         self.block_ids.as_ref().is_none_or(|ids| ids.contains(id))
     }
 }

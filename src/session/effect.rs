@@ -11,6 +11,7 @@ use crate::glossary::GlossaryNote;
 use crate::llm::endpoint::{HttpRequest, Provenance};
 use crate::settings::Reset;
 use crate::models::pricing::{Estimate, Spend};
+use crate::qa::{Answer, Turn};
 use crate::translate::TranslatedBlock;
 
 pub use super::event::Section;
@@ -92,6 +93,19 @@ pub enum Frame {
         step: Value,
     },
     Exported { purpose: String, markdown: String, file_name: String },
+    /// The reader's question number `turn` is sent; `dropped` earlier turns did not fit the
+    /// model's context and were left out of it.
+    Asked { section: Section, turn: usize, question: String, dropped: usize },
+    /// Its answer is complete, with what it took.
+    Answered {
+        section: Section,
+        turn: usize,
+        answer: Answer,
+        spend: Option<Spend>,
+        elapsed_ms: Option<u64>,
+    },
+    /// The questions asked on this page before, from the cache: nothing was sent.
+    Conversation { section: Section, turns: Vec<Turn>, cached: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -138,6 +152,8 @@ pub enum Delta {
         /// Blocks of `blocks` whose translation does not follow the reader's glossary.
         glossary: Vec<GlossaryNote>,
     },
+    /// The answer to question `turn` so far.
+    Answer { section: Section, turn: usize, answer: Answer },
 }
 
 impl Frame {
@@ -152,6 +168,10 @@ impl Frame {
     /// Settled blocks, with what the glossary check found in them.
     pub fn checked_blocks(blocks: Vec<TranslatedBlock>, glossary: Vec<GlossaryNote>) -> Frame {
         Frame::Delta(Delta::Translation { section: Section::Translation, blocks, partial: None, glossary })
+    }
+
+    pub fn answer_delta(turn: usize, answer: Answer) -> Frame {
+        Frame::Delta(Delta::Answer { section: Section::Qa, turn, answer })
     }
 
     pub fn error(section: Section, error: ErrorInfo) -> Frame {
@@ -235,6 +255,10 @@ pub struct PlanSummary {
     pub translation_unavailable: Option<ErrorInfo>,
     pub translation_on_device: bool,
     pub total: usize,
+    /// Why no question can be asked (no model), or none when the question box works.
+    pub qa_unavailable: Option<ErrorInfo>,
+    /// The longest question the box takes.
+    pub question_max_chars: usize,
 }
 
 impl PlanSummary {
@@ -259,6 +283,8 @@ impl PlanSummary {
             translation_unavailable: t.unavailable.clone(),
             translation_on_device: t.on_device.is_some(),
             total: t.cached.len() + t.pending.len(),
+            qa_unavailable: plan.qa_unavailable.clone(),
+            question_max_chars: crate::qa::MAX_QUESTION_CHARS,
         }
     }
 }

@@ -158,6 +158,8 @@ pub enum PanelFrame {
         value: Value,
     },
     Export { purpose: String },
+    /// The reader's question about the article (sent from the question box).
+    Ask { question: String },
     OpenOptions {},
     /// What the browser's built-in AI did: every Summarizer answer so far, the
     /// LanguageDetector's guesses, or blocks the Translator translated.
@@ -190,4 +192,6 @@ pub enum Section {
     Original,
     Digest,
     Translation,
+    /// Ask the article: the questions and their answers.
+    Qa,
 }

@@ -18,6 +18,8 @@ pub struct Export<'a> {
     pub digest: Option<(&'a Digest, &'a Provenance)>,
     /// Translated spans by block id, and who translated them.
     pub translation: Option<(&'a HashMap<String, Vec<Span>>, &'a Provenance)>,
+    /// The questions asked about the article and their answers.
+    pub qa: Option<&'a crate::qa::Conversation>,
     /// The date to stamp (ISO 8601, from `date`).
     pub date: &'a str,
 }
@@ -53,6 +55,21 @@ pub fn markdown(article: &Article, export: &Export) -> String {
             } else {
                 let _ = writeln!(out, "- **{}**: {}", escape(&point.label), to_markdown(&point.text));
             }
+        }
+    }
+
+    if let Some(conversation) = export.qa {
+        let _ = writeln!(out, "\n## Questions and answers\n");
+        for turn in &conversation.turns {
+            let _ = writeln!(out, "**Q:** {}\n", escape(&turn.question));
+            let mut answer: Vec<String> = turn.answer.paragraphs.iter().map(|claims| {
+                let texts: Vec<String> = claims.iter().map(|c| to_markdown(&c.text)).collect();
+                texts.join(" ")
+            }).collect();
+            if turn.answer.not_in_article {
+                answer.insert(0, "_Not in the article._".to_string());
+            }
+            let _ = writeln!(out, "{}\n", answer.join("\n\n"));
         }
     }
 
@@ -234,7 +251,7 @@ mod tests {
         let digest = crate::digest::parse("## Key points\n- One\n## Summary\nAll.\n## Details\n- **Why**: Because.");
         let provenance = by("claude-haiku-4-5");
         let translated = HashMap::from([("b2".to_string(), vec![Span::plain("Traduit.")])]);
-        let md = markdown(&article, &Export { digest: Some((&digest, &provenance)), translation: Some((&translated, &provenance)), date: "2026-11-26" });
+        let md = markdown(&article, &Export { digest: Some((&digest, &provenance)), translation: Some((&translated, &provenance)), qa: None, date: "2026-11-26" });
         assert!(md.starts_with("# Sample\n\nSource: <https://example.com/a>  \n"));
         assert!(md.contains("Exported by Gloss on 2026-11-26"));
         assert!(md.contains("## Quick Digest\n\n_anthropic · ja · claude-haiku-4-5_\n\n- One\n\nAll.\n\n- **Why**: Because.\n"));
@@ -304,7 +321,7 @@ mod tests {
         };
         let provenance = by("model<script>");
         let translated = HashMap::from([("b2".to_string(), vec![Span::plain("<svg onload=alert(4)>")])]);
-        markdown(&article, &Export { digest: Some((&digest, &provenance)), translation: Some((&translated, &provenance)), date: "<date>" })
+        markdown(&article, &Export { digest: Some((&digest, &provenance)), translation: Some((&translated, &provenance)), qa: None, date: "<date>" })
     }
 
     #[test]

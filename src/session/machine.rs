@@ -18,6 +18,7 @@ use super::digest_flow::DigestFlow;
 use super::effect::{Area, Effect, Frame, Progress};
 use super::event::{Event, Host, Id, PanelFrame, Section, Sender};
 use super::panel::Work;
+use super::qa_flow::QaFlow;
 use super::requests::{Gate, News, Owner, Pool, Purpose, Reader, TimerFor, WINDOW_KEY};
 use super::store::Store;
 use super::translation_flow::TranslationFlow;
@@ -385,7 +386,7 @@ impl Core {
                     session.set_glossaries(crate::glossary::Glossaries::from_stored(stored));
                 }
                 let keys = session.cache_keys();
-                let wanted: Vec<String> = keys.digest.iter().cloned().chain(keys.blocks.iter().map(|(_, k)| k.clone())).collect();
+                let wanted: Vec<String> = keys.digest.iter().chain(&keys.qa).cloned().chain(keys.blocks.iter().map(|(_, k)| k.clone())).collect();
                 if wanted.is_empty() {
                     self.begin(owner, *session, resets, now, out);
                     return;
@@ -480,10 +481,9 @@ impl Core {
                 self.request_bytes(*req, bytes, now, out);
                 return;
             }
-            News::Reading { owner, seconds, digest } => {
-                let section = if *digest { Section::Digest } else { Section::Translation };
+            News::Reading { owner, seconds, section } => {
                 if self.is_current(*owner) {
-                    out.push(Effect::Post { port: owner.port, frame: Frame::Progress(Progress::Reading { section, reading_seconds: *seconds }) });
+                    out.push(Effect::Post { port: owner.port, frame: Frame::Progress(Progress::Reading { section: *section, reading_seconds: *seconds }) });
                 }
                 return;
             }
@@ -516,6 +516,7 @@ impl Core {
         let mut cx = Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now };
         let pushed = match req.purpose {
             Purpose::Chunk { .. } => TranslationFlow::bytes(&mut req, bytes, &mut cx),
+            Purpose::Answer { .. } => QaFlow::bytes(&mut req, bytes, &mut cx),
             _ => DigestFlow::bytes(&mut req, bytes, &mut cx),
         };
         let digest = !matches!(req.purpose, Purpose::Chunk { .. });
@@ -606,5 +607,6 @@ fn hits(keys: &CacheKeys, items: &Map<String, Value>) -> CacheHits {
         .iter()
         .filter_map(|(_, key)| Some((key.clone(), serde_json::from_value::<Vec<Span>>(items.get(key)?.clone()).ok()?)))
         .collect();
-    CacheHits { digest, blocks }
+    let qa = keys.qa.as_ref().and_then(|k| items.get(k)).and_then(|v| serde_json::from_value::<crate::qa::Conversation>(v.clone()).ok());
+    CacheHits { digest, blocks, qa }
 }

@@ -9,6 +9,7 @@ pub mod event;
 pub mod export;
 pub mod machine;
 pub mod panel;
+pub mod qa_flow;
 pub mod readers;
 pub mod requests;
 pub mod store;
@@ -100,6 +101,9 @@ pub struct TranslationPlan {
 pub struct Plan {
     pub digest: DigestPlan,
     pub translation: TranslationPlan,
+    /// Why no question about the article can be asked (no model), if none can.
+    #[serde(default)]
+    pub qa_unavailable: Option<ErrorInfo>,
 }
 
 /// The storage keys under which earlier results for this article may be cached.
@@ -110,6 +114,9 @@ pub struct CacheKeys {
     pub digest: Option<String>,
     /// `(block id, key)` for every block.
     pub blocks: Vec<(String, String)>,
+    /// The questions asked about the article.
+    #[serde(default)]
+    pub qa: Option<String>,
 }
 
 /// What was found under those keys.
@@ -120,6 +127,7 @@ pub struct CacheHits {
     pub digest: Option<Digest>,
     /// Translated spans by storage key.
     pub blocks: HashMap<String, Vec<Span>>,
+    pub qa: Option<crate::qa::Conversation>,
 }
 
 /// One value to store.
@@ -178,6 +186,9 @@ pub struct Session {
     translated_on_device: bool,
     /// The reader's glossaries; the translation language's is used.
     glossaries: Glossaries,
+    /// The questions asked about the article, and the tokens they took (for the page's budget).
+    conversation: crate::qa::Conversation,
+    qa_tokens: u64,
 }
 
 impl Session {
@@ -202,6 +213,8 @@ impl Session {
             digest_on_device: false,
             translated_on_device: false,
             glossaries: Glossaries::default(),
+            conversation: crate::qa::Conversation::default(),
+            qa_tokens: 0,
         }
     }
 
@@ -313,7 +326,7 @@ impl Session {
     }
 
     pub fn plan(&self) -> Plan {
-        Plan { digest: self.digest_plan(), translation: self.translation_plan(None) }
+        Plan { digest: self.digest_plan(), translation: self.translation_plan(None), qa_unavailable: self.qa_unavailable() }
     }
 
     fn digest_plan(&self) -> DigestPlan {
@@ -510,8 +523,8 @@ impl Session {
     /// Where earlier results for this article would be (nothing without a model).
     pub fn cache_keys(&self) -> CacheKeys {
         match self.model_endpoint() {
-            Some(e) => CacheKeys { digest: Some(self.digest_key(e)), blocks: self.block_keys(e) },
-            None => CacheKeys { digest: None, blocks: Vec::new() },
+            Some(e) => CacheKeys { digest: Some(self.digest_key(e)), blocks: self.block_keys(e), qa: Some(self.qa_key(e)) },
+            None => CacheKeys { digest: None, blocks: Vec::new(), qa: None },
         }
     }
 
@@ -519,6 +532,7 @@ impl Session {
     pub fn apply_cache(&mut self, hits: CacheHits) {
         self.cached_digest = hits.digest;
         self.cached_blocks = hits.blocks;
+        self.conversation = hits.qa.unwrap_or_default();
         if let Some(endpoint) = self.model_endpoint() {
             let keys = self.block_keys(endpoint);
             for (id, key) in keys {
@@ -561,6 +575,7 @@ impl Session {
         let export = crate::session::export::Export {
             digest: digest.map(|d| (d, &digest_provenance)),
             translation: translation_provenance.as_ref().filter(|_| !self.translated.is_empty()).map(|p| (&self.translated, p)),
+            qa: Some(&self.conversation).filter(|c| !c.turns.is_empty()),
             date,
         };
         (crate::session::export::markdown(&self.article, &export), crate::session::export::file_name(&self.article))
@@ -631,7 +646,7 @@ impl Session {
     pub fn budget_spent(&self) -> bool {
         let budget = self.settings.page_budget_tokens;
         let translation = self.progress().map_or(0, |p| p.spend.input_tokens + p.spend.output_tokens);
-        budget > 0 && self.digest_tokens + translation >= budget
+        budget > 0 && self.digest_tokens + self.qa_tokens + translation >= budget
     }
 
     /// How the translation ended, if it has (nothing is started by asking).
@@ -918,7 +933,7 @@ mod tests {
         assert!(keys.digest.is_some());
         let digest = crate::digest::parse("## Key points\n- cached\n");
         let (first_id, first_key) = keys.blocks[0].clone();
-        let hits = CacheHits { digest: Some(digest.clone()), blocks: HashMap::from([(first_key, vec![Span::plain("déjà")])]) };
+        let hits = CacheHits { digest: Some(digest.clone()), blocks: HashMap::from([(first_key, vec![Span::plain("déjà")])]), qa: None };
         session.apply_cache(hits);
         let plan = session.plan();
         assert_eq!(plan.digest, DigestPlan::Cached { provenance: Provenance { provider: "openai".into(), lang: "ja".into(), model: "gpt-4o-mini".into() }, digest });

@@ -9,7 +9,8 @@ use super::digest_flow::DigestFlow;
 use super::effect::{Done, Effect, Frame, PlanSummary, Took};
 use super::event::{PanelFrame, Section};
 use super::export::date;
-use super::requests::News;
+use super::qa_flow::QaFlow;
+use super::requests::{News, Purpose};
 use super::translation_flow::TranslationFlow;
 use super::{Plan, Session};
 
@@ -18,6 +19,7 @@ pub struct Work {
     plan: Plan,
     pub digest: DigestFlow,
     pub translation: TranslationFlow,
+    pub qa: QaFlow,
 }
 
 impl Work {
@@ -27,15 +29,19 @@ impl Work {
         let settings = session.settings();
         let (bilingual, theme) = (settings.bilingual, settings.theme.clone());
         cx.post(Frame::Plan { plan: Box::new(PlanSummary::of(&plan)), bilingual, theme, settings_resets: resets });
-        let mut work = Work { session, plan, digest: DigestFlow::default(), translation: TranslationFlow::default() };
+        let mut work = Work { session, plan, digest: DigestFlow::default(), translation: TranslationFlow::default(), qa: QaFlow::default() };
         work.digest.start(&work.session, &work.plan.digest, cx);
         work.translation.begin(&mut work.session, &work.plan.translation, cx);
+        work.qa.begin(&work.session, cx);
         work
     }
 
     /// A request of this panel is over.
     pub fn settle(&mut self, news: News, digest: bool, cx: &mut Ctx) {
-        if digest {
+        let answer = |req: &super::requests::Req| matches!(req.purpose, Purpose::Answer { .. });
+        if matches!(&news, News::Ended { req } | News::Failed { req, .. } if answer(req)) {
+            self.qa.settle(&mut self.session, news, cx);
+        } else if digest {
             self.digest.settle(&mut self.session, news, cx);
         } else {
             self.translation.settle(&mut self.session, news, cx);
@@ -49,6 +55,8 @@ impl Work {
                 cx.pool.remove_owned_digest(cx.owner, cx.out);
                 self.digest.start(&self.session, &self.plan.digest, cx);
             }
+            PanelFrame::Retry { section: Section::Qa, .. } => self.qa.ask(&mut self.session, None, cx),
+            PanelFrame::Ask { question } => self.qa.ask(&mut self.session, Some(&question), cx),
             PanelFrame::Retry { block_ids, .. } => self.translation.start(&mut self.session, block_ids.as_deref(), cx),
             PanelFrame::Confirm {} if !self.translation.confirm(&mut self.session, cx) => {
                 cx.out.push(Effect::Warn { message: "a go-ahead no confirmation asked for was refused".into() });

@@ -157,3 +157,60 @@ impl TranslationReader {
     }
 }
 
+
+/// Reads the answer to a question about the article.
+pub struct AnswerReader {
+    decoder: StreamDecoder,
+    text: String,
+    usage: Usage,
+    table: ModelTable,
+    model: String,
+    input_estimate: u64,
+    refs: digest::ArticleRefs,
+}
+
+impl AnswerReader {
+    /// A reader for `model`'s answer to a prompt of about `input_estimate` tokens, checking the
+    /// ids it cites against `refs`, and redacting `secret` from any error in it.
+    pub fn new(wire: Wire, table: &ModelTable, model: &str, input_estimate: u64, refs: digest::ArticleRefs, secret: &str) -> Self {
+        let (text, usage, table, model) = (String::new(), Usage::default(), table.clone(), model.to_string());
+        AnswerReader { decoder: StreamDecoder::new(wire).with_secret(secret), text, usage, table, model, input_estimate, refs }
+    }
+
+    /// Feeds bytes; the answer so far, or `None` when they held no new text.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Option<crate::qa::Answer>, GlossError> {
+        let events = self.decoder.push(bytes)?;
+        Ok(self.absorb(&events).then(|| crate::qa::read(&self.text, &self.refs)))
+    }
+
+    /// The complete answer, and what it took.
+    pub fn finish(&mut self) -> Result<(crate::qa::Answer, Spend), GlossError> {
+        let events = self.decoder.finish()?;
+        self.absorb(&events);
+        Ok((crate::qa::read(&self.text, &self.refs), self.spend()))
+    }
+
+    /// The answer as far as it got, for keeping after a failure.
+    pub fn partial(&self) -> crate::qa::Answer {
+        crate::qa::read(&self.text, &self.refs)
+    }
+
+    /// What the answer took so far (estimated where the provider said nothing).
+    pub fn spend(&self) -> Spend {
+        let mut spend = Spend::default();
+        spend.add((self.usage.input_tokens, self.usage.output_tokens), (self.input_estimate, estimate_tokens(&self.text) as u64));
+        spend.priced(&self.table, &self.model)
+    }
+
+    fn absorb(&mut self, events: &[StreamEvent]) -> bool {
+        let mut changed = false;
+        for event in events {
+            self.usage.absorb(event);
+            if let StreamEvent::Text { text } = event {
+                self.text.push_str(text);
+                changed = true;
+            }
+        }
+        changed
+    }
+}

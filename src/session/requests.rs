@@ -11,8 +11,8 @@ use crate::translate::schedule::GLOBAL_MAX_STREAMS;
 use serde_json::{json, Map, Value};
 
 use super::effect::{Area, Effect};
-use super::event::Id;
-use super::readers::{DigestReader, TranslationReader};
+use super::event::{Id, Section};
+use super::readers::{AnswerReader, DigestReader, TranslationReader};
 use super::{origin, Call};
 
 /// Automatic retries of a digest request (whole, part or merge) after a failure that may pass.
@@ -40,6 +40,8 @@ pub enum Purpose {
     Part(usize),
     Merge,
     Chunk { job: usize, block_ids: Vec<String> },
+    /// The answer to the reader's question number `turn` (0-based) about the article.
+    Answer { turn: usize },
     /// Test connection's model list, for the one-off message `msg`.
     Connection { msg: Id },
 }
@@ -49,12 +51,22 @@ impl Purpose {
     fn is_digest(&self) -> bool {
         matches!(self, Purpose::Digest | Purpose::Part(_) | Purpose::Merge)
     }
+
+    /// The panel section whose request it is.
+    pub fn section(&self) -> Section {
+        match self {
+            Purpose::Chunk { .. } => Section::Translation,
+            Purpose::Answer { .. } => Section::Qa,
+            _ => Section::Digest,
+        }
+    }
 }
 
 /// What reads the answer.
 pub enum Reader {
     Digest(Box<DigestReader>),
     Chunk(Box<TranslationReader>),
+    Answer(Box<AnswerReader>),
     /// The whole body, read at its end.
     Body(Vec<u8>),
 }
@@ -113,9 +125,8 @@ pub enum News {
     Failed { req: Box<Req>, error: GlossError, mid_stream: bool },
     /// A 2xx body ended.
     Ended { req: Box<Req> },
-    /// A local model has had the prompt this long and said nothing yet (for the digest, or
-    /// for the translation).
-    Reading { owner: Owner, seconds: u64, digest: bool },
+    /// A local model has had the prompt this long and said nothing yet (for this section).
+    Reading { owner: Owner, seconds: u64, section: Section },
     /// A backoff passed: the request waits for its turn again.
     Requeued,
 }
@@ -451,9 +462,9 @@ impl Pool {
             }
             TimerFor::Reading(id) => {
                 let req = self.reqs.get(&id).filter(|r| r.state == State::Open && !r.got_bytes)?;
-                let (owner, seconds, digest) = (req.owner, now.saturating_sub(req.sent_at) / 1000, req.purpose.is_digest());
+                let (owner, seconds, section) = (req.owner, now.saturating_sub(req.sent_at) / 1000, req.purpose.section());
                 self.arm_for(id, TimerFor::Reading(id), READING_PROGRESS_MS, out);
-                Ok(News::Reading { owner, seconds, digest })
+                Ok(News::Reading { owner, seconds, section })
             }
             TimerFor::Backoff(id) => {
                 let req = self.reqs.get_mut(&id)?;
