@@ -68,6 +68,9 @@ pub enum GlossError {
     /// The article is already in the language it would be translated into.
     #[error("the article is already in {0}")]
     SameLanguage(String),
+    /// The reader's digest instructions are longer than Gloss sends.
+    #[error("the instructions are {chars} characters long, at most {max} are kept")]
+    InstructionsTooLong { chars: usize, max: usize },
 }
 
 impl GlossError {
@@ -99,6 +102,7 @@ impl GlossError {
         "cancelled",
         "budget_reached",
         "too_many_starts",
+        "instructions_too_long",
     ];
 
     /// Stable identifier the extension branches on (never on the message).
@@ -129,6 +133,7 @@ impl GlossError {
             GlossError::Cancelled => "cancelled",
             GlossError::BudgetReached(_) => "budget_reached",
             GlossError::TooManyStarts(_) => "too_many_starts",
+            GlossError::InstructionsTooLong { .. } => "instructions_too_long",
         }
     }
 
@@ -217,6 +222,7 @@ mod tests {
             GlossError::Cancelled,
             GlossError::BudgetReached(0),
             GlossError::TooManyStarts(0),
+            GlossError::InstructionsTooLong { chars: 0, max: 0 },
         ]
     }
 
@@ -229,7 +235,8 @@ mod tests {
             NoArticle | NotReaderable | TooLarge(_) | MissingKey | BadKey(_) | Forbidden(_) | OllamaOrigin
             | ModelNotFound(_) | RateLimited { .. } | Quota(_) | Overloaded { .. } | Server { .. }
             | ContextTooLong(_) | BadRequest { .. } | InsecureBaseUrl(_) | Network(_) | Timeout(_) | StreamCut | BadResponse(_)
-            | Misaligned(_) | Invalid(_) | BudgetReached(_) | Cancelled | SameLanguage(_) | TooManyStarts(_) => {}
+            | Misaligned(_) | Invalid(_) | BudgetReached(_) | Cancelled | SameLanguage(_) | TooManyStarts(_)
+            | InstructionsTooLong { .. } => {}
         }
     }
 

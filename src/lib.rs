@@ -9,6 +9,7 @@ pub mod models;
 pub mod on_device;
 pub mod session;
 pub mod settings;
+pub mod sites;
 pub mod text;
 pub mod translate;
 

@@ -113,12 +113,12 @@ const DETECT_SAMPLE_CHARS: usize = 1_000;
 
 /// `chrome · <lang> · Summarizer API`, in the language the Summarizer will actually write.
 pub fn digest_provenance(digest_lang: &str) -> Provenance {
-    Provenance { provider: "chrome".into(), lang: summarizer_language(digest_lang).into(), model: "Summarizer API".into() }
+    Provenance { provider: "chrome".into(), lang: summarizer_language(digest_lang).into(), model: "Summarizer API".into(), style: None }
 }
 
 /// `chrome · <lang> · Translator API`.
 pub fn translation_provenance(target_lang: &str) -> Provenance {
-    Provenance { provider: "chrome".into(), lang: primary(target_lang).into(), model: "Translator API".into() }
+    Provenance { provider: "chrome".into(), lang: primary(target_lang).into(), model: "Translator API".into(), style: None }
 }
 
 /// The Summarizer's output language for a reader who wants `digest_lang`.

@@ -50,6 +50,7 @@ fn roots(c: &mut Collect) {
     c.visit::<crate::models::RowsCheck>();
     c.visit::<crate::on_device::OnDeviceApis>();
     c.visit::<crate::on_device::Detected>();
+    c.visit::<crate::sites::Site>();
 }
 
 /// Gathers each type's declaration once, by its TypeScript name.

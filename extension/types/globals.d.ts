@@ -61,6 +61,12 @@ declare global {
       ON_DEVICE_UNAVAILABLE: 'onDeviceUnavailable';
       KEEPALIVE: 'keepalive';
       CLOSE: 'close';
+      RESTYLE: 'restyle';
+      RESTYLED: 'restyled';
+      EXPAND: 'expand';
+      SITE: 'site';
+      HELD: 'held';
+      FORGET_SITE: 'forgetSite';
     }>;
     SECTION: Readonly<{ ORIGINAL: 'original'; DIGEST: 'digest'; TRANSLATION: 'translation' }>;
     /** A label (message key) for every field a reset of the stored settings may name. */

@@ -2,10 +2,10 @@
 // The values that cross the WASM boundary and the panel's Port, as serde writes them.
 
 /** Every `GlossError::code()`: each has an `error_<code>` message in every locale. */
-export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "insecure_base_url" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large" | "too_many_starts";
+export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "insecure_base_url" | "instructions_too_long" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large" | "too_many_starts";
 
 /** The stored settings' fields, which a reset (`Reset.field`) may name: each has a label in SETTING_LABELS. */
-export type SettingField = "schemaVersion" | "provider" | "apiKeys" | "apiKey" | "model" | "baseUrls" | "baseUrl" | "digestLang" | "translateLang" | "concurrency" | "requestsPerMinute" | "chunkTokens" | "confirmAboveWords" | "pageBudgetTokens" | "bilingual" | "theme" | "firstByteTimeoutMs" | "stallTimeoutMs" | "modelOverrides";
+export type SettingField = "schemaVersion" | "provider" | "apiKeys" | "apiKey" | "model" | "baseUrls" | "baseUrl" | "digestLang" | "translateLang" | "concurrency" | "requestsPerMinute" | "chunkTokens" | "confirmAboveWords" | "pageBudgetTokens" | "bilingual" | "theme" | "firstByteTimeoutMs" | "stallTimeoutMs" | "modelOverrides" | "digestStyle" | "digestInstructions";
 
 /** `chrome.storage.local` (settings, cache) or `chrome.storage.session` (which tabs Gloss is in). */
 export type Area = "local" | "session";
@@ -193,6 +193,9 @@ export type Effect =
   | { "type": "badge", tab: number, text: string, titleKey: string | null }
   | { "type": "reply", msg: number, value: unknown }
   | { "type": "openOptions" }
+  | { "type": "registerSite", id: string, matches: Array<string>, js: Array<string> }
+  | { "type": "unregisterSite", id: string }
+  | { "type": "dropPermission", origins: Array<string> }
   | { "type": "warn", message: string };
 
 /** `{code, message, retryable}` as the extension sees it. */
@@ -257,7 +260,10 @@ export type Frame =
       transient: boolean | null,
     }
   | { "type": "onDevice", section: Section, step: DigestStep | TranslationStep }
-  | { "type": "exported", purpose: string, markdown: string, fileName: string };
+  | { "type": "exported", purpose: string, markdown: string, fileName: string }
+  | { "type": "site" } & SiteState
+  | { "type": "held" }
+  | { "type": "restyled", provenance: Provenance };
 
 /** What the worker knows of its extension when it makes the core. */
 export type Host = {
@@ -335,6 +341,9 @@ export type PanelFrame =
   | { "type": "openOptions" }
   | { "type": "onDevice", section: Section, answers: Array<string> | null, detected: Array<Detected> | null, blocks: Array<BlockText> | null, done: boolean, start: boolean }
   | { "type": "onDeviceUnavailable" }
+  | { "type": "expand" }
+  | { "type": "site", on: boolean, run: boolean, granted: boolean }
+  | { "type": "restyle", style: string }
   | { "type": "keepalive" }
   | { "type": "close" };
 
@@ -343,7 +352,20 @@ export type Parts = { done: number, total: number };
 export type Plan = { digest: DigestPlan, translation: TranslationPlan };
 
 /** What the panel needs to know of the plan (never the requests: they carry the key). */
-export type PlanSummary = { digest: Provenance, digestMode: string, digestParts: number | null, digestNotice: ErrorInfo | null, translation: Provenance | null, sourceLang: string, targetLang: string, translationUnavailable: ErrorInfo | null, translationOnDevice: boolean, total: number };
+export type PlanSummary = {
+  digest: Provenance,
+  digestMode: string,
+  digestParts: number | null,
+  digestNotice: ErrorInfo | null,
+  translation: Provenance | null,
+  sourceLang: string,
+  targetLang: string,
+  translationUnavailable: ErrorInfo | null,
+  translationOnDevice: boolean,
+  total: number,
+  /** The styles the panel's select offers (none when no model writes the digest). */
+  digestStyles: Array<string>,
+};
 
 /** Counts for the progress line. */
 export type Progress = {
@@ -363,7 +385,13 @@ export type ProgressFrame =
   | { section: Section, progress: TranslationProgress | null };
 
 /** `provider · lang · model`, shown in each section's header. */
-export type Provenance = { provider: string, lang: string, model: string };
+export type Provenance = {
+  provider: string,
+  lang: string,
+  model: string,
+  /** The digest's style (`brief`, `custom`, …), for a digest a model writes in one. */
+  style?: string,
+};
 
 /** One setting reset to its default, and why. */
 export type Reset = {
@@ -427,6 +455,32 @@ export type Settings = {
   stallTimeoutMs: number,
   /** The reader's context sizes and prices, over the built-in ones. */
   modelOverrides: Array<ModelOverride>,
+  /** How the digest is written: a preset id (`brief`, `standard`, …) or `custom`. */
+  digestStyle: string,
+  /**
+   * The reader's own instructions for the `custom` style (at most
+   * `digest::style::MAX_INSTRUCTIONS_CHARS` are sent; kept whole when the style is another).
+   */
+  digestInstructions: string,
+};
+
+/** One site Gloss opens on by itself. */
+export type Site = {
+  /** `https://example.com` (scheme, host and port, as `URL.origin` writes it). */
+  origin: string,
+  /** Digest at once, rather than wait for the reader to open the collapsed panel. */
+  run: boolean,
+};
+
+/** What the panel shows of the page's site: its toggle's state. */
+export type SiteState = {
+  origin: string,
+  /** The host permission to ask for at the click (`https://example.com/*`). */
+  pattern: string,
+  on: boolean,
+  run: boolean,
+  /** The reader was asked for the permission and said no. */
+  denied: boolean,
 };
 
 /** A run of text with its inline style. `href` is only ever an absolute http(s) URL. */

@@ -48,6 +48,12 @@ pub enum Effect {
         value: Value,
     },
     OpenOptions,
+    /// Register (or register again) a persistent content script for an always-on site.
+    RegisterSite { id: String, matches: Vec<String>, js: Vec<String> },
+    /// Unregister it (an id not registered is no error).
+    UnregisterSite { id: String },
+    /// Give back host permissions no longer needed (a required one stays: no error).
+    DropPermission { origins: Vec<String> },
     /// Something the reader need not see, for the worker's console.
     Warn { message: String },
 }
@@ -91,6 +97,12 @@ pub enum Frame {
         step: Value,
     },
     Exported { purpose: String, markdown: String, file_name: String },
+    /// The "always on" toggle's state for the page's site.
+    Site(crate::sites::SiteState),
+    /// Opened by itself on an always-on site: nothing is sent until the reader opens the panel.
+    Held {},
+    /// The digest is being written again in another style: its label now.
+    Restyled { provenance: Provenance },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -210,11 +222,14 @@ pub struct PlanSummary {
     pub translation_unavailable: Option<ErrorInfo>,
     pub translation_on_device: bool,
     pub total: usize,
+    /// The styles the panel's select offers (none when no model writes the digest).
+    pub digest_styles: Vec<&'static str>,
 }
 
 impl PlanSummary {
-    pub fn of(plan: &Plan) -> PlanSummary {
+    pub fn of(plan: &Plan, instructions: &str) -> PlanSummary {
         use super::DigestPlan as D;
+        let styled = matches!(plan.digest, D::Model { .. } | D::Parts { .. } | D::Cached { .. });
         let (digest, digest_mode, digest_parts, digest_notice) = match &plan.digest {
             D::Model { provenance, .. } => (provenance, "model", None, None),
             D::Parts { provenance, calls } => (provenance, "parts", Some(calls.len()), None),
@@ -234,6 +249,7 @@ impl PlanSummary {
             translation_unavailable: t.unavailable.clone(),
             translation_on_device: t.on_device.is_some(),
             total: t.cached.len() + t.pending.len(),
+            digest_styles: if styled { crate::digest::style::offered(instructions) } else { Vec::new() },
         }
     }
 }

@@ -288,13 +288,13 @@ impl Session {
         match &self.endpoint {
             Ok(Some(endpoint)) => {
                 let lang = &self.settings.digest_lang;
-                let provenance = endpoint.provenance(lang);
+                let provenance = endpoint.provenance(lang).styled(self.settings.style().id());
                 match &self.cached_digest {
                     Some(digest) => DigestPlan::Cached { provenance, digest: digest.clone() },
                     None if digest::article_tokens(&self.article) > self.table.digest_budget(&endpoint.model) => {
                         DigestPlan::Parts { provenance, calls: self.digest_part_calls(None) }
                     }
-                    None => DigestPlan::Model { provenance, call: chat_call(endpoint, &digest::prompt(&self.article, lang), &self.settings) },
+                    None => DigestPlan::Model { provenance, call: chat_call(endpoint, &digest::prompt(&self.article, lang, &self.settings.style()), &self.settings) },
                 }
             }
             Ok(None) if self.digests_on_device() => DigestPlan::OnDevice {
@@ -385,10 +385,11 @@ impl Session {
         let budget = budget.unwrap_or_else(|| self.table.digest_budget(&endpoint.model));
         let parts = digest::parts(&self.article, budget);
         let count = parts.len();
+        let style = self.settings.style();
         parts
             .iter()
             .enumerate()
-            .map(|(i, blocks)| chat_call(endpoint, &digest::part_prompt(&self.article.title, blocks, i, count, &self.settings.digest_lang), &self.settings))
+            .map(|(i, blocks)| chat_call(endpoint, &digest::part_prompt(&self.article.title, blocks, i, count, &self.settings.digest_lang, &style), &self.settings))
             .collect()
     }
 
@@ -400,7 +401,7 @@ impl Session {
     /// The request that merges the parts' answers into one digest.
     pub fn combine_call(&self, answers: &[String]) -> Option<Call> {
         let endpoint = self.model_endpoint()?;
-        Some(chat_call(endpoint, &digest::combine_prompt(&self.article.title, answers, &self.settings.digest_lang), &self.settings))
+        Some(chat_call(endpoint, &digest::combine_prompt(&self.article.title, answers, &self.settings.digest_lang, &self.settings.style()), &self.settings))
     }
 
     /// A reader for the answer to `call` (the whole digest, a part, or the merge); the input it
@@ -437,10 +438,14 @@ impl Session {
     // ---- cache ----
 
     fn digest_key(&self, endpoint: &Endpoint) -> String {
+        self.digest_key_with(endpoint, &self.settings.style())
+    }
+
+    fn digest_key_with(&self, endpoint: &Endpoint, style: &digest::style::Style) -> String {
         let text: Vec<&str> = self.article.blocks.iter().map(|b| b.text.as_str()).collect();
         cache::key(
             "digest",
-            &[&digest::PROMPT_VERSION.to_string(), &self.origin(), endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.digest_lang, &cache::normalise(&text.join("\n"))],
+            &[&digest::prompt_version(style), &self.origin(), endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.digest_lang, &cache::normalise(&text.join("\n"))],
         )
     }
 
@@ -486,6 +491,30 @@ impl Session {
         self.digest_shown.clone_from(&self.cached_digest);
     }
 
+    /// Writes the digest in another style from now on; the key its digest may be cached under,
+    /// or why the style cannot be used (unknown, custom with no instructions, no model).
+    pub fn restyle(&mut self, style: &str) -> Result<String, GlossError> {
+        let wanted = digest::style::Style::new(style, &self.settings.digest_instructions);
+        if !digest::style::is_known(style) || wanted.id() != style {
+            return Err(GlossError::Invalid(format!("no digest style {style:?} to write in")));
+        }
+        let Some(endpoint) = self.model_endpoint() else { return Err(GlossError::MissingKey) };
+        let mut settings = self.settings.clone();
+        settings.digest_style = style.to_string();
+        let key = self.digest_key_with(endpoint, &settings.style());
+        self.settings = settings;
+        self.cached_digest = None;
+        Ok(key)
+    }
+
+    /// What the cache held for the digest in the current style.
+    fn apply_digest_hit(&mut self, hit: Option<Digest>) {
+        self.cached_digest.clone_from(&hit);
+        if hit.is_some() {
+            self.digest_shown = hit;
+        }
+    }
+
     /// Remembers a finished digest (for the export).
     pub fn record_digest(&mut self, digest: Digest) {
         self.digest_shown = Some(digest);
@@ -504,7 +533,7 @@ impl Session {
         // (cheap), rather than re-planning the model's requests just to read a label.
         let endpoint = self.model_endpoint();
         let digest_provenance = match endpoint {
-            Some(e) => e.provenance(&self.settings.digest_lang),
+            Some(e) => e.provenance(&self.settings.digest_lang).styled(self.settings.style().id()),
             None if self.digest_on_device => on_device::digest_provenance(&self.settings.digest_lang),
             None => Provenance::builtin(&self.article.lang),
         };
@@ -777,7 +806,7 @@ mod tests {
         let (md, name) = session.export("2026-11-26");
         assert_eq!(name, "sample.gloss.md");
         assert!(md.contains("- Point"));
-        assert!(md.contains("_openai · ja · gpt-4o-mini_"));
+        assert!(md.contains("_openai · ja · gpt-4o-mini · standard_"));
         assert!(md.contains("\nTraduit.\n"));
         let offline = Session::new(sample_article(), Settings::default()).export("2026-11-26").0;
         assert!(offline.contains("_built-in · en · extractive_"));
@@ -861,7 +890,7 @@ mod tests {
         let hits = CacheHits { digest: Some(digest.clone()), blocks: HashMap::from([(first_key, vec![Span::plain("déjà")])]) };
         session.apply_cache(hits);
         let plan = session.plan();
-        assert_eq!(plan.digest, DigestPlan::Cached { provenance: Provenance { provider: "openai".into(), lang: "ja".into(), model: "gpt-4o-mini".into() }, digest });
+        assert_eq!(plan.digest, DigestPlan::Cached { provenance: Provenance { provider: "openai".into(), lang: "ja".into(), model: "gpt-4o-mini".into(), style: Some("standard".into()) }, digest });
         assert_eq!(plan.translation.cached.len(), 1);
         assert_eq!(plan.translation.cached[0].id, first_id);
         assert!(!plan.translation.pending.contains(&first_id));
@@ -882,6 +911,25 @@ mod tests {
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].key, base.blocks[0].1);
         assert!(Session::new(sample_article(), Settings::default()).cache_keys().digest.is_none());
+    }
+
+    #[test]
+    fn the_digest_style_is_in_the_cache_key_the_request_and_the_label() {
+        let styled = |style: &str, instructions: &str| {
+            let s = Settings { digest_style: style.into(), digest_instructions: instructions.into(), ..settings("openai") };
+            Session::new(sample_article(), s)
+        };
+        let sessions = [styled("standard", ""), styled("brief", ""), styled("detailed", ""), styled("newcomer", ""), styled("decision", ""), styled("custom", "Only verbs."), styled("custom", "Only nouns.")];
+        let keys: std::collections::BTreeSet<Option<String>> = sessions.iter().map(|s| s.cache_keys().digest).collect();
+        assert_eq!(keys.len(), sessions.len(), "each style and each set of instructions has its own digest");
+        assert_eq!(styled("brief", "").cache_keys(), styled("brief", "").cache_keys(), "the same style finds the same digest");
+        assert_eq!(styled("brief", "").cache_keys().blocks, styled("detailed", "").cache_keys().blocks, "translations do not depend on the style");
+        assert_eq!(styled("brief", "Only verbs.").cache_keys(), styled("brief", "").cache_keys(), "instructions count only for the custom style");
+        let DigestPlan::Model { provenance, call } = styled("newcomer", "").plan().digest else { panic!("expected one request") };
+        assert_eq!(provenance.style.as_deref(), Some("newcomer"));
+        assert!(call.request.body.as_deref().is_some_and(|b| b.contains("new to the subject")));
+        let offline = Session::new(sample_article(), Settings { digest_style: "brief".into(), ..Settings::default() }).plan().digest;
+        assert!(matches!(offline, DigestPlan::Offline { ref provenance, .. } if provenance.style.is_none()), "the extractive digest has no style");
     }
 
     #[test]
@@ -986,7 +1034,7 @@ mod tests {
         let s = Settings { provider: "ollama".into(), schema_version: 2, model: "llama3.2".into(), ..Settings::default() };
         let session = Session::new(article, s);
         let calls = session.digest_part_calls(None);
-        let whole = digest::prompt(&session.article, "en");
+        let whole = digest::prompt(&session.article, "en", &session.settings().style());
         let whole_tokens = (estimate_tokens(&whole.system) + estimate_tokens(&whole.user)) as u64;
         assert!(calls[0].prompt_tokens > 0 && calls[0].prompt_tokens * 2 < whole_tokens);
         let mut reader = session.digest_reader(&calls[0]).unwrap_or_else(|| panic!("no reader"));

@@ -26,7 +26,8 @@ impl Work {
         let plan = session.plan();
         let settings = session.settings();
         let (bilingual, theme) = (settings.bilingual, settings.theme.clone());
-        cx.post(Frame::Plan { plan: Box::new(PlanSummary::of(&plan)), bilingual, theme, settings_resets: resets });
+        let summary = PlanSummary::of(&plan, &settings.digest_instructions);
+        cx.post(Frame::Plan { plan: Box::new(summary), bilingual, theme, settings_resets: resets });
         let mut work = Work { session, plan, digest: DigestFlow::default(), translation: TranslationFlow::default() };
         work.digest.start(&work.session, &work.plan.digest, cx);
         work.translation.begin(&mut work.session, &work.plan.translation, cx);
@@ -92,13 +93,25 @@ impl Work {
         match self.session.on_device_digest(answers) {
             Ok(DigestStep::Done { digest, spend }) => {
                 // The label again: an extractive stand-in may have been shown while the model downloaded.
-                let provenance = PlanSummary::of(&self.plan).digest;
+                let provenance = PlanSummary::of(&self.plan, "").digest;
                 let elapsed_ms = Some(cx.now.saturating_sub(self.digest.started_at()));
                 cx.post(Done::digest(digest, provenance, Took { spend: Some(spend), elapsed_ms, ..Took::default() }));
             }
             Ok(step) => cx.post(Frame::OnDevice { section: Section::Digest, step: serde_json::to_value(step).unwrap_or_default() }),
             Err(e) => cx.post(Frame::error(Section::Digest, e.info())),
         }
+    }
+
+    /// The digest again, in the style the session now has (`Session::restyle`): from the
+    /// cache when `hit` holds it, else asked for. Whatever the old style's requests were doing
+    /// is dropped first.
+    pub fn restyled(&mut self, hit: Option<crate::digest::Digest>, cx: &mut Ctx) {
+        cx.pool.remove_owned_digest(cx.owner, cx.out);
+        self.session.apply_digest_hit(hit);
+        self.plan.digest = self.session.digest_plan();
+        let provenance = PlanSummary::of(&self.plan, "").digest;
+        cx.post(Frame::Restyled { provenance });
+        self.digest.start(&self.session, &self.plan.digest, cx);
     }
 
     /// Drops the panel's timers (its requests are the pool's to drop).
