@@ -294,7 +294,7 @@ function onPlan({ plan, bilingual, theme, settingsResets }) {
   planned.bilingual = bilingual;
   showSettingsNotice(settingsResets);
   digest.label.textContent = provenanceText(plan.digest);
-  showStylePicker(plan.digestStyles, plan.digest.style);
+  showStylePicker(plan.digestStyles, plan.digestStyle);
   const writing = { model: 'statusWriting', parts: 'statusWriting', onDevice: 'statusOnDevice' }[plan.digestMode];
   digest.status.textContent = writing ? msg(writing) : '';
   if (plan.digestNotice) showError(digest, plan.digestNotice, [optionsLink()]);

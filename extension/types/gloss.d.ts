@@ -363,8 +363,12 @@ export type PlanSummary = {
   translationUnavailable: ErrorInfo | null,
   translationOnDevice: boolean,
   total: number,
-  /** The styles the panel's select offers (none when no model writes the digest). */
+  /**
+   * The styles the panel's select offers (none when no model writes the digest), and the
+   * one the digest is written in.
+   */
   digestStyles: Array<string>,
+  digestStyle: string,
 };
 
 /** Counts for the progress line. */
@@ -389,7 +393,10 @@ export type Provenance = {
   provider: string,
   lang: string,
   model: string,
-  /** The digest's style (`brief`, `custom`, …), for a digest a model writes in one. */
+  /**
+   * The digest's style (`brief`, `custom`, …), for a digest a model writes in one other than
+   * the standard.
+   */
   style?: string,
 };
 

@@ -187,7 +187,8 @@ pub struct Provenance {
     pub provider: String,
     pub lang: String,
     pub model: String,
-    /// The digest's style (`brief`, `custom`, …), for a digest a model writes in one.
+    /// The digest's style (`brief`, `custom`, …), for a digest a model writes in one other than
+    /// the standard.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     #[cfg_attr(test, ts(optional))]
     pub style: Option<String>,
@@ -198,9 +199,10 @@ impl Provenance {
         Provenance { provider: "built-in".into(), lang: lang.into(), model: "extractive".into(), style: None }
     }
 
-    /// The same, for a digest written in `style`.
+    /// The same, for a digest written in `style`: named in the label unless it is the standard one.
     pub fn styled(self, style: &str) -> Self {
-        Provenance { style: Some(style.to_string()), ..self }
+        let style = (style != crate::digest::style::DEFAULT_STYLE).then(|| style.to_string());
+        Provenance { style, ..self }
     }
 }
 

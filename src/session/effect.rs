@@ -222,12 +222,14 @@ pub struct PlanSummary {
     pub translation_unavailable: Option<ErrorInfo>,
     pub translation_on_device: bool,
     pub total: usize,
-    /// The styles the panel's select offers (none when no model writes the digest).
+    /// The styles the panel's select offers (none when no model writes the digest), and the
+    /// one the digest is written in.
     pub digest_styles: Vec<&'static str>,
+    pub digest_style: &'static str,
 }
 
 impl PlanSummary {
-    pub fn of(plan: &Plan, instructions: &str) -> PlanSummary {
+    pub fn of(plan: &Plan, style: &crate::digest::style::Style, instructions: &str) -> PlanSummary {
         use super::DigestPlan as D;
         let styled = matches!(plan.digest, D::Model { .. } | D::Parts { .. } | D::Cached { .. });
         let (digest, digest_mode, digest_parts, digest_notice) = match &plan.digest {
@@ -250,6 +252,7 @@ impl PlanSummary {
             translation_on_device: t.on_device.is_some(),
             total: t.cached.len() + t.pending.len(),
             digest_styles: if styled { crate::digest::style::offered(instructions) } else { Vec::new() },
+            digest_style: style.id(),
         }
     }
 }

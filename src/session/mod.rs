@@ -806,7 +806,7 @@ mod tests {
         let (md, name) = session.export("2026-11-26");
         assert_eq!(name, "sample.gloss.md");
         assert!(md.contains("- Point"));
-        assert!(md.contains("_openai · ja · gpt-4o-mini · standard_"));
+        assert!(md.contains("_openai · ja · gpt-4o-mini_"));
         assert!(md.contains("\nTraduit.\n"));
         let offline = Session::new(sample_article(), Settings::default()).export("2026-11-26").0;
         assert!(offline.contains("_built-in · en · extractive_"));
@@ -890,7 +890,7 @@ mod tests {
         let hits = CacheHits { digest: Some(digest.clone()), blocks: HashMap::from([(first_key, vec![Span::plain("déjà")])]) };
         session.apply_cache(hits);
         let plan = session.plan();
-        assert_eq!(plan.digest, DigestPlan::Cached { provenance: Provenance { provider: "openai".into(), lang: "ja".into(), model: "gpt-4o-mini".into(), style: Some("standard".into()) }, digest });
+        assert_eq!(plan.digest, DigestPlan::Cached { provenance: Provenance { provider: "openai".into(), lang: "ja".into(), model: "gpt-4o-mini".into(), style: None }, digest });
         assert_eq!(plan.translation.cached.len(), 1);
         assert_eq!(plan.translation.cached[0].id, first_id);
         assert!(!plan.translation.pending.contains(&first_id));

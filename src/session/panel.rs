@@ -26,7 +26,7 @@ impl Work {
         let plan = session.plan();
         let settings = session.settings();
         let (bilingual, theme) = (settings.bilingual, settings.theme.clone());
-        let summary = PlanSummary::of(&plan, &settings.digest_instructions);
+        let summary = PlanSummary::of(&plan, &settings.style(), &settings.digest_instructions);
         cx.post(Frame::Plan { plan: Box::new(summary), bilingual, theme, settings_resets: resets });
         let mut work = Work { session, plan, digest: DigestFlow::default(), translation: TranslationFlow::default() };
         work.digest.start(&work.session, &work.plan.digest, cx);
@@ -93,7 +93,7 @@ impl Work {
         match self.session.on_device_digest(answers) {
             Ok(DigestStep::Done { digest, spend }) => {
                 // The label again: an extractive stand-in may have been shown while the model downloaded.
-                let provenance = PlanSummary::of(&self.plan, "").digest;
+                let provenance = PlanSummary::of(&self.plan, &self.session.settings().style(), "").digest;
                 let elapsed_ms = Some(cx.now.saturating_sub(self.digest.started_at()));
                 cx.post(Done::digest(digest, provenance, Took { spend: Some(spend), elapsed_ms, ..Took::default() }));
             }
@@ -109,7 +109,7 @@ impl Work {
         cx.pool.remove_owned_digest(cx.owner, cx.out);
         self.session.apply_digest_hit(hit);
         self.plan.digest = self.session.digest_plan();
-        let provenance = PlanSummary::of(&self.plan, "").digest;
+        let provenance = PlanSummary::of(&self.plan, &self.session.settings().style(), "").digest;
         cx.post(Frame::Restyled { provenance });
         self.digest.start(&self.session, &self.plan.digest, cx);
     }
