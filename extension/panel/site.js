@@ -12,7 +12,7 @@ original.node.append(box);
 
 /** A checkbox with its label. */
 function checkbox(key, checked, disabled = false) {
-  const input = /** @type {HTMLInputElement} */ (el('input', { type: 'checkbox', 'data-role': key }));
+  const input = /** @type {HTMLInputElement} */ (el('input', { type: 'checkbox', 'data-role': key, 'aria-label': msg(key) }));
   input.checked = checked;
   input.disabled = disabled;
   return { input, label: el('label', { class: 'check' }, input, ' ', msg(key)) };
