@@ -156,6 +156,7 @@ export type DigestPlan =
 /** What the content script does next for an on-device digest. */
 export type DigestStep =
   | { "type": "summarize", calls: Array<SummarizeCall>, done: number, total: number }
+  | { "type": "prompt", call: PromptCall }
   | { "type": "done", digest: Digest, spend: Spend };
 
 /**
@@ -319,7 +320,13 @@ export type ModelRowInput = { model: string, contextTokens: string, inputPerMtok
  * Which built-in AI APIs the page's window exposes. Presence only: whether a model is ready
  * (or must first be downloaded) is asked of each API with the options decided here.
  */
-export type OnDeviceApis = { summarizer: boolean, translator: boolean, languageDetector: boolean };
+export type OnDeviceApis = {
+  summarizer: boolean,
+  translator: boolean,
+  languageDetector: boolean,
+  /** The Prompt API (`LanguageModel`), which writes the digest in Gloss's own format. */
+  languageModel: boolean,
+};
 
 /** Frames a panel posts on its Port, a union on `type`. */
 export type PanelFrame =
@@ -387,6 +394,16 @@ export type ProgressFrame =
   | { section: Section, parts: Parts }
   | { section: Section, readingSeconds: number }
   | { section: Section, progress: TranslationProgress | null };
+
+/** One `LanguageModel.create({initialPrompts: [system], …})` then `prompt(user, {responseConstraint})`. */
+export type PromptCall = {
+  system: string,
+  user: string,
+  /** The JSON schema the answer must follow (`responseConstraint`). */
+  schema: Record<string, unknown>,
+  expectedInputLanguages: Array<string>,
+  outputLanguage: string,
+};
 
 /** `provider · lang · model`, shown in each section's header. */
 export type Provenance = {

@@ -173,6 +173,9 @@ pub struct Session {
     apis: OnDeviceApis,
     /// Whether the digest shown, and the translation, came from the browser's built-in AI.
     digest_on_device: bool,
+    /// The Prompt API could not be used (no model ready, or an answer that was not the JSON
+    /// asked for): the Summarizer, or the extractive digest, stands in.
+    prompt_api_failed: bool,
     translated_on_device: bool,
 }
 
@@ -196,6 +199,7 @@ impl Session {
             translated: HashMap::new(),
             apis: OnDeviceApis::default(),
             digest_on_device: false,
+            prompt_api_failed: false,
             translated_on_device: false,
         }
     }
@@ -222,7 +226,46 @@ impl Session {
     /// Whether the digest is the browser's Summarizer's to make: no model, the API is there, and
     /// the article has prose for it.
     fn digests_on_device(&self) -> bool {
-        matches!(self.endpoint, Ok(None)) && self.apis.summarizer && on_device::can_digest(&self.article)
+        matches!(self.endpoint, Ok(None)) && (self.apis.summarizer || self.apis.language_model) && on_device::can_digest(&self.article)
+    }
+
+    /// Whether the on-device digest is the Prompt API's: it is there, has not failed, and the
+    /// article fits one call (a longer one is the Summarizer's, which reads it in parts).
+    fn uses_prompt_api(&self) -> bool {
+        self.apis.language_model && !self.prompt_api_failed && crate::prompt_api::fits(&self.article)
+    }
+
+    /// Whether the on-device digest running is the Prompt API's.
+    pub fn digests_on_device_with_prompt(&self) -> bool {
+        self.digests_on_device() && self.uses_prompt_api()
+    }
+
+    /// The on-device digest's label: the Prompt API's or the Summarizer's.
+    pub fn on_device_provenance(&self) -> Provenance {
+        if self.uses_prompt_api() {
+            crate::prompt_api::provenance(&self.settings.digest_lang)
+        } else {
+            on_device::digest_provenance(&self.settings.digest_lang)
+        }
+    }
+
+    /// The on-device digest's first step: the Prompt API's call, or the Summarizer's calls.
+    fn on_device_first_step(&self) -> Option<on_device::DigestStep> {
+        if self.uses_prompt_api() {
+            return Some(on_device::DigestStep::Prompt { call: crate::prompt_api::call(&self.article, &self.settings.digest_lang, &self.settings.style()) });
+        }
+        self.apis.summarizer.then(|| on_device::digest_step(&self.article, &self.settings.digest_lang, &[]))
+    }
+
+    /// The Prompt API's model is not ready (or failed): the Summarizer's first step and label,
+    /// when there is a Summarizer; `None` when the extractive digest is what is left.
+    pub fn prompt_api_unavailable(&mut self) -> Option<(Provenance, on_device::DigestStep)> {
+        if !self.digests_on_device() || !self.uses_prompt_api() {
+            return None;
+        }
+        self.prompt_api_failed = true;
+        let step = self.on_device_first_step()?;
+        Some((self.on_device_provenance(), step))
     }
 
     /// Whether the translation is the browser's Translator's to make.
@@ -237,7 +280,21 @@ impl Session {
         if !self.digests_on_device() {
             return Err(GlossError::Invalid("no on-device digest is running for this page".into()));
         }
-        let step = on_device::digest_step(&self.article, &self.settings.digest_lang, answers);
+        let step = if self.uses_prompt_api() {
+            let answer = answers.first().map_or("", String::as_str);
+            match crate::prompt_api::read(&self.article, answer) {
+                Ok(digest) => {
+                    let call = crate::prompt_api::call(&self.article, &self.settings.digest_lang, &self.settings.style());
+                    let input = (estimate_tokens(&call.system) + estimate_tokens(&call.user)) as u64;
+                    let spend = Spend { input_tokens: input, output_tokens: estimate_tokens(answer) as u64, estimated: true, cost_usd: None };
+                    on_device::DigestStep::Done { digest, spend }
+                }
+                // Not the JSON asked for: the Summarizer, if there is one, tries instead.
+                Err(e) => return self.prompt_api_unavailable().map(|(_, step)| step).ok_or(e),
+            }
+        } else {
+            on_device::digest_step(&self.article, &self.settings.digest_lang, answers)
+        };
         if let on_device::DigestStep::Done { digest, .. } = &step {
             self.digest_shown = Some(digest.clone());
             self.digest_on_device = true;
@@ -297,9 +354,9 @@ impl Session {
                     None => DigestPlan::Model { provenance, call: chat_call(endpoint, &digest::prompt(&self.article, lang, &self.settings.style()), &self.settings) },
                 }
             }
-            Ok(None) if self.digests_on_device() => DigestPlan::OnDevice {
-                provenance: on_device::digest_provenance(&self.settings.digest_lang),
-                step: on_device::digest_step(&self.article, &self.settings.digest_lang, &[]),
+            Ok(None) if self.digests_on_device() && self.on_device_first_step().is_some() => DigestPlan::OnDevice {
+                provenance: self.on_device_provenance(),
+                step: self.on_device_first_step().unwrap_or(on_device::DigestStep::Summarize { calls: Vec::new(), done: 0, total: 0 }),
             },
             other => {
                 let (provenance, digest) = self.offline_digest();
@@ -534,7 +591,7 @@ impl Session {
         let endpoint = self.model_endpoint();
         let digest_provenance = match endpoint {
             Some(e) => e.provenance(&self.settings.digest_lang).styled(self.settings.style().id()),
-            None if self.digest_on_device => on_device::digest_provenance(&self.settings.digest_lang),
+            None if self.digest_on_device => self.on_device_provenance(),
             None => Provenance::builtin(&self.article.lang),
         };
         let offline = (endpoint.is_none() && self.digest_shown.is_none()).then(|| digest::offline(&self.article));
@@ -724,10 +781,41 @@ mod tests {
     }
 
     #[test]
+    fn no_key_with_the_prompt_api_digests_in_glosss_format_then_falls_back_to_the_summarizer() {
+        let settings = Settings { digest_lang: "en".into(), ..Settings::default() };
+        let apis = OnDeviceApis { summarizer: true, translator: false, language_detector: false, language_model: true };
+        let mut session = Session::new(sample_article(), settings.clone());
+        session.set_on_device(apis);
+        let DigestPlan::OnDevice { provenance, step: on_device::DigestStep::Prompt { call } } = session.plan().digest else { panic!("expected the Prompt API") };
+        assert_eq!((provenance.provider.as_str(), provenance.model.as_str()), ("chrome", "Prompt API"));
+        assert!(call.user.contains("[b2] A first paragraph"));
+        let answer = r#"{"keyPoints":[{"text":"One","id":"b2"}],"summary":"All.","details":[{"label":"Why","text":"So.","id":"b2"}]}"#;
+        let Ok(on_device::DigestStep::Done { digest, spend }) = session.on_device_digest(&[answer.into()]) else { panic!("expected the digest") };
+        assert_eq!((digest.key_point_sources, digest.details[0].source.as_deref()), (vec![Some("b2".to_string())], Some("b2")));
+        assert!(spend.estimated && spend.input_tokens > 0 && spend.cost_usd.is_none());
+        assert!(session.export("2026-12-01").0.contains("_chrome · en · Prompt API_"));
+
+        // An answer that is not the JSON asked for: the Summarizer takes over, labelled so.
+        let mut garbled = Session::new(sample_article(), settings.clone());
+        garbled.set_on_device(apis);
+        assert!(matches!(garbled.on_device_digest(&["Sure! Here is a digest.".into()]), Ok(on_device::DigestStep::Summarize { .. })));
+        assert_eq!(garbled.on_device_provenance().model, "Summarizer API");
+        // No model ready: the Summarizer; without one, the extractive digest.
+        let mut unready = Session::new(sample_article(), settings.clone());
+        unready.set_on_device(apis);
+        assert!(unready.digests_on_device_with_prompt());
+        assert!(matches!(unready.prompt_api_unavailable(), Some((p, on_device::DigestStep::Summarize { .. })) if p.model == "Summarizer API"));
+        let mut alone = Session::new(sample_article(), settings);
+        alone.set_on_device(OnDeviceApis { summarizer: false, ..apis });
+        assert!(alone.prompt_api_unavailable().is_none());
+        assert_eq!(alone.on_device_fallback().map(|f| f.0), Ok(Provenance::builtin("en")));
+    }
+
+    #[test]
     fn no_key_with_the_browsers_built_in_ai_plans_it_and_keeps_the_fallbacks() {
         let settings = Settings { digest_lang: "en".into(), translate_lang: "fr".into(), ..Settings::default() };
         let mut session = Session::new(sample_article(), settings);
-        session.set_on_device(OnDeviceApis { summarizer: true, translator: true, language_detector: false });
+        session.set_on_device(OnDeviceApis { summarizer: true, translator: true, language_detector: false, language_model: false });
         let plan = session.plan();
         match &plan.digest {
             DigestPlan::OnDevice { provenance, step: on_device::DigestStep::Summarize { calls, .. } } => {
@@ -751,7 +839,7 @@ mod tests {
         assert!(markdown.contains("\n- x\n"), "a detail without a label is a plain bullet: {markdown}");
         // With a model configured, the browser's APIs are not used.
         let mut with_key = Session::new(sample_article(), Settings { provider: "openai".into(), api_keys: [("openai".to_string(), "k".to_string())].into(), ..Settings::default() });
-        with_key.set_on_device(OnDeviceApis { summarizer: true, translator: true, language_detector: true });
+        with_key.set_on_device(OnDeviceApis { summarizer: true, translator: true, language_detector: true, language_model: false });
         assert!(matches!(with_key.plan().digest, DigestPlan::Model { .. }));
         assert!(with_key.plan().translation.on_device.is_none());
         assert!(with_key.on_device_digest(&[]).is_err(), "a late on-device answer is refused");

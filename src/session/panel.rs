@@ -80,6 +80,15 @@ impl Work {
                     Err(e) => cx.post(Frame::error(Section::Translation, e.info())),
                 }
             }
+            PanelFrame::OnDeviceUnavailable {} if self.session.digests_on_device_with_prompt() => {
+                // The Prompt API's model is not ready: the Summarizer next, if there is one.
+                if let Some((provenance, step)) = self.session.prompt_api_unavailable() {
+                    cx.post(Frame::Restyled { provenance });
+                    cx.post(Frame::OnDevice { section: Section::Digest, step: serde_json::to_value(step).unwrap_or_default() });
+                } else if let Ok((provenance, digest)) = self.session.on_device_fallback() {
+                    cx.post(Done::digest(digest, provenance, Took::default()));
+                }
+            }
             PanelFrame::OnDeviceUnavailable {} => match self.session.on_device_fallback() {
                 // The Summarizer's model is not ready: the extractive digest stands in, labelled so.
                 Ok((provenance, digest)) => cx.post(Done::digest(digest, provenance, Took::default())),
@@ -93,7 +102,7 @@ impl Work {
         match self.session.on_device_digest(answers) {
             Ok(DigestStep::Done { digest, spend }) => {
                 // The label again: an extractive stand-in may have been shown while the model downloaded.
-                let provenance = PlanSummary::of(&self.plan, &self.session.settings().style(), "").digest;
+                let provenance = self.session.on_device_provenance();
                 let elapsed_ms = Some(cx.now.saturating_sub(self.digest.started_at()));
                 cx.post(Done::digest(digest, provenance, Took { spend: Some(spend), elapsed_ms, ..Took::default() }));
             }
