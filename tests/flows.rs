@@ -717,7 +717,7 @@ fn a_new_style_writes_the_digest_again_and_an_earlier_one_comes_from_the_cache()
     let digests = w.sent(Kind::Digest);
     assert_eq!(digests.len(), 2, "the new style is asked for");
     assert!(digests[1].body.contains("at most 10 words") && !digests[0].body.contains("at most 10 words"));
-    assert_eq!(w.frames.iter().filter(|f| f["type"] == "restyled").next_back().map(|f| f["provenance"]["style"].clone()), Some(json!("brief")));
+    assert_eq!(w.frames.iter().rfind(|f| f["type"] == "restyled").map(|f| f["provenance"]["style"].clone()), Some(json!("brief")));
     assert_eq!(w.done("digest").map(|d| d["provenance"]["style"].clone()), Some(json!("brief")));
     assert_eq!(w.storage["settings"]["digestStyle"], "brief", "the reader's choice is kept");
     w.frame(PORT, json!({"type": "restyle", "style": "standard"}));
@@ -743,13 +743,13 @@ fn an_always_on_site_opens_its_articles_collapsed_and_sends_nothing_until_the_re
     let mut w = World::new(cloud).settings(json!({}));
     w.open_panel(&article(4));
     w.settle();
-    let site = w.frames.iter().filter(|f| f["type"] == "site").next_back().cloned().unwrap_or_default();
+    let site = w.frames.iter().rfind(|f| f["type"] == "site").cloned().unwrap_or_default();
     assert_eq!((site["origin"].clone(), site["pattern"].clone(), site["on"].clone()), (json!("https://news.example"), json!("https://news.example/*"), json!(false)));
     // The reader refuses the permission: nothing changes, and the panel says why.
     w.frame(PORT, json!({"type": "site", "on": true, "run": false, "granted": false}));
     w.settle();
     assert!(w.scripts.is_empty() && !w.storage.contains_key("gloss-sites"));
-    assert_eq!(w.frames.iter().filter(|f| f["type"] == "site").next_back().map(|f| (f["on"].clone(), f["denied"].clone())), Some((json!(false), json!(true))));
+    assert_eq!(w.frames.iter().rfind(|f| f["type"] == "site").map(|f| (f["on"].clone(), f["denied"].clone())), Some((json!(false), json!(true))));
     w.frame(PORT, json!({"type": "site", "on": true, "run": false, "granted": true}));
     w.settle();
     assert_eq!(w.scripts.get("gloss-site-https___news_example"), Some(&vec!["https://news.example/*".to_string()]));
