@@ -791,6 +791,17 @@ fn an_always_on_site_opens_its_articles_collapsed_and_sends_nothing_until_the_re
     assert!(w.sent.len() > before, "a site that runs at once does not wait");
     assert_eq!(of_port(&w, "held"), 1);
 
+    // A visit whose panel never opened does not hold what the reader later clicks for.
+    w.event(Event::Message { msg: 55, sender: page_sender(TAB, "https://news.example/fifth"), message: json!({"type": "siteVisit", "html": article(7)}) });
+    w.frame(PORT, json!({"type": "site", "on": true, "run": false, "granted": true}));
+    w.event(Event::Message { msg: 56, sender: page_sender(TAB, "https://news.example/fifth"), message: json!({"type": "siteVisit", "html": article(7)}) });
+    assert_eq!(w.replies.last().map(|r| r.1.clone()), Some(json!({"open": true, "intent": "site"})));
+    let (held, before) = (of_port(&w, "held"), w.sent.len());
+    w.open_panel(&article(7));
+    w.settle();
+    assert_eq!(of_port(&w, "held"), held, "clicked for: not held");
+    assert!(w.sent.len() > before);
+
     // Options removes the site: its script goes, and with it the permission.
     let options = Sender { id: Some(EXTENSION.into()), url: Some(format!("{BASE}options.html")), tab: None, frame_id: Some(0) };
     w.event(Event::Message { msg: 60, sender: options, message: json!({"type": "forgetSite", "origin": "https://news.example"}) });

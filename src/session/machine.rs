@@ -132,6 +132,8 @@ impl Core {
                 // Known before the panel's Port can open, which may be before the injection resolves.
                 self.injected_into(tab, &mut out);
                 self.injecting.insert(tab, (intent.clone(), 0));
+                // A click is the reader asking: a visit's wait no longer applies to this tab.
+                self.visits.remove(&tab);
                 out.push(Effect::Inject { tab, intent });
             }
             Event::InjectDone { tab, ok, message } => self.inject_done(tab, ok, message, &mut out),
