@@ -805,6 +805,8 @@ mod tests {
         unready.set_on_device(apis);
         assert!(unready.digests_on_device_with_prompt());
         assert!(matches!(unready.prompt_api_unavailable(), Some((p, on_device::DigestStep::Summarize { .. })) if p.model == "Summarizer API"));
+        let replanned = unready.plan().digest;
+        assert!(matches!(replanned, DigestPlan::OnDevice { ref provenance, step: on_device::DigestStep::Summarize { .. } } if provenance.model == "Summarizer API"), "a retry starts with the Summarizer: {replanned:?}");
         let mut alone = Session::new(sample_article(), settings);
         alone.set_on_device(OnDeviceApis { summarizer: false, ..apis });
         assert!(alone.prompt_api_unavailable().is_none());

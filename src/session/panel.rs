@@ -48,6 +48,11 @@ impl Work {
         match frame {
             PanelFrame::Retry { section: Section::Digest, .. } => {
                 cx.pool.remove_owned_digest(cx.owner, cx.out);
+                if matches!(self.plan.digest, super::DigestPlan::OnDevice { .. }) {
+                    // On the device, what stands in may have changed (the Prompt API found not
+                    // ready, the Summarizer's model downloaded since): the first step again.
+                    self.plan.digest = self.session.digest_plan();
+                }
                 self.digest.start(&self.session, &self.plan.digest, cx);
             }
             PanelFrame::Retry { block_ids, .. } => self.translation.start(&mut self.session, block_ids.as_deref(), cx),
