@@ -101,7 +101,7 @@ pub enum Frame {
     Site(crate::sites::SiteState),
     /// Opened by itself on an always-on site: nothing is sent until the reader opens the panel.
     Held {},
-    /// The digest is being written again in another style: its label now.
+    /// The digest is being written again, in another style or by another on-device API: its label now.
     Restyled { provenance: Provenance },
 }
 
