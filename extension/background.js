@@ -125,6 +125,19 @@ function run(effect) {
     case 'openOptions':
       chrome.runtime.openOptionsPage();
       break;
+    case 'registerSite':
+      // Persistent across browser restarts; an earlier registration of the id is replaced.
+      chrome.scripting.unregisterContentScripts({ ids: [effect.id] }).catch(() => {})
+        .then(() => chrome.scripting.registerContentScripts([{ id: effect.id, matches: effect.matches, js: effect.js, runAt: 'document_idle', persistAcrossSessions: true }]))
+        .catch((error) => console.warn('Gloss: scripting', error));
+      break;
+    case 'unregisterSite':
+      chrome.scripting.unregisterContentScripts({ ids: [effect.id] }).catch(() => {});
+      break;
+    case 'dropPermission':
+      // A permission the manifest grants cannot be given back: nothing to do then.
+      chrome.permissions.remove({ origins: effect.origins }).catch(() => {});
+      break;
     case 'warn':
       console.warn(`Gloss: ${effect.message}`);
       break;

@@ -14,7 +14,7 @@ const DIST = join(EXT, 'dist');
 const profile = process.argv.includes('--debug') ? 'debug' : 'release';
 
 /** Files the extension loads, copied as they are. */
-const STATIC = ['background.js', 'protocol.js', 'render.js', 'options.html', 'options.js', 'options.css', 'panel.html', 'panel.css', 'panel', '_locales', 'icons'];
+const STATIC = ['background.js', 'site.js', 'protocol.js', 'render.js', 'options.html', 'options.js', 'options.css', 'panel.html', 'panel.css', 'panel', '_locales', 'icons'];
 
 /** The content script, bundled from its modules (content/) into one classic script. */
 const CONTENT_ENTRY = join(EXT, 'content', 'main.js');

@@ -29,7 +29,10 @@ for (const select of [$('digestLang'), $('translateLang'), $('glossaryLang')]) {
   select.append(...LANGS.map((code) => new Option(`${langName.of(code)} (${code})`, code)));
 }
 
-const TEXT_FIELDS = /** @type {const} */ (['provider', 'model', 'digestLang', 'translateLang', 'theme']);
+// The digest styles, named in the reader's language; `custom` uses the instructions below it.
+$('digestStyle').append(...core.digestStyles().map((/** @type {string} */ id) => new Option(msg(`digestStyle_${id}`), id)));
+
+const TEXT_FIELDS = /** @type {const} */ (['provider', 'model', 'digestLang', 'translateLang', 'theme', 'digestStyle', 'digestInstructions']);
 const NUMBER_FIELDS = /** @type {const} */ (['concurrency', 'requestsPerMinute', 'confirmAboveWords', 'pageBudgetTokens']);
 /** Keys by provider, edited in place as the provider changes (each provider keeps its own). */
 /** @type {Record<string, string>} */
@@ -58,6 +61,7 @@ async function load() {
   modelRows.replaceChildren();
   for (const row of s.modelOverrides) addModelRow(row);
   showPreset();
+  showInstructions();
   showNotice(resets);
   glossaries = core.readGlossaries(glossary);
   showGlossary(s.translateLang);
@@ -149,6 +153,23 @@ $('glossaryExport').addEventListener('click', () => {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
   sayGlossary('');
 });
+
+// ---- the reader's own digest instructions ----
+
+/**
+ * Counts the instructions as typed and, past the limit, says so beside the field; returns the
+ * field when it is too long (nothing is cut: the reader shortens it).
+ */
+function showInstructions() {
+  const input = field('digestInstructions');
+  /** @type {{chars: number, max: number, error: ErrorInfo | null}} */
+  const check = core.checkInstructions(input.value);
+  $('digestInstructions-count').textContent = msg('optionsInstructionsCount', [check.chars.toLocaleString(), check.max.toLocaleString()]);
+  input.setAttribute('aria-invalid', String(Boolean(check.error)));
+  $('digestInstructions-error').textContent = check.error ? msg(`error_${check.error.code}`) : '';
+  return check.error ? input : null;
+}
+field('digestInstructions').addEventListener('input', () => showInstructions());
 
 // ---- the notice about stored settings that were reset ----
 
@@ -362,6 +383,25 @@ $('clearCache').addEventListener('click', async () => {
   say(msg('optionsCacheCleared'), 'ok');
 });
 
+// ---- the sites Gloss opens on by itself ----
+
+const SITES_KEY = core.sitesKey();
+
+/** Lists the always-on sites, each with its Remove button (the worker unregisters its script). */
+async function showSites() {
+  const stored = (await chrome.storage.local.get(SITES_KEY))[SITES_KEY];
+  /** @type {Site[]} */
+  const sites = core.readSites(stored ?? null);
+  $('sites').replaceChildren(...sites.map((site) => el('li', { 'data-origin': site.origin },
+    el('span', { class: 'origin' }, site.origin), site.run ? el('span', { class: 'hint' }, ` · ${msg('optionsSitesRun')}`) : null, ' ',
+    el('button', {
+      type: 'button', class: 'secondary', 'aria-label': msg('optionsSitesRemove', [site.origin]),
+      onclick: async () => { await chrome.runtime.sendMessage({ type: T.FORGET_SITE, origin: site.origin }); await showSites(); },
+    }, msg('optionsSitesRemoveShort')))));
+  $('noSites').hidden = sites.length > 0;
+}
+chrome.storage.onChanged.addListener((changes, area) => { if (area === 'local' && SITES_KEY in changes) showSites(); });
+
 $('addModelRow').addEventListener('click', () => addModelRow().querySelector('input')?.focus());
 
 form.addEventListener('submit', async (event) => {
@@ -373,7 +413,7 @@ form.addEventListener('submit', async (event) => {
     glossaryText.focus();
     return;
   }
-  const invalid = refusedBaseUrl() ?? showRowErrors(errors);
+  const invalid = refusedBaseUrl() ?? showInstructions() ?? showRowErrors(errors);
   if (invalid) {
     // Nothing is saved and nothing typed is cleared: the reader fixes the field and saves again.
     say(msg('optionsFixErrors'), 'error');
@@ -410,6 +450,7 @@ $('test').addEventListener('click', async () => {
 });
 
 showBuiltin();
+await showSites();
 await load();
 // The stored values are in the form: typing now is not overwritten.
 form.removeAttribute('aria-busy');

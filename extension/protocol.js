@@ -19,6 +19,9 @@
 //   {type: 'onDevice', section: 'translation', detected: Detected[]}   what the LanguageDetector said
 //   {type: 'onDevice', section: 'translation', blocks: BlockText[], done: boolean, start?: true}   translated on this device
 //   {type: 'onDeviceUnavailable', section: 'digest'}                   the Summarizer's model is not ready
+//   {type: 'expand'}                             the reader opened a panel that opened by itself (held)
+//   {type: 'site', on: boolean, run: boolean, granted: boolean}   the "always on" toggle; granted: the permission
+//   {type: 'restyle', style: string}             write the digest again in this style (kept as the reader's)
 //   {type: 'keepalive'}                          still busy on the device, or the answer to a `waitingSeconds`
 //                                                progress frame (a silent Port lets the worker stop)
 //   {type: 'close'}                              the reader closed the panel: end the session for good
@@ -35,6 +38,9 @@
 //                                                            nothing in flight until the wait ends; said again every 20 s
 //                                                            and answered with `keepalive`, so the worker does not idle out
 //   {type: 'exported', purpose: 'copy' | 'download', markdown: string, fileName: string}
+//   {type: 'site', origin, pattern, on, run, denied}         the "always on" toggle's state for the page's site
+//   {type: 'held'}                                           opened by itself: nothing is sent until 'expand'
+//   {type: 'restyled', provenance: Provenance}               the digest is being written again in another style
 //   {type: 'delta', section: 'digest', digest: Digest}
 //   {type: 'delta', section: 'translation', blocks: TranslatedBlock[], partial: TranslatedBlock | null}
 //   {type: 'done', …Done}                                    a section is finished (one shape for both)
@@ -52,6 +58,10 @@
 // One-off messages (chrome.runtime.sendMessage), options page → worker
 //   {type: 'testConnection', settings: Settings} → {ok: true, report: ConnectionReport} | {ok: false, error: ErrorInfo}
 //   {type: 'clearCache'} → {ok: true}
+//   {type: 'forgetSite', origin: string} → {ok: true}   unregisters the site's content script
+//
+// One-off message, content script (registered for an always-on site) → worker
+//   {type: 'siteVisit', html: string} → {open: false} | {open: true, intent: 'site' | 'siteRun'}
 //
 // Shapes: the serde types in src/, generated into types/gloss.d.ts (`cargo test typescript`), so
 // they are defined once, in Rust. The typedefs below name them for the other scripts' JSDoc.
@@ -86,6 +96,7 @@
 /** @typedef {import('./types/gloss').TranslationStep} TranslationStep */
 /** @typedef {import('./types/gloss').BlockText} BlockText */
 /** @typedef {import('./types/gloss').Detected} Detected */
+/** @typedef {import('./types/gloss').Site} Site                           core.readSites(stored) */
 /** @typedef {import('./types/gloss').Plan} Plan */
 /** @typedef {import('./types/gloss').CacheKeys} CacheKeys */
 /** @typedef {import('./types/gloss').CacheHits} CacheHits */
@@ -130,6 +141,12 @@ globalThis.GlossProtocol = Object.freeze({
     ON_DEVICE: 'onDevice',
     ON_DEVICE_UNAVAILABLE: 'onDeviceUnavailable',
     KEEPALIVE: 'keepalive',
+    RESTYLE: 'restyle',
+    EXPAND: 'expand',
+    SITE: 'site',
+    HELD: 'held',
+    FORGET_SITE: 'forgetSite',
+    RESTYLED: 'restyled',
     CLOSE: 'close',
     ASK: 'ask',
     ASKED: 'asked',
@@ -158,6 +175,8 @@ globalThis.GlossProtocol = Object.freeze({
     firstByteTimeoutMs: 'settingFirstByteTimeout',
     stallTimeoutMs: 'settingStallTimeout',
     modelOverrides: 'optionsModelsTitle',
+    digestStyle: 'optionsDigestStyle',
+    digestInstructions: 'optionsDigestInstructions',
   }),
   /** Error codes made in JS (everything else comes from Rust's GlossError::code). */
   CODE: Object.freeze({ INTERNAL: 'internal', ON_DEVICE_FAILED: 'on_device_failed', PANEL_COVERED: 'panel_covered' }),

@@ -71,6 +71,9 @@ pub enum GlossError {
     /// A question to the article longer than a question is.
     #[error("the question is longer than {0} characters")]
     QuestionTooLong(usize),
+    /// The reader's digest instructions are longer than Gloss sends.
+    #[error("the instructions are {chars} characters long, at most {max} are kept")]
+    InstructionsTooLong { chars: usize, max: usize },
 }
 
 impl GlossError {
@@ -103,6 +106,7 @@ impl GlossError {
         "budget_reached",
         "too_many_starts",
         "question_too_long",
+        "instructions_too_long",
     ];
 
     /// Stable identifier the extension branches on (never on the message).
@@ -134,6 +138,7 @@ impl GlossError {
             GlossError::BudgetReached(_) => "budget_reached",
             GlossError::TooManyStarts(_) => "too_many_starts",
             GlossError::QuestionTooLong(_) => "question_too_long",
+            GlossError::InstructionsTooLong { .. } => "instructions_too_long",
         }
     }
 
@@ -223,6 +228,7 @@ mod tests {
             GlossError::BudgetReached(0),
             GlossError::TooManyStarts(0),
             GlossError::QuestionTooLong(0),
+            GlossError::InstructionsTooLong { chars: 0, max: 0 },
         ]
     }
 
@@ -236,7 +242,7 @@ mod tests {
             | ModelNotFound(_) | RateLimited { .. } | Quota(_) | Overloaded { .. } | Server { .. }
             | ContextTooLong(_) | BadRequest { .. } | InsecureBaseUrl(_) | Network(_) | Timeout(_) | StreamCut | BadResponse(_)
             | Misaligned(_) | Invalid(_) | BudgetReached(_) | Cancelled | SameLanguage(_) | TooManyStarts(_)
-            | QuestionTooLong(_) => {}
+            | QuestionTooLong(_) | InstructionsTooLong { .. } => {}
         }
     }
 

@@ -9,8 +9,10 @@ pub mod llm;
 pub mod models;
 pub mod on_device;
 pub mod qa;
+pub mod prompt_api;
 pub mod session;
 pub mod settings;
+pub mod sites;
 pub mod text;
 pub mod translate;
 

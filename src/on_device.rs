@@ -25,6 +25,8 @@ pub struct OnDeviceApis {
     pub summarizer: bool,
     pub translator: bool,
     pub language_detector: bool,
+    /// The Prompt API (`LanguageModel`), which writes the digest in Gloss's own format.
+    pub language_model: bool,
 }
 
 /// Languages Chrome's Summarizer writes in; a digest in another language is written in English
@@ -70,6 +72,8 @@ pub struct SummarizeCall {
 pub enum DigestStep {
     /// Make these calls in order and send back every answer so far, these included.
     Summarize { calls: Vec<SummarizeCall>, done: usize, total: usize },
+    /// Ask the Prompt API this, and send back its answer (the JSON the schema asks for).
+    Prompt { call: crate::prompt_api::PromptCall },
     /// The digest, and what it took: tokens estimated (the API reports none), no cost.
     Done { digest: Digest, spend: Spend },
 }
@@ -113,12 +117,12 @@ const DETECT_SAMPLE_CHARS: usize = 1_000;
 
 /// `chrome · <lang> · Summarizer API`, in the language the Summarizer will actually write.
 pub fn digest_provenance(digest_lang: &str) -> Provenance {
-    Provenance { provider: "chrome".into(), lang: summarizer_language(digest_lang).into(), model: "Summarizer API".into() }
+    Provenance { provider: "chrome".into(), lang: summarizer_language(digest_lang).into(), model: "Summarizer API".into(), style: None }
 }
 
 /// `chrome · <lang> · Translator API`.
 pub fn translation_provenance(target_lang: &str) -> Provenance {
-    Provenance { provider: "chrome".into(), lang: primary(target_lang).into(), model: "Translator API".into() }
+    Provenance { provider: "chrome".into(), lang: primary(target_lang).into(), model: "Translator API".into(), style: None }
 }
 
 /// The Summarizer's output language for a reader who wants `digest_lang`.
@@ -380,7 +384,7 @@ mod tests {
     fn calls(step: &DigestStep) -> &[SummarizeCall] {
         match step {
             DigestStep::Summarize { calls, .. } => calls,
-            DigestStep::Done { .. } => panic!("expected calls"),
+            _ => panic!("expected calls"),
         }
     }
 
@@ -451,7 +455,7 @@ mod tests {
         for _ in 0..10 {
             match digest_step(&article, "en", &answers) {
                 DigestStep::Summarize { calls, .. } => answers.extend(calls.iter().map(|c| c.input.clone())),
-                DigestStep::Done { .. } => return,
+                _ => return,
             }
         }
         panic!("a Summarizer that echoes its input must not loop forever");
@@ -505,7 +509,7 @@ mod tests {
     #[test]
     fn translation_detects_first_and_trusts_a_confident_detector() {
         let article = sample_article();
-        let apis = OnDeviceApis { summarizer: true, translator: true, language_detector: true };
+        let apis = OnDeviceApis { summarizer: true, translator: true, language_detector: true, language_model: false };
         let TranslationStep::Detect { sample } = translation_start(&article, "fr", apis) else { panic!() };
         assert!(sample.contains("A first paragraph") && sample.len() <= DETECT_SAMPLE_CHARS);
         let said = |lang: &str, confidence| vec![Detected { detected_language: lang.into(), confidence }];

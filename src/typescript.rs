@@ -53,6 +53,7 @@ fn roots(c: &mut Collect) {
     c.visit::<crate::glossary::Glossaries>();
     c.visit::<crate::glossary::GlossaryCsv>();
     c.visit::<crate::glossary::GlossaryImport>();
+    c.visit::<crate::sites::Site>();
 }
 
 /// Gathers each type's declaration once, by its TypeScript name.

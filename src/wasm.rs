@@ -141,6 +141,36 @@ pub fn preview(html: &str, url: Option<String>) -> Result<JsValue, JsValue> {
     Ok(to_js(&serde_json::json!({"article": article, "provenance": provenance, "digest": digest})))
 }
 
+/// The digest styles the options page offers: every preset's id, then `custom`.
+#[wasm_bindgen(js_name = digestStyles)]
+pub fn digest_styles() -> JsValue {
+    let mut ids: Vec<&str> = crate::digest::style::PRESETS.iter().map(|p| p.id).collect();
+    ids.push(crate::digest::style::CUSTOM);
+    to_js(&ids)
+}
+
+/// The reader's digest instructions as typed: `{chars, max, error}`, `error` being the
+/// `{code, message, retryable}` to show beside the field when they are too long (else `null`).
+#[wasm_bindgen(js_name = checkInstructions)]
+pub fn check_instructions(text: &str) -> JsValue {
+    let error = crate::digest::style::check_instructions(text).err().map(|e| e.info());
+    let chars = text.trim().chars().count();
+    to_js(&serde_json::json!({"chars": chars, "max": crate::digest::style::MAX_INSTRUCTIONS_CHARS, "error": error}))
+}
+
+/// Where the always-on sites are stored (`chrome.storage.local`).
+#[wasm_bindgen(js_name = sitesKey)]
+pub fn sites_key() -> String {
+    crate::sites::SITES_KEY.to_string()
+}
+
+/// The always-on sites as stored, read as far as they can be: `[{origin, run}]`.
+#[wasm_bindgen(js_name = readSites)]
+pub fn read_sites(stored: JsValue) -> JsValue {
+    let value = stored_value(stored);
+    to_js(&crate::sites::read(Some(&value)))
+}
+
 /// The languages Gloss writes in, as the options page offers them.
 #[wasm_bindgen]
 pub fn languages() -> JsValue {

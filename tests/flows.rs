@@ -105,6 +105,9 @@ struct World {
     posted_at: Vec<u64>,
     replies: Vec<(Id, Value)>,
     pending: Vec<Event>,
+    /// Content scripts registered for always-on sites (id → matches), and permissions given back.
+    scripts: BTreeMap<String, Vec<String>>,
+    dropped: Vec<String>,
 }
 
 impl World {
@@ -130,6 +133,8 @@ impl World {
             posted_at: Vec::new(),
             replies: Vec::new(),
             pending: Vec::new(),
+            scripts: BTreeMap::new(),
+            dropped: Vec::new(),
         }
     }
 
@@ -214,6 +219,13 @@ impl World {
                     self.pending.push(Event::InjectDone { tab, ok, message: None });
                 }
                 Effect::Badge { text, .. } => self.badges.push(text),
+                Effect::RegisterSite { id, matches, .. } => {
+                    self.scripts.insert(id, matches);
+                }
+                Effect::UnregisterSite { id } => {
+                    self.scripts.remove(&id);
+                }
+                Effect::DropPermission { origins } => self.dropped.extend(origins),
                 Effect::Disconnect { .. } | Effect::OpenOptions | Effect::Warn { .. } => {}
             }
         }
@@ -1022,4 +1034,118 @@ fn questions_count_against_the_pages_budget_and_stop_at_it() {
     assert_eq!(w.sent(Kind::Qa).len(), 2);
     assert_eq!(w.of("error", "qa").last().map(|e| e["error"]["code"].clone()), Some(json!("budget_reached")));
     assert_eq!(w.of("answered", "qa").len(), 2);
+}
+
+#[test]
+fn a_new_style_writes_the_digest_again_and_an_earlier_one_comes_from_the_cache() {
+    let mut w = World::new(cloud).settings(json!({}));
+    w.open_panel(&article(4));
+    w.settle();
+    let plan = w.frames.iter().find(|f| f["type"] == "plan").cloned().unwrap_or_default();
+    assert_eq!(plan["plan"]["digestStyle"], "standard");
+    assert_eq!(plan["plan"]["digest"]["style"], Value::Null, "the standard style is not named in the label");
+    assert_eq!(plan["plan"]["digestStyles"], json!(["brief", "standard", "detailed", "newcomer", "decision"]));
+    assert_eq!(w.sent(Kind::Digest).len(), 1);
+    w.frame(PORT, json!({"type": "restyle", "style": "brief"}));
+    w.settle();
+    let digests = w.sent(Kind::Digest);
+    assert_eq!(digests.len(), 2, "the new style is asked for");
+    assert!(digests[1].body.contains("at most 10 words") && !digests[0].body.contains("at most 10 words"));
+    assert_eq!(w.frames.iter().rfind(|f| f["type"] == "restyled").map(|f| f["provenance"]["style"].clone()), Some(json!("brief")));
+    assert_eq!(w.done("digest").map(|d| d["provenance"]["style"].clone()), Some(json!("brief")));
+    assert_eq!(w.storage["settings"]["digestStyle"], "brief", "the reader's choice is kept");
+    w.frame(PORT, json!({"type": "restyle", "style": "standard"}));
+    w.settle();
+    assert_eq!(w.sent(Kind::Digest).len(), 2, "the standard digest is still in the cache");
+    let done = w.done("digest").cloned().unwrap_or_default();
+    assert_eq!((done["cached"].clone(), done["provenance"].get("style")), (json!(true), None));
+    w.frame(PORT, json!({"type": "restyle", "style": "custom"}));
+    w.frame(PORT, json!({"type": "restyle", "style": "poetic"}));
+    w.settle();
+    assert_eq!(w.of("error", "digest").len(), 2, "custom with no instructions, and an unknown style, are refused");
+    assert_eq!(w.sent(Kind::Digest).len(), 2);
+    assert_eq!(w.storage["settings"]["digestStyle"], "standard");
+}
+
+/// A content script of an always-on site, in `tab`, at `url`.
+fn page_sender(tab: i64, url: &str) -> Sender {
+    Sender { id: Some(EXTENSION.into()), url: Some(url.into()), tab: Some(Tab { id: tab }), frame_id: Some(0) }
+}
+
+#[test]
+fn an_always_on_site_opens_its_articles_collapsed_and_sends_nothing_until_the_reader_opens_one() {
+    let mut w = World::new(cloud).settings(json!({}));
+    w.open_panel(&article(4));
+    w.settle();
+    let site = w.frames.iter().rfind(|f| f["type"] == "site").cloned().unwrap_or_default();
+    assert_eq!((site["origin"].clone(), site["pattern"].clone(), site["on"].clone()), (json!("https://news.example"), json!("https://news.example/*"), json!(false)));
+    // The reader refuses the permission: nothing changes, and the panel says why.
+    w.frame(PORT, json!({"type": "site", "on": true, "run": false, "granted": false}));
+    w.settle();
+    assert!(w.scripts.is_empty() && !w.storage.contains_key("gloss-sites"));
+    assert_eq!(w.frames.iter().rfind(|f| f["type"] == "site").map(|f| (f["on"].clone(), f["denied"].clone())), Some((json!(false), json!(true))));
+    w.frame(PORT, json!({"type": "site", "on": true, "run": false, "granted": true}));
+    w.settle();
+    assert_eq!(w.scripts.get("gloss-site-https___news_example"), Some(&vec!["https://news.example/*".to_string()]));
+    assert_eq!(w.storage["gloss-sites"], json!([{"origin": "https://news.example", "run": false}]));
+    let sent = w.sent.len();
+
+    // Another article of the site, in another tab, never clicked.
+    w.event(Event::Message { msg: 50, sender: page_sender(8, "https://news.example/other"), message: json!({"type": "siteVisit", "html": article(6)}) });
+    w.event(Event::Message { msg: 51, sender: page_sender(9, "https://news.example/"), message: json!({"type": "siteVisit", "html": "<html><body><nav><a href=/>Home</a></nav></body></html>"}) });
+    w.event(Event::Message { msg: 52, sender: page_sender(10, "https://elsewhere.example/story"), message: json!({"type": "siteVisit", "html": article(4)}) });
+    let framed = Sender { frame_id: Some(2), ..page_sender(11, "https://news.example/other") };
+    w.event(Event::Message { msg: 53, sender: framed, message: json!({"type": "siteVisit", "html": article(4)}) });
+    let replies: BTreeMap<Id, Value> = w.replies.iter().cloned().collect();
+    assert_eq!(replies[&50], json!({"open": true, "intent": "site"}));
+    for (msg, why) in [(51, "not an article"), (52, "not a listed site"), (53, "not the top frame")] {
+        assert_eq!(replies[&msg], json!({"open": false}), "{why}");
+    }
+    let sender = page_sender(8, "https://news.example/other");
+    w.event(Event::Connected { port: 3, sender });
+    w.frame(3, json!({"type": "start", "html": article(6), "url": "https://news.example/other", "readerableGate": true}));
+    w.settle();
+    let of_port = |w: &World, ty: &str| w.frames.iter().filter(|f| f["type"] == ty).count();
+    assert_eq!(of_port(&w, "held"), 1);
+    assert_eq!(w.sent.len(), sent, "nothing is sent while the panel waits");
+    w.frame(3, json!({"type": "expand"}));
+    w.settle();
+    assert!(w.sent.len() > sent, "the reader opened it: now it reads");
+    assert_eq!(of_port(&w, "held"), 1);
+
+    // "And run": the next article starts at once.
+    w.frame(PORT, json!({"type": "site", "on": true, "run": true, "granted": true}));
+    w.settle();
+    w.event(Event::Message { msg: 54, sender: page_sender(12, "https://news.example/third"), message: json!({"type": "siteVisit", "html": article(5)}) });
+    assert_eq!(w.replies.last().map(|r| r.1.clone()), Some(json!({"open": true, "intent": "siteRun"})));
+    let before = w.sent.len();
+    w.event(Event::Connected { port: 4, sender: page_sender(12, "https://news.example/third") });
+    w.frame(4, json!({"type": "start", "html": article(5), "url": "https://news.example/third", "readerableGate": true}));
+    w.settle();
+    assert!(w.sent.len() > before, "a site that runs at once does not wait");
+    assert_eq!(of_port(&w, "held"), 1);
+
+    // A visit whose panel never opened does not hold what the reader later clicks for.
+    w.event(Event::Message { msg: 55, sender: page_sender(TAB, "https://news.example/fifth"), message: json!({"type": "siteVisit", "html": article(7)}) });
+    w.frame(PORT, json!({"type": "site", "on": true, "run": false, "granted": true}));
+    w.event(Event::Message { msg: 56, sender: page_sender(TAB, "https://news.example/fifth"), message: json!({"type": "siteVisit", "html": article(7)}) });
+    assert_eq!(w.replies.last().map(|r| r.1.clone()), Some(json!({"open": true, "intent": "site"})));
+    let (held, before) = (of_port(&w, "held"), w.sent.len());
+    w.open_panel(&article(7));
+    w.settle();
+    assert_eq!(of_port(&w, "held"), held, "clicked for: not held");
+    assert!(w.sent.len() > before);
+
+    // Options removes the site: its script goes, and with it the permission.
+    let options = Sender { id: Some(EXTENSION.into()), url: Some(format!("{BASE}options.html")), tab: None, frame_id: Some(0) };
+    w.event(Event::Message { msg: 60, sender: options, message: json!({"type": "forgetSite", "origin": "https://news.example"}) });
+    assert_eq!(w.replies.last(), Some(&(60, json!({"ok": true}))));
+    assert!(w.scripts.is_empty());
+    assert_eq!(w.dropped, ["https://news.example/*"]);
+    assert_eq!(w.storage["gloss-sites"], json!([]));
+    w.event(Event::Message { msg: 61, sender: page_sender(13, "https://news.example/fourth"), message: json!({"type": "siteVisit", "html": article(4)}) });
+    assert_eq!(w.replies.last(), Some(&(61, json!({"open": false}))));
+    // Only Options may remove one.
+    w.event(Event::Message { msg: 62, sender: page_sender(13, "https://news.example/fourth"), message: json!({"type": "forgetSite", "origin": "https://news.example"}) });
+    assert_eq!(w.replies.last(), Some(&(62, Value::Null)));
 }

@@ -9,16 +9,11 @@
  *                  GET /v1beta/models
  *   Ollama native  POST /api/chat (NDJSON), GET /api/tags, GET /api/version
  *
-<<<<<<< HEAD
  * Answers are derived from the prompt: `[[n]] text` blocks are echoed back as a "translation"
- * (following the prompt's glossary, if it has one: each term becomes its rendering),
- * anything else gets a fixed Markdown digest. Behaviors (errors, delays, cut/failed/hung streams)
-=======
- * Answers are derived from the prompt: `[[n]] text` blocks are echoed back as a "translation", a
+ * (following the prompt's glossary, if it has one: each term becomes its rendering), a
  * question about an article (`<question>` after `</article>`) gets an answer from the article's
  * best-matching paragraph with its `[bN]` (see {@link qaAnswer}), anything else gets a fixed
  * Markdown digest. Behaviors (errors, delays, cut/failed/hung streams)
->>>>>>> qa
  * can be queued per request; see {@link startMockLlm}.
  *
  * `realistic: true` makes it answer like real models and APIs instead (see {@link realisticAnswer}
@@ -180,13 +175,9 @@ function qaAnswer({ article, question, outside }) {
 }
 
 /** @param {PromptAnalysis} analysis */
-<<<<<<< HEAD
-function deriveAnswer({ kind, lang, blocks, article, glossary }, drop = []) {
-=======
-function deriveAnswer(analysis) {
-  const { kind, lang, blocks, article } = analysis;
+function deriveAnswer(analysis, drop = []) {
+  const { kind, lang, blocks, article, glossary } = analysis;
   if (kind === 'qa') return qaAnswer(/** @type {any} */ (analysis));
->>>>>>> qa
   if (kind === 'translate') {
     return blocks.map(({ n, text }) => `[[${n}]] (${lang}) ${followGlossary(text, glossary, drop)}`).join('\n\n');
   }
@@ -235,14 +226,10 @@ const looksLikeCode = (text) => /[=(){};]/.test(text) && /\n/.test(text);
  * every block landed in its place.
  * @param {PromptAnalysis} analysis
  */
-<<<<<<< HEAD
-function realisticAnswer({ kind, lang, blocks, article, userText = '', glossary }, drop = []) {
-=======
-function realisticAnswer(analysis) {
-  const { kind, lang, blocks, article, userText = '' } = analysis;
+function realisticAnswer(analysis, drop = []) {
+  const { kind, lang, blocks, article, userText = '', glossary } = analysis;
   // A real model opens with a courtesy and may split its answer; the claims keep their ids.
   if (kind === 'qa') return `Sure!\n\n${qaAnswer(/** @type {any} */ (analysis)).replace(' It also says: ', '\n\nIt also says: ')}`;
->>>>>>> qa
   if (kind === 'translate') {
     const order = [...blocks];
     if (order.length > 1) [order[0], order[1]] = [order[1], order[0]];

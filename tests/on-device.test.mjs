@@ -24,7 +24,7 @@ beforeEach(() => ({ gloss, site } = world));
  */
 function standIn(config) {
   const calls = [];
-  const state = { Summarizer: config.summarizer, Translator: config.translator, LanguageDetector: config.detector };
+  const state = { Summarizer: config.summarizer, Translator: config.translator, LanguageDetector: config.detector, LanguageModel: config.languageModel };
   const sentences = (text) => text.split(/(?<=[.!?])\s+/).map((s) => s.trim()).filter((s) => s.split(' ').length > 5);
   async function create(api, options) {
     calls.push({ api, method: 'create', options: JSON.parse(JSON.stringify(options ?? {})), activation: navigator.userActivation.isActive });
@@ -66,6 +66,24 @@ function standIn(config) {
       return found.slice(0, count).map((s) => `* ${s}`).join('\n');
     },
   }));
+  if (config.languageModel) {
+    // The Prompt API: a session made with a system prompt; prompt() honours a JSON schema
+    // (`responseConstraint`) by answering JSON of the article's first paragraphs and their ids.
+    globalThis.LanguageModel = surface('LanguageModel', (options) => ({
+      async prompt(input, { responseConstraint, signal } = {}) {
+        const system = options.initialPrompts?.find((p) => p.role === 'system')?.content ?? '';
+        calls.push({ api: 'LanguageModel', method: 'prompt', system, schema: responseConstraint ?? null, outputs: options.expectedOutputs, chars: input.length });
+        signal?.throwIfAborted();
+        if (!responseConstraint || config.languageModelAnswer) return config.languageModelAnswer ?? 'Here is a digest, as prose.';
+        const paragraphs = [...input.matchAll(/^\[(b\d+)\] (.+)$/gm)].map((m) => ({ id: m[1], text: m[2].split(/(?<=[.!?])\s/)[0] }));
+        return JSON.stringify({
+          keyPoints: paragraphs.slice(0, 3).map((p) => ({ text: `On the device: ${p.text}`, id: p.id })),
+          summary: paragraphs.slice(0, 2).map((p) => p.text).join(' '),
+          details: paragraphs.slice(0, 4).map((p, i) => ({ label: `Point ${i + 1}`, text: p.text, id: p.id })),
+        });
+      },
+    }));
+  }
   globalThis.Translator = surface('Translator', (options) => ({
     async translate(text) {
       calls.push({ api: 'Translator', method: 'translate', sourceLanguage: options.sourceLanguage, targetLanguage: options.targetLanguage });
@@ -251,5 +269,44 @@ describe('Chrome built-in AI, with no key', () => {
     const calls = await standInCalls(tabId);
     assert.equal(calls.filter((c) => c.method === 'translate').length, 0, 'nothing is translated into its own language');
     await page.close();
+  });
+});
+
+describe('the Prompt API, with no key', () => {
+  test('writes the digest in Gloss\'s own format, each point linked to its paragraph; not ready, the Summarizer stands in', T, async () => {
+    await setSettings(gloss, { provider: 'builtin', digestLang: 'en', translateLang: 'en' });
+    const { page, p, tabId } = await openWithStandIn({ ...READY, languageModel: 'available' });
+    await p.digest.locator('ul.details li').nth(3).waitFor();
+    assert.equal(await p.digest.locator('.provenance').innerText(), 'chrome · en · Prompt API');
+    const points = await p.digest.locator('ul.key-points li').allInnerTexts();
+    assert.equal(points.length, 3);
+    assert.ok(points.every((t) => t.startsWith('On the device: ')), `${points}`);
+    const sources = await p.digest.locator('ul.key-points button.source').evaluateAll((bs) => bs.map((b) => b.dataset.source));
+    const ids = await p.original.locator('.extracted [data-block]').evaluateAll((bs) => bs.map((b) => b.dataset.block));
+    assert.equal(sources.length, 3, 'every key point links to its paragraph');
+    assert.ok(sources.every((id) => ids.includes(id)), `${sources} are paragraphs of the article`);
+    assert.match(await p.digest.locator('ul.details li').first().innerText(), /^Point 1: /);
+    const calls = await standInCalls(tabId);
+    const prompts = calls.filter((c) => c.api === 'LanguageModel' && c.method === 'prompt');
+    assert.equal(prompts.length, 1);
+    assert.deepEqual(prompts[0].schema.required, ['keyPoints', 'summary', 'details'], 'the answer is constrained by the JSON schema');
+    assert.match(prompts[0].system, /never as instructions/);
+    assert.deepEqual(prompts[0].outputs, [{ type: 'text', languages: ['en'] }]);
+    assert.equal(calls.filter((c) => c.method === 'summarize').length, 0, 'the Summarizer is not asked');
+    await page.close();
+
+    const unready = await openWithStandIn({ ...READY, languageModel: 'unavailable' });
+    await unready.p.digest.locator('ul.key-points li').first().waitFor();
+    await unready.p.digest.locator('.provenance', { hasText: 'Summarizer API' }).waitFor();
+    const fallback = await standInCalls(unready.tabId);
+    assert.equal(fallback.filter((c) => c.method === 'prompt').length, 0);
+    assert.ok(fallback.filter((c) => c.method === 'summarize').length >= 3, 'the Summarizer writes it instead');
+    await unready.page.close();
+
+    const prose = await openWithStandIn({ ...READY, languageModel: 'available', languageModelAnswer: 'Sure! The article is about lighthouses.' });
+    await prose.p.digest.locator('.provenance', { hasText: 'Summarizer API' }).waitFor();
+    await prose.p.digest.locator('ul.key-points li').first().waitFor();
+    assert.ok((await standInCalls(prose.tabId)).some((c) => c.method === 'summarize'), 'an answer that is not the JSON asked for: the Summarizer takes over');
+    await prose.page.close();
   });
 });

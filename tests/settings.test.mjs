@@ -154,7 +154,7 @@ describe('base URLs in Options', () => {
     await page.fill('#baseUrl', mock.url); // plain http is fine on this machine
     await save(page);
     const after = await stored();
-    assert.equal(after.schemaVersion, 4);
+    assert.equal(after.schemaVersion, 5);
     assert.deepEqual(after.baseUrls, { openai: `${mock.url}/v1`, anthropic: mock.url });
     assert.equal(after.baseUrl, undefined, 'the one shared field is gone');
     assert.equal(await page.locator('#baseUrl-error').innerText(), '');
@@ -190,7 +190,7 @@ describe('stored settings that cannot be used', () => {
 
     await save(page);
     assert.equal(await page.locator('#notice').isVisible(), false, 'the notice goes once the repaired settings are saved');
-    assert.equal((await stored()).schemaVersion, 4);
+    assert.equal((await stored()).schemaVersion, 5);
     await page.reload();
     await page.locator('#settings:not([aria-busy])').waitFor();
     assert.equal(await page.locator('#notice').isVisible(), false);

@@ -122,6 +122,10 @@ export function openFrame(intent, onGone) {
         const { signal } = onDeviceRun;
         return reply(id, () => onDevice.summarize(data.calls, { signal, onAnswer: progress(id) }));
       }
+      case OP.PROMPT: {
+        const { signal } = onDeviceRun;
+        return reply(id, () => onDevice.prompt(data.call, signal));
+      }
       case OP.DETECT: {
         const { signal } = onDeviceRun;
         return reply(id, () => onDevice.detect(data.sample, signal));

@@ -6,14 +6,16 @@
 
 /** @typedef {import('../types/globals').OnDeviceCalls} OnDeviceCalls */
 /** The built-in AI APIs Gloss calls. */
-const APIS = ['Summarizer', 'Translator', 'LanguageDetector'];
+const APIS = ['Summarizer', 'Translator', 'LanguageDetector', 'LanguageModel'];
 
 /**
  * Which APIs this window has (presence only; readiness is asked per use).
  * @type {OnDeviceCalls['apis']}
  */
 export function apis() {
-  return { summarizer: 'Summarizer' in self, translator: 'Translator' in self, languageDetector: 'LanguageDetector' in self };
+  return {
+    summarizer: 'Summarizer' in self, translator: 'Translator' in self, languageDetector: 'LanguageDetector' in self, languageModel: 'LanguageModel' in self,
+  };
 }
 
 /**
@@ -67,6 +69,25 @@ export async function summarize(calls, { signal, onProgress, onAnswer } = {}) {
     for (const summarizer of made.values()) summarizer.destroy?.();
   }
   return answers;
+}
+
+/**
+ * One Prompt API call as the core built it: a session with its system prompt, then the prompt
+ * with the JSON schema the answer must follow. Resolves to the answer's text.
+ * @type {OnDeviceCalls['prompt']}
+ */
+export async function prompt(call, signal) {
+  const model = await LanguageModel.create({
+    initialPrompts: [{ role: 'system', content: call.system }],
+    expectedInputs: [{ type: 'text', languages: call.expectedInputLanguages }],
+    expectedOutputs: [{ type: 'text', languages: [call.outputLanguage] }],
+    signal,
+  });
+  try {
+    return await model.prompt(call.user, { responseConstraint: call.schema, signal });
+  } finally {
+    model.destroy?.();
+  }
 }
 
 /**

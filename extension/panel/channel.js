@@ -13,6 +13,7 @@
 //   {id, op: 'download', api, options}   progress: fraction loaded
 //   {id, op: 'summarize', calls}         progress: answers so far → string[]
 //   {id, op: 'detect', sample}           → Detected[]
+//   {id, op: 'prompt', call}             → string: the Prompt API's answer (JSON, as the schema asks)
 //   {id, op: 'translate', step}          progress: {id, text} per block
 //   {op: 'abortOnDevice'}                abandon the on-device work in progress
 //   {op: 'layout', collapsed: boolean, width: number, height: number}   the size the frame needs
@@ -24,7 +25,7 @@
 
 export const OP = Object.freeze({
   PAGE: 'page', SHOW_SOURCE: 'showSource', VERIFY: 'verify', COPY: 'copy',
-  AVAILABILITY: 'availability', DOWNLOAD: 'download', SUMMARIZE: 'summarize', DETECT: 'detect', TRANSLATE: 'translate',
+  AVAILABILITY: 'availability', DOWNLOAD: 'download', SUMMARIZE: 'summarize', PROMPT: 'prompt', DETECT: 'detect', TRANSLATE: 'translate',
   ABORT_ON_DEVICE: 'abortOnDevice', LAYOUT: 'layout', CLOSE: 'close', RELOAD_PAGE: 'reloadPage',
 });
 export const NOTE = Object.freeze({ PAGE_CHANGED: 'pageChanged', SHOW: 'show' });

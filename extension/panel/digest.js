@@ -10,13 +10,31 @@ const { el, renderSpans, renderBlock } = globalThis.GlossRender;
 /** @type {{ article: Article | null }} */
 export const shown = { article: null };
 
+/** An ISO 8601 date, with or without a time: what `<meta property="article:published_time">` holds. */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * The published date as the reader's UI language writes it (`2026年10月14日 17:00`), in a
+ * `<time>` that keeps the page's value; a value that is no ISO date is shown as it is.
+ */
+export function publishedDate(value) {
+  const text = String(value).trim();
+  const parts = ISO_DATE.exec(text);
+  const date = parts ? new Date(parts[4] ? text.replace(' ', 'T') : `${text}T00:00:00Z`) : null;
+  if (!parts || !date || Number.isNaN(date.getTime())) return el('span', { dir: 'auto' }, text);
+  // A date alone names a day, not an instant: shown as that day wherever the reader is.
+  const options = parts[4] ? { dateStyle: 'long', timeStyle: 'short' } : { dateStyle: 'long', timeZone: 'UTC' };
+  const shownAs = new Intl.DateTimeFormat(chrome.i18n.getUILanguage(), /** @type {Intl.DateTimeFormatOptions} */ (options)).format(date);
+  return el('time', { datetime: text, title: text }, shownAs);
+}
+
 export function renderOriginal(article) {
   const meta = el('dl', { class: 'meta' });
-  const row = (key, value) => { if (value) meta.append(el('dt', {}, msg(key)), el('dd', { dir: key === 'metaLength' ? null : 'auto' }, String(value))); };
+  const row = (key, value) => { if (value) meta.append(el('dt', {}, msg(key)), el('dd', { dir: key === 'metaLength' ? null : 'auto' }, value instanceof Node ? value : String(value))); };
   row('metaTitle', article.title);
   row('metaByline', article.byline);
   row('metaSite', article.siteName);
-  row('metaDate', article.publishedTime);
+  row('metaDate', article.publishedTime ? publishedDate(article.publishedTime) : null);
   row('metaLanguage', article.lang);
   row('metaLength', msg('lengthValue', [String(article.wordCount), String(article.readingMinutes)]));
   // Only the article's own text takes the page's direction.

@@ -6,7 +6,7 @@
 // anything painted over the frame), and the content script's check says so from the page's side.
 import { OP } from './channel.js';
 import { call } from './page.js';
-import { errorText, panel } from './view.js';
+import { errorText, panel, tab } from './view.js';
 
 const { el } = globalThis.GlossRender;
 const { CODE } = globalThis.GlossProtocol;
@@ -16,25 +16,27 @@ const VISIBLE_FOR_MS = 500;
 const hasV2 = typeof IntersectionObserverEntry !== 'undefined' && 'isVisible' in IntersectionObserverEntry.prototype;
 
 /**
- * When IntersectionObserver v2 last saw the panel become fully visible; null while it is not.
- * Visible from its first laid-out moment, it counts as visible since before then (nothing could
- * have covered it earlier); once seen laid out but covered or restyled, the full wait applies.
+ * For the panel and for its collapsed tab (a held panel spends when the tab is clicked): when
+ * IntersectionObserver v2 last saw it become fully visible, null while it is not. Visible from
+ * its first laid-out moment, it counts as visible since before then (nothing could have covered
+ * it earlier); once seen laid out but covered or restyled, the full wait applies.
  */
-/** @type {number | null} */
-let visibleSince = null;
-let seenCovered = false;
+/** @type {Map<Element, {visibleSince: number | null, seenCovered: boolean}>} */
+const watched = new Map([panel, tab].map((node) => [node, { visibleSince: null, seenCovered: false }]));
 if (hasV2) {
   const observer = new IntersectionObserver((entries) => {
     for (const entry of /** @type {(IntersectionObserverEntry & { isVisible?: boolean })[]} */ (entries)) {
+      const seen = watched.get(entry.target);
+      if (!seen) continue;
       if (entry.isVisible) {
-        visibleSince ??= seenCovered ? entry.time : -Infinity;
+        seen.visibleSince ??= seen.seenCovered ? entry.time : -Infinity;
       } else {
-        visibleSince = null;
-        if (entry.boundingClientRect.height > 0 && entry.intersectionRatio > 0) seenCovered = true;
+        seen.visibleSince = null;
+        if (entry.boundingClientRect.height > 0 && entry.intersectionRatio > 0) seen.seenCovered = true;
       }
     }
   }, /** @type {IntersectionObserverInit} */ ({ trackVisibility: true, delay: 100, threshold: [0, 1] }));
-  observer.observe(panel);
+  for (const node of watched.keys()) observer.observe(node);
 }
 
 /** When the last press began (a click's pointerdown; a key's keydown). */
@@ -43,8 +45,12 @@ let pressedAt = null;
 addEventListener('pointerdown', (event) => { if (event.isTrusted) pressedAt = event.timeStamp; }, true);
 addEventListener('keydown', (event) => { if (event.isTrusted) pressedAt = event.timeStamp; }, true);
 
-/** Why a press that began at `at` would not count, or null when it does. */
-async function obstructedAt(at) {
+/**
+ * Why a press that began at `at` on `target` (the panel, or the collapsed tab) would not count,
+ * or null when it does.
+ */
+async function obstructedAt(at, target = panel) {
+  const visibleSince = watched.get(target)?.visibleSince ?? null;
   if (hasV2 && (visibleSince == null || at - visibleSince < VISIBLE_FOR_MS)) return 'covered';
   const seen = await call(OP.VERIFY).catch(() => ({ ok: false, reason: 'hidden' }));
   return seen.ok ? null : seen.reason || 'covered';
@@ -53,7 +59,8 @@ async function obstructedAt(at) {
 /** Why a spending click now would not count, or null when it does. */
 async function refusal(event) {
   if (!event?.isTrusted) return 'untrusted';
-  return obstructedAt(pressedAt ?? event.timeStamp);
+  const target = event.currentTarget instanceof Node && tab.contains(event.currentTarget) ? tab : panel;
+  return obstructedAt(pressedAt ?? event.timeStamp, target);
 }
 
 /**
@@ -66,8 +73,11 @@ Object.defineProperty(globalThis, 'GlossGuard', { value: Object.freeze({ refusal
 /**
  * A click handler that runs `spend()` only for a real click on a panel in plain view; otherwise
  * a note beside the button says why, nothing is sent, and the button stays for another click.
+ * `refused()` runs then too (a select puts its old value back).
+ * @param {() => void} spend
+ * @param {() => void} [refused]
  */
-export function spending(spend) {
+export function spending(spend, refused) {
   let busy = false;
   return async (event) => {
     const button = event?.currentTarget;
@@ -76,6 +86,7 @@ export function spending(spend) {
     try {
       const why = await refusal(event);
       button?.parentElement?.querySelector(':scope > .refusal')?.remove();
+      if (why) refused?.();
       if (why === 'untrusted') return;
       if (why) {
         button?.after(el('span', { class: 'refusal', role: 'alert', 'data-code': CODE.PANEL_COVERED, 'data-reason': why }, errorText(CODE.PANEL_COVERED)));

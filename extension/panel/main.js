@@ -8,6 +8,7 @@ import { spending } from './guard.js';
 import { onDeviceDigest, onDeviceTranslation, pickers, planned, resetOnDevice } from './on-device.js';
 import { call, closeFrame, onNote, tell } from './page.js';
 import { onAnswerDelta, onAnswered, onAsked, onConversation, onQaError, planQa, qa } from './qa.js';
+import { showSite } from './site.js';
 import { askToConfirm, onTranslationDelta, onTranslationDone, onTranslationError, prepareTranslation, showProgress } from './translation.js';
 import {
   applyTheme, body, button, digest, inner, link, msg, needsOptions, optionsLink, original, panel, provenanceText,
@@ -23,6 +24,10 @@ const startedAt = performance.now();
 let port = null;
 let closed = false;
 let pageDark = false;
+/** Opened by itself on an always-on site, and not yet opened by the reader: nothing is sent. */
+let held = false;
+/** The first layout waits for the page side's intent: a panel that opened by itself starts collapsed. */
+let laidOut = false;
 link.post = (frame) => port?.postMessage(frame);
 
 // ---- the frame's chrome ----
@@ -34,12 +39,22 @@ const closeButton = el('button', { class: 'icon', type: 'button', title: msg('cl
 const header = el('header', { class: 'bar' }, el('span', { class: 'brand' }, 'Gloss'), el('span', { class: 'spacer' }),
   copyButton, downloadButton, collapseButton, closeButton);
 panel.append(header, body);
-tab.addEventListener('click', () => show());
+/** The reader opens a held panel: now it may read and send (a spending control, like the others). */
+const expand = spending(() => {
+  held = false;
+  digest.status.textContent = msg('statusWaiting');
+  link.post({ type: T.EXPAND });
+});
+tab.addEventListener('click', (event) => {
+  // Checked before the tab hides: the guard looks at what was clicked.
+  if (held) expand(event);
+  show();
+});
 document.body.append(panel, tab);
 
 /** Tells the page side the size this frame needs: the panel at its natural height, or the tab. */
 function reportLayout() {
-  if (closed) return;
+  if (closed || !laidOut) return;
   if (panel.hidden) {
     const box = tab.getBoundingClientRect();
     tell(OP.LAYOUT, { collapsed: true, width: Math.ceil(box.width), height: Math.ceil(box.height) });
@@ -68,7 +83,14 @@ function close() {
   closeFrame();
 }
 
-onNote(NOTE.SHOW, () => show());
+// The toolbar button on a page whose panel is open: the reader opens it, held or not.
+onNote(NOTE.SHOW, () => {
+  show();
+  if (held) {
+    held = false;
+    link.post({ type: T.EXPAND });
+  }
+});
 
 // ---- the Port to the worker ----
 function onFrame(frame) {
@@ -76,6 +98,12 @@ function onFrame(frame) {
     case T.ARTICLE: return onArticle(frame);
     case T.PLAN: return onPlan(frame);
     case T.EXPORTED: return onExported(frame);
+    case T.SITE: return showSite(frame);
+    case T.HELD: return onHeld();
+    case T.RESTYLED:
+      digest.label.textContent = provenanceText(frame.provenance);
+      digest.label.parentElement?.querySelector('.spend')?.remove();
+      return undefined;
     case T.DELTA:
       answerStarted(frame.section);
       if (frame.section === SECTION.DIGEST) return renderDigest(frame.digest);
@@ -173,6 +201,12 @@ onNote(NOTE.PAGE_CHANGED, ({ url }) => {
 async function start(readerableGate, translateLang = null) {
   resetOnDevice();
   const page = await call(OP.PAGE);
+  if (!laidOut) {
+    laidOut = true;
+    // The core chose how a page of an always-on site opens (`site`, `siteRun`): collapsed.
+    if (page.intent === 'site' || page.intent === 'siteRun') collapse();
+    else reportLayout();
+  }
   pageDark = page.pageDark;
   system.platform = page.platform;
   link.post({
@@ -213,6 +247,13 @@ async function onExported({ purpose, markdown, fileName }) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** Opened by itself: the article is read here, and nothing is sent until the reader asks. */
+function onHeld() {
+  held = true;
+  for (const target of [digest, translation]) target.status.textContent = msg('statusHeld');
+  digest.status.append(' ', button(msg('readThisPage'), expand));
+}
+
 function onArticle({ article }) {
   document.documentElement.dataset.extractMs = (performance.now() - startedAt).toFixed(2);
   shown.article = article;
@@ -237,13 +278,35 @@ function showSettingsNotice(resets) {
   inner.prepend(el('p', { class: 'settings-notice', role: 'status' }, text, ' ', optionsLink()));
 }
 
+/**
+ * The digest's style, one click away in its header: the styles the core offers, the current one
+ * chosen. A change writes the digest again (a spending control), or, refused, puts the old back.
+ */
+function showStylePicker(styles, current) {
+  const header = digest.label.parentElement;
+  header?.querySelector('select.style')?.remove();
+  if (!styles.length) return;
+  const select = /** @type {HTMLSelectElement} */ (el('select', { class: 'style', 'aria-label': msg('digestStyleLabel') },
+    styles.map((id) => el('option', { value: id }, msg(`digestStyle_${id}`)))));
+  select.value = current ?? '';
+  let shownStyle = select.value;
+  select.addEventListener('change', spending(() => {
+    shownStyle = select.value;
+    digest.status.textContent = msg('statusWriting');
+    link.post({ type: T.RESTYLE, style: select.value });
+  }, () => { select.value = shownStyle; }));
+  header?.append(select);
+}
+
 function onPlan({ plan, bilingual, theme, settingsResets }) {
+  held = false;
   applyTheme(theme, pageDark);
   planned.plan = plan;
   planned.bilingual = bilingual;
   showSettingsNotice(settingsResets);
   planQa(plan);
   digest.label.textContent = provenanceText(plan.digest);
+  showStylePicker(plan.digestStyles, plan.digestStyle);
   const writing = { model: 'statusWriting', parts: 'statusWriting', onDevice: 'statusOnDevice' }[plan.digestMode];
   digest.status.textContent = writing ? msg(writing) : '';
   if (plan.digestNotice) showError(digest, plan.digestNotice, [optionsLink()]);

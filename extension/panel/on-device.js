@@ -68,7 +68,31 @@ function offerDownload(section, label, api, options, then) {
 
 const availability = (api, options) => call(OP.AVAILABILITY, { api, options }).catch(() => 'unavailable');
 
+/** The Prompt API's digest: one call; not ready, or failing, the core says what stands in. */
+async function promptDigest(step) {
+  const { signal } = run;
+  const { call: request } = step;
+  const state = await availability('LanguageModel', {
+    expectedInputs: [{ type: 'text', languages: request.expectedInputLanguages }],
+    expectedOutputs: [{ type: 'text', languages: [request.outputLanguage] }],
+  });
+  if (signal.aborted) return;
+  if (state !== 'available') {
+    report(signal, { type: T.ON_DEVICE_UNAVAILABLE, section: SECTION.DIGEST });
+    return;
+  }
+  digest.status.textContent = msg('statusOnDevice');
+  try {
+    const answer = await keepingAlive(() => call(OP.PROMPT, { call: request }));
+    answersSoFar = [answer];
+    report(signal, { type: T.ON_DEVICE, section: SECTION.DIGEST, answers: answersSoFar });
+  } catch {
+    report(signal, { type: T.ON_DEVICE_UNAVAILABLE, section: SECTION.DIGEST });
+  }
+}
+
 export async function onDeviceDigest(step) {
+  if (step.type === 'prompt') return promptDigest(step);
   const { signal } = run;
   if (step.done === 0) answersSoFar = [];
   const options = step.calls[0].options;

@@ -41,7 +41,8 @@ export const body = el('div', { class: 'body' });
 export const inner = el('div', { class: 'inner' });
 body.append(inner);
 
-export const provenanceText = (p) => (p ? [p.provider, p.lang, p.model].join(' · ') : '');
+/** `provider · lang · model`, and the digest's style when a model writes it in one. */
+export const provenanceText = (p) => (p ? [p.provider, p.lang, p.model, ...(p.style ? [p.style] : [])].join(' · ') : '');
 
 export function section(id, title) {
   const label = el('span', { class: 'provenance', 'data-role': 'provenance' });

@@ -1,7 +1,7 @@
 // The globals Gloss's classic scripts define: protocol.js and render.js each assign one frozen
 // object, checked against its type here. Also the calls content/on-device.js makes to Chrome's
 // built-in AI, and the few parts of those APIs it uses (not in TypeScript's DOM lib).
-import type { Block, BlockText, Detected, OnDeviceApis, SettingField, Span, SummarizeCall } from './gloss';
+import type { Block, BlockText, Detected, OnDeviceApis, PromptCall, SettingField, Span, SummarizeCall } from './gloss';
 
 /** What `el()` takes as children: nodes and strings, nested arrays of them, gaps skipped. */
 type Child = Node | string | null | undefined | ReadonlyArray<Node | string | null | undefined>;
@@ -28,6 +28,9 @@ interface AiFactory<Model extends AiModel> {
 }
 interface SummarizerModel extends AiModel {
   summarize(input: string, options?: { context?: string; signal?: AbortSignal }): Promise<string>;
+}
+interface LanguageModelSession extends AiModel {
+  prompt(input: string, options?: { responseConstraint?: Record<string, unknown>; signal?: AbortSignal }): Promise<string>;
 }
 interface TranslatorModel extends AiModel {
   translate(input: string, options?: { signal?: AbortSignal }): Promise<string>;
@@ -65,6 +68,12 @@ declare global {
       ASKED: 'asked';
       ANSWERED: 'answered';
       CONVERSATION: 'conversation';
+      RESTYLE: 'restyle';
+      RESTYLED: 'restyled';
+      EXPAND: 'expand';
+      SITE: 'site';
+      HELD: 'held';
+      FORGET_SITE: 'forgetSite';
     }>;
     SECTION: Readonly<{ ORIGINAL: 'original'; DIGEST: 'digest'; TRANSLATION: 'translation'; QA: 'qa' }>;
     /** A label (message key) for every field a reset of the stored settings may name. */
@@ -80,6 +89,7 @@ declare global {
   }>;
 
   var Summarizer: AiFactory<SummarizerModel>;
+  var LanguageModel: AiFactory<LanguageModelSession>;
   var Translator: AiFactory<TranslatorModel>;
   var LanguageDetector: AiFactory<LanguageDetectorModel>;
 }
@@ -87,13 +97,14 @@ declare global {
 /** extension/content/on-device.js: calls to Chrome's built-in AI, as the core asked for them. */
 export type OnDeviceCalls = Readonly<{
     apis(): OnDeviceApis;
-    availability(api: 'Summarizer' | 'Translator' | 'LanguageDetector', options?: Record<string, unknown>): Promise<Availability>;
-    download(api: 'Summarizer' | 'Translator' | 'LanguageDetector', options: Record<string, unknown>, onProgress?: OnProgress): Promise<void>;
+    availability(api: 'Summarizer' | 'Translator' | 'LanguageDetector' | 'LanguageModel', options?: Record<string, unknown>): Promise<Availability>;
+    download(api: 'Summarizer' | 'Translator' | 'LanguageDetector' | 'LanguageModel', options: Record<string, unknown>, onProgress?: OnProgress): Promise<void>;
     summarize(
       calls: ReadonlyArray<SummarizeCall>,
       options?: { signal?: AbortSignal; onProgress?: OnProgress; onAnswer?: (answered: number) => void },
     ): Promise<string[]>;
     detect(sample: string, signal?: AbortSignal): Promise<Detected[]>;
+    prompt(call: PromptCall, signal?: AbortSignal): Promise<string>;
     translate(
       step: { sourceLang: string; targetLang: string; blocks: ReadonlyArray<BlockText> },
       options: { signal?: AbortSignal; onProgress?: OnProgress; onBlock: (block: BlockText) => void },

@@ -2,10 +2,10 @@
 // The values that cross the WASM boundary and the panel's Port, as serde writes them.
 
 /** Every `GlossError::code()`: each has an `error_<code>` message in every locale. */
-export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "insecure_base_url" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "question_too_long" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large" | "too_many_starts";
+export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "insecure_base_url" | "instructions_too_long" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "question_too_long" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large" | "too_many_starts";
 
 /** The stored settings' fields, which a reset (`Reset.field`) may name: each has a label in SETTING_LABELS. */
-export type SettingField = "schemaVersion" | "provider" | "apiKeys" | "apiKey" | "model" | "baseUrls" | "baseUrl" | "digestLang" | "translateLang" | "concurrency" | "requestsPerMinute" | "chunkTokens" | "confirmAboveWords" | "pageBudgetTokens" | "bilingual" | "theme" | "firstByteTimeoutMs" | "stallTimeoutMs" | "modelOverrides";
+export type SettingField = "schemaVersion" | "provider" | "apiKeys" | "apiKey" | "model" | "baseUrls" | "baseUrl" | "digestLang" | "translateLang" | "concurrency" | "requestsPerMinute" | "chunkTokens" | "confirmAboveWords" | "pageBudgetTokens" | "bilingual" | "theme" | "firstByteTimeoutMs" | "stallTimeoutMs" | "modelOverrides" | "digestStyle" | "digestInstructions";
 
 /** An answer as the panel shows it. */
 export type Answer = {
@@ -189,6 +189,7 @@ export type DigestPlan =
 /** What the content script does next for an on-device digest. */
 export type DigestStep =
   | { "type": "summarize", calls: Array<SummarizeCall>, done: number, total: number }
+  | { "type": "prompt", call: PromptCall }
   | { "type": "done", digest: Digest, spend: Spend };
 
 /**
@@ -226,6 +227,9 @@ export type Effect =
   | { "type": "badge", tab: number, text: string, titleKey: string | null }
   | { "type": "reply", msg: number, value: unknown }
   | { "type": "openOptions" }
+  | { "type": "registerSite", id: string, matches: Array<string>, js: Array<string> }
+  | { "type": "unregisterSite", id: string }
+  | { "type": "dropPermission", origins: Array<string> }
   | { "type": "warn", message: string };
 
 /** `{code, message, retryable}` as the extension sees it. */
@@ -293,7 +297,10 @@ export type Frame =
   | { "type": "exported", purpose: string, markdown: string, fileName: string }
   | { "type": "asked", section: Section, turn: number, question: string, dropped: number }
   | { "type": "answered", section: Section, turn: number, answer: Answer, spend: Spend | null, elapsedMs: number | null }
-  | { "type": "conversation", section: Section, turns: Array<Turn>, cached: boolean };
+  | { "type": "conversation", section: Section, turns: Array<Turn>, cached: boolean }
+  | { "type": "site" } & SiteState
+  | { "type": "held" }
+  | { "type": "restyled", provenance: Provenance };
 
 /** Every language's glossary, as stored. */
 export type Glossaries = {
@@ -384,7 +391,13 @@ export type ModelRowInput = { model: string, contextTokens: string, inputPerMtok
  * Which built-in AI APIs the page's window exposes. Presence only: whether a model is ready
  * (or must first be downloaded) is asked of each API with the options decided here.
  */
-export type OnDeviceApis = { summarizer: boolean, translator: boolean, languageDetector: boolean };
+export type OnDeviceApis = {
+  summarizer: boolean,
+  translator: boolean,
+  languageDetector: boolean,
+  /** The Prompt API (`LanguageModel`), which writes the digest in Gloss's own format. */
+  languageModel: boolean,
+};
 
 /** Frames a panel posts on its Port, a union on `type`. */
 export type PanelFrame =
@@ -407,6 +420,9 @@ export type PanelFrame =
   | { "type": "openOptions" }
   | { "type": "onDevice", section: Section, answers: Array<string> | null, detected: Array<Detected> | null, blocks: Array<BlockText> | null, done: boolean, start: boolean }
   | { "type": "onDeviceUnavailable" }
+  | { "type": "expand" }
+  | { "type": "site", on: boolean, run: boolean, granted: boolean }
+  | { "type": "restyle", style: string }
   | { "type": "keepalive" }
   | { "type": "close" };
 
@@ -435,6 +451,12 @@ export type PlanSummary = {
   qaUnavailable: ErrorInfo | null,
   /** The longest question the box takes. */
   questionMaxChars: number,
+  /**
+   * The styles the panel's select offers (none when no model writes the digest), and the
+   * one the digest is written in.
+   */
+  digestStyles: Array<string>,
+  digestStyle: string,
 };
 
 /** Counts for the progress line. */
@@ -455,8 +477,27 @@ export type ProgressFrame =
   | { section: Section, waitingSeconds: number, waitingFor: WaitFor }
   | { section: Section, progress: TranslationProgress | null };
 
+/** One `LanguageModel.create({initialPrompts: [system], …})` then `prompt(user, {responseConstraint})`. */
+export type PromptCall = {
+  system: string,
+  user: string,
+  /** The JSON schema the answer must follow (`responseConstraint`). */
+  schema: Record<string, unknown>,
+  expectedInputLanguages: Array<string>,
+  outputLanguage: string,
+};
+
 /** `provider · lang · model`, shown in each section's header. */
-export type Provenance = { provider: string, lang: string, model: string };
+export type Provenance = {
+  provider: string,
+  lang: string,
+  model: string,
+  /**
+   * The digest's style (`brief`, `custom`, …), for a digest a model writes in one other than
+   * the standard.
+   */
+  style?: string,
+};
 
 /** One setting reset to its default, and why. */
 export type Reset = {
@@ -520,6 +561,32 @@ export type Settings = {
   stallTimeoutMs: number,
   /** The reader's context sizes and prices, over the built-in ones. */
   modelOverrides: Array<ModelOverride>,
+  /** How the digest is written: a preset id (`brief`, `standard`, …) or `custom`. */
+  digestStyle: string,
+  /**
+   * The reader's own instructions for the `custom` style (at most
+   * `digest::style::MAX_INSTRUCTIONS_CHARS` are sent; kept whole when the style is another).
+   */
+  digestInstructions: string,
+};
+
+/** One site Gloss opens on by itself. */
+export type Site = {
+  /** `https://example.com` (scheme, host and port, as `URL.origin` writes it). */
+  origin: string,
+  /** Digest at once, rather than wait for the reader to open the collapsed panel. */
+  run: boolean,
+};
+
+/** What the panel shows of the page's site: its toggle's state. */
+export type SiteState = {
+  origin: string,
+  /** The host permission to ask for at the click (`https://example.com/*`). */
+  pattern: string,
+  on: boolean,
+  run: boolean,
+  /** The reader was asked for the permission and said no. */
+  denied: boolean,
 };
 
 /** A run of text with its inline style. `href` is only ever an absolute http(s) URL. */

@@ -88,7 +88,7 @@ impl Endpoint {
 
     /// What produced a section, for its header.
     pub fn provenance(&self, lang: &str) -> Provenance {
-        Provenance { provider: self.preset.id.to_string(), lang: lang.to_string(), model: self.model.clone() }
+        Provenance { provider: self.preset.id.to_string(), lang: lang.to_string(), model: self.model.clone(), style: None }
     }
 }
 
@@ -187,11 +187,22 @@ pub struct Provenance {
     pub provider: String,
     pub lang: String,
     pub model: String,
+    /// The digest's style (`brief`, `custom`, …), for a digest a model writes in one other than
+    /// the standard.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(test, ts(optional))]
+    pub style: Option<String>,
 }
 
 impl Provenance {
     pub fn builtin(lang: &str) -> Self {
-        Provenance { provider: "built-in".into(), lang: lang.into(), model: "extractive".into() }
+        Provenance { provider: "built-in".into(), lang: lang.into(), model: "extractive".into(), style: None }
+    }
+
+    /// The same, for a digest written in `style`: named in the label unless it is the standard one.
+    pub fn styled(self, style: &str) -> Self {
+        let style = (style != crate::digest::style::DEFAULT_STYLE).then(|| style.to_string());
+        Provenance { style, ..self }
     }
 }
 

@@ -50,6 +50,12 @@ pub enum Effect {
         value: Value,
     },
     OpenOptions,
+    /// Register (or register again) a persistent content script for an always-on site.
+    RegisterSite { id: String, matches: Vec<String>, js: Vec<String> },
+    /// Unregister it (an id not registered is no error).
+    UnregisterSite { id: String },
+    /// Give back host permissions no longer needed (a required one stays: no error).
+    DropPermission { origins: Vec<String> },
     /// Something the reader need not see, for the worker's console.
     Warn { message: String },
 }
@@ -106,6 +112,12 @@ pub enum Frame {
     },
     /// The questions asked on this page before, from the cache: nothing was sent.
     Conversation { section: Section, turns: Vec<Turn>, cached: bool },
+    /// The "always on" toggle's state for the page's site.
+    Site(crate::sites::SiteState),
+    /// Opened by itself on an always-on site: nothing is sent until the reader opens the panel.
+    Held {},
+    /// The digest is being written again, in another style or by another on-device API: its label now.
+    Restyled { provenance: Provenance },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -259,11 +271,16 @@ pub struct PlanSummary {
     pub qa_unavailable: Option<ErrorInfo>,
     /// The longest question the box takes.
     pub question_max_chars: usize,
+    /// The styles the panel's select offers (none when no model writes the digest), and the
+    /// one the digest is written in.
+    pub digest_styles: Vec<&'static str>,
+    pub digest_style: &'static str,
 }
 
 impl PlanSummary {
-    pub fn of(plan: &Plan) -> PlanSummary {
+    pub fn of(plan: &Plan, style: &crate::digest::style::Style, instructions: &str) -> PlanSummary {
         use super::DigestPlan as D;
+        let styled = matches!(plan.digest, D::Model { .. } | D::Parts { .. } | D::Cached { .. });
         let (digest, digest_mode, digest_parts, digest_notice) = match &plan.digest {
             D::Model { provenance, .. } => (provenance, "model", None, None),
             D::Parts { provenance, calls } => (provenance, "parts", Some(calls.len()), None),
@@ -285,6 +302,8 @@ impl PlanSummary {
             total: t.cached.len() + t.pending.len(),
             qa_unavailable: plan.qa_unavailable.clone(),
             question_max_chars: crate::qa::MAX_QUESTION_CHARS,
+            digest_styles: if styled { crate::digest::style::offered(instructions) } else { Vec::new() },
+            digest_style: style.id(),
         }
     }
 }

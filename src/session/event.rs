@@ -178,6 +178,19 @@ pub enum PanelFrame {
     },
     /// The Summarizer's model is not ready.
     OnDeviceUnavailable {},
+    /// The reader opened a panel that opened by itself: now it may read and send.
+    Expand {},
+    /// The panel's "always on" toggle for its page's site; `granted`: the browser gave the
+    /// host permission asked for at the click.
+    Site {
+        on: bool,
+        #[serde(default)]
+        run: bool,
+        #[serde(default)]
+        granted: bool,
+    },
+    /// Write the digest again in this style (a preset id or `custom`), and keep it as the reader's.
+    Restyle { style: String },
     /// Still busy on the device (a silent Port lets the browser stop the worker).
     Keepalive {},
     /// The reader closed the panel: it ends for good.

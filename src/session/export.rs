@@ -100,7 +100,8 @@ pub fn markdown(article: &Article, export: &Export) -> String {
 }
 
 fn provenance(p: &Provenance) -> String {
-    escape(&format!("{} · {} · {}", p.provider, p.lang, p.model))
+    let style = p.style.as_deref().map(|s| format!(" · {s}")).unwrap_or_default();
+    escape(&format!("{} · {} · {}{style}", p.provider, p.lang, p.model))
 }
 
 /// Spans as Markdown, every text escaped; a link whose target is not http(s) is its text alone.
@@ -242,7 +243,7 @@ mod tests {
     use crate::article::tests_support::sample_article;
 
     fn by(model: &str) -> Provenance {
-        Provenance { provider: "anthropic".into(), lang: "ja".into(), model: model.into() }
+        Provenance { provider: "anthropic".into(), lang: "ja".into(), model: model.into(), style: None }
     }
 
     #[test]

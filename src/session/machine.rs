@@ -25,6 +25,8 @@ use super::translation_flow::TranslationFlow;
 use super::waits::{self, Waits};
 use super::{call_with, CacheHits, CacheKeys, Session};
 
+mod visits;
+
 /// Starts (a page read, a restart, "digest anyway", a new article) one tab may make a minute.
 pub const MAX_STARTS_PER_MINUTE: usize = 10;
 /// Test connection gives up after this long.
@@ -36,21 +38,44 @@ pub const INJECT_RETRY_MS: &[u64] = &[100, 400];
 /// that a Port from one is still accepted after the worker was stopped and started again.
 pub const INJECTED_KEY: &str = "gloss-injected-tabs";
 
+/// What waits for the sites' list to be read.
+enum SitesOp {
+    /// A page of a listed site asks whether to open (message `msg`, from `tab`).
+    Visit { msg: Id, tab: i64, url: String, html: String },
+    /// A panel's toggle: its state.
+    State { owner: Owner, origin: String },
+    /// Turn `origin` on or off; answer the panel (`owner`) or Options (`msg`).
+    Change { owner: Option<Owner>, msg: Option<Id>, origin: String, on: bool, run: bool },
+}
+
+/// A setting the panel changes for good.
+enum Preference {
+    Bilingual(bool),
+    DigestStyle(String),
+}
+
 /// A storage operation the core waits for.
 enum Op {
     /// The settings, for this run of a panel that has its article.
     Settings { owner: Owner, session: Box<Session>, translate_lang: Option<String> },
     /// Cached results under these keys.
     Cache { owner: Owner, session: Box<Session>, keys: CacheKeys, resets: Vec<crate::settings::Reset> },
-    /// The settings, to save the bilingual preference in them.
-    Preference { bilingual: bool },
+    /// The settings, to save one of the panel's preferences in them.
+    Preference(Preference),
+    /// The cache, for the digest in the style the reader just chose.
+    Restyle { owner: Owner, key: String },
     Injected,
+    /// The sites Gloss opens on by itself (and the settings), for `SitesOp`.
+    Sites(SitesOp),
 }
 
 struct Panel {
     tab: Option<i64>,
     run: u64,
     work: Option<Box<Work>>,
+    /// A page opened by itself on an always-on site: its article, waiting for the reader to
+    /// open the panel before anything is sent.
+    held: Option<(Box<Session>, Option<String>)>,
 }
 
 pub struct Core {
@@ -73,6 +98,10 @@ pub struct Core {
     injecting: BTreeMap<i64, (String, usize)>,
     /// The waits panels are told of, and the tick that tells them again.
     waits: Waits,
+    /// Tabs whose panel a site visit opened, and whether its first start runs at once.
+    visits: BTreeMap<i64, bool>,
+    /// Panels whose reader refused the site's permission, to say so with the toggle's state.
+    denied: BTreeSet<Id>,
 }
 
 impl Core {
@@ -91,6 +120,8 @@ impl Core {
             connections: BTreeMap::new(),
             injecting: BTreeMap::new(),
             waits: Waits::default(),
+            visits: BTreeMap::new(),
+            denied: BTreeSet::new(),
         }
     }
 
@@ -106,6 +137,8 @@ impl Core {
                 // Known before the panel's Port can open, which may be before the injection resolves.
                 self.injected_into(tab, &mut out);
                 self.injecting.insert(tab, (intent.clone(), 0));
+                // A click is the reader asking: a visit's wait no longer applies to this tab.
+                self.visits.remove(&tab);
                 out.push(Effect::Inject { tab, intent });
             }
             Event::InjectDone { tab, ok, message } => self.inject_done(tab, ok, message, &mut out),
@@ -119,6 +152,7 @@ impl Core {
             }
             Event::Disconnected { port } => {
                 self.parked.remove(&port);
+                self.denied.remove(&port);
                 self.drop_panel(port, now, &mut out);
             }
             Event::StorageRead { op, items } => self.read(op, items, now, &mut out),
@@ -240,7 +274,7 @@ impl Core {
     }
 
     fn accept(&mut self, port: Id, tab: i64) {
-        self.panels.insert(port, Panel { tab: Some(tab), run: 0, work: None });
+        self.panels.insert(port, Panel { tab: Some(tab), run: 0, work: None, held: None });
     }
 
     fn refuse(&mut self, port: Id, why: &str, out: &mut Vec<Effect>) {
@@ -311,27 +345,71 @@ impl Core {
                     }
                 };
                 out.push(Effect::Post { port, frame: Frame::Article { article: Box::new(article.clone()) } });
-                let mut session = Session::new(article, Settings::default());
+                self.site_state(owner, article.url.as_deref(), out);
+                let mut session = Box::new(Session::new(article, Settings::default()));
                 session.set_on_device(on_device.unwrap_or_default());
-                let op = self.pool.id();
-                self.ops.insert(op, Op::Settings { owner, session: Box::new(session), translate_lang });
-                let keys = vec!["settings".into(), crate::glossary::STORAGE_KEY.into()];
-                out.push(Effect::StorageGet { op, area: Area::Local, keys });
+                if self.visits.remove(&tab) == Some(false) {
+                    // Opened by itself: the article is shown, nothing is asked until the reader opens it.
+                    if let Some(panel) = self.panels.get_mut(&port) {
+                        panel.held = Some((session, translate_lang));
+                    }
+                    out.push(Effect::Post { port, frame: Frame::Held {} });
+                    return;
+                }
+                self.read_settings(owner, session, translate_lang, out);
+            }
+            PanelFrame::Expand {} => {
+                if let Some((session, translate_lang)) = panel.held.take() {
+                    self.read_settings(owner, session, translate_lang, out);
+                }
+            }
+            PanelFrame::Site { on, run, granted } => {
+                let url = match (&panel.work, &panel.held) {
+                    (Some(work), _) => work.session.article.url.clone(),
+                    (None, Some((session, _))) => session.article.url.clone(),
+                    _ => None,
+                };
+                self.site_toggled(owner, url.as_deref(), on, run, granted, out);
             }
             PanelFrame::Close {} => self.drop_panel(port, now, out),
             PanelFrame::OpenOptions {} => out.push(Effect::OpenOptions),
             PanelFrame::Keepalive {} => {}
             PanelFrame::Preference { name, value } if name == "bilingual" => {
-                let op = self.pool.id();
-                self.ops.insert(op, Op::Preference { bilingual: value.as_bool().unwrap_or(false) });
-                out.push(Effect::StorageGet { op, area: Area::Local, keys: vec!["settings".into()] });
+                self.save_preference(Preference::Bilingual(value.as_bool().unwrap_or(false)), out);
             }
             PanelFrame::Preference { .. } => {}
+            PanelFrame::Restyle { style } => {
+                let Some(work) = panel.work.as_mut() else { return };
+                match work.session.restyle(&style) {
+                    Ok(key) => {
+                        let op = self.pool.id();
+                        self.ops.insert(op, Op::Restyle { owner, key: key.clone() });
+                        out.push(Effect::StorageGet { op, area: Area::Local, keys: vec![key] });
+                        self.save_preference(Preference::DigestStyle(style), out);
+                    }
+                    Err(e) => out.push(Effect::Post { port, frame: Frame::error(Section::Digest, e.info()) }),
+                }
+            }
             other => {
                 let Some(work) = panel.work.as_mut() else { return };
                 work.frame(other, &mut Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now });
             }
         }
+    }
+
+    /// Reads the settings (then the cache) for a panel's article, to plan its digest and translation.
+    fn read_settings(&mut self, owner: Owner, session: Box<Session>, translate_lang: Option<String>, out: &mut Vec<Effect>) {
+        let op = self.pool.id();
+        self.ops.insert(op, Op::Settings { owner, session, translate_lang });
+        let keys = vec!["settings".into(), crate::glossary::STORAGE_KEY.into()];
+        out.push(Effect::StorageGet { op, area: Area::Local, keys });
+    }
+
+    /// Reads the settings to change one preference in them (`Op::Preference` writes them back).
+    fn save_preference(&mut self, preference: Preference, out: &mut Vec<Effect>) {
+        let op = self.pool.id();
+        self.ops.insert(op, Op::Preference(preference));
+        out.push(Effect::StorageGet { op, area: Area::Local, keys: vec!["settings".into()] });
     }
 
     /// Counts a start of `tab`; false when it has made its share this minute.
@@ -366,9 +444,13 @@ impl Core {
         let Some(pending) = self.ops.remove(&op) else { return };
         match pending {
             Op::Injected => self.injected_read(&items, now, out),
-            Op::Preference { bilingual } => {
+            Op::Sites(op) => self.sites_read(op, &items, out),
+            Op::Preference(preference) => {
                 let mut settings = self.stored_settings(&items).settings;
-                settings.bilingual = bilingual;
+                match preference {
+                    Preference::Bilingual(on) => settings.bilingual = on,
+                    Preference::DigestStyle(style) => settings.digest_style = style,
+                }
                 let items = Map::from_iter([("settings".to_string(), serde_json::to_value(settings).unwrap_or_default())]);
                 let op = self.pool.id();
                 out.push(Effect::StorageSet { op, area: Area::Local, items });
@@ -394,6 +476,15 @@ impl Core {
                 let op = self.pool.id();
                 self.ops.insert(op, Op::Cache { owner, session, keys, resets });
                 out.push(Effect::StorageGet { op, area: Area::Local, keys: wanted });
+            }
+            Op::Restyle { owner, key } => {
+                if !self.is_current(owner) {
+                    return;
+                }
+                self.store.touch(&items, now, &mut self.pool, out);
+                let hit = items.get(&key).and_then(|v| serde_json::from_value::<Digest>(v.clone()).ok());
+                let Some(work) = self.panels.get_mut(&owner.port).and_then(|p| p.work.as_mut()) else { return };
+                work.restyled(hit, &mut Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now });
             }
             Op::Cache { owner, session, keys, resets } => {
                 if !self.is_current(owner) {
@@ -535,6 +626,10 @@ impl Core {
     // ---- one-off messages from the options page ----
 
     fn message(&mut self, msg: Id, sender: &Sender, message: &Value, now: u64, out: &mut Vec<Effect>) {
+        if message.get("type").and_then(Value::as_str) == Some("siteVisit") {
+            // The one message a page's content script sends: only pages of listed sites open.
+            return self.site_visit(msg, sender, message, out);
+        }
         if !sender.is_page(&self.host, "options.html") {
             // Only Options may test a connection or clear the cache.
             out.push(Effect::Warn { message: "refused a message from outside the options page".into() });
@@ -544,6 +639,7 @@ impl Core {
         match message.get("type").and_then(Value::as_str) {
             Some("testConnection") => self.test_connection(msg, message.get("settings").cloned().unwrap_or_default(), now, out),
             Some("clearCache") => self.store.clear(msg, &mut self.pool, out),
+            Some("forgetSite") => self.forget_site(msg, message, out),
             _ => out.push(Effect::Reply { msg, value: Value::Null }),
         }
     }

@@ -8,6 +8,7 @@ pub mod effect;
 pub mod event;
 pub mod export;
 pub mod machine;
+mod on_device_steps;
 pub mod panel;
 pub mod qa_flow;
 pub mod readers;
@@ -183,6 +184,9 @@ pub struct Session {
     apis: OnDeviceApis,
     /// Whether the digest shown, and the translation, came from the browser's built-in AI.
     digest_on_device: bool,
+    /// The Prompt API could not be used (no model ready, or an answer that was not the JSON
+    /// asked for): the Summarizer, or the extractive digest, stands in.
+    prompt_api_failed: bool,
     translated_on_device: bool,
     /// The reader's glossaries; the translation language's is used.
     glossaries: Glossaries,
@@ -211,6 +215,7 @@ impl Session {
             translated: HashMap::new(),
             apis: OnDeviceApis::default(),
             digest_on_device: false,
+            prompt_api_failed: false,
             translated_on_device: false,
             glossaries: Glossaries::default(),
             conversation: crate::qa::Conversation::default(),
@@ -245,75 +250,6 @@ impl Session {
             .collect()
     }
 
-    /// Tells the session which built-in AI APIs the page's window has.
-    pub fn set_on_device(&mut self, apis: OnDeviceApis) {
-        self.apis = apis;
-    }
-
-    /// The digest made with no model at all, and its label.
-    fn offline_digest(&self) -> (Provenance, Digest) {
-        (Provenance::builtin(&self.article.lang), digest::offline(&self.article))
-    }
-
-    /// What stands in when the browser's Summarizer turns out not to be ready (its model still to
-    /// download, or failing): the offline digest. Refused for a page not digesting on the device.
-    pub fn on_device_fallback(&self) -> Result<(Provenance, Digest), GlossError> {
-        if !self.digests_on_device() {
-            return Err(GlossError::Invalid("no on-device digest is running for this page".into()));
-        }
-        Ok(self.offline_digest())
-    }
-
-    /// Whether the digest is the browser's Summarizer's to make: no model, the API is there, and
-    /// the article has prose for it.
-    fn digests_on_device(&self) -> bool {
-        matches!(self.endpoint, Ok(None)) && self.apis.summarizer && on_device::can_digest(&self.article)
-    }
-
-    /// Whether the translation is the browser's Translator's to make.
-    fn translates_on_device(&self) -> bool {
-        matches!(self.endpoint, Ok(None)) && self.apis.translator
-    }
-
-    /// The next step of the on-device digest, given every answer so far; a finished digest is
-    /// recorded for the export. An answer for a session that is not digesting on the device (a
-    /// late one from an earlier run) is refused.
-    pub fn on_device_digest(&mut self, answers: &[String]) -> Result<on_device::DigestStep, GlossError> {
-        if !self.digests_on_device() {
-            return Err(GlossError::Invalid("no on-device digest is running for this page".into()));
-        }
-        let step = on_device::digest_step(&self.article, &self.settings.digest_lang, answers);
-        if let on_device::DigestStep::Done { digest, .. } = &step {
-            self.digest_shown = Some(digest.clone());
-            self.digest_on_device = true;
-        }
-        Ok(step)
-    }
-
-    /// The on-device translation's step after language detection.
-    pub fn on_device_detected(&self, detected: &[on_device::Detected]) -> Result<on_device::TranslationStep, GlossError> {
-        if !self.translates_on_device() {
-            return Err(GlossError::Invalid("no on-device translation is running for this page".into()));
-        }
-        Ok(on_device::translation_detected(&self.article, &self.settings.translate_lang, detected))
-    }
-
-    /// Blocks the built-in Translator translated, as the panel shows them (and the export keeps),
-    /// with what the translation has taken so far.
-    pub fn on_device_translated(&mut self, answers: &[on_device::BlockText]) -> Result<(Vec<TranslatedBlock>, Spend), GlossError> {
-        if !self.translates_on_device() {
-            return Err(GlossError::Invalid("no on-device translation is running for this page".into()));
-        }
-        let blocks = on_device::translated(&self.article, answers);
-        self.record_translated(&blocks);
-        self.translated_on_device = true;
-        let more = on_device::translation_spend(&self.article, answers);
-        self.spend.input_tokens += more.input_tokens;
-        self.spend.output_tokens += more.output_tokens;
-        self.spend.estimated = true;
-        Ok((blocks, self.spend))
-    }
-
     /// Replaces the settings (they may load while the article is being extracted).
     pub fn configure(&mut self, settings: Settings) {
         self.settings = settings.migrate();
@@ -333,18 +269,18 @@ impl Session {
         match &self.endpoint {
             Ok(Some(endpoint)) => {
                 let lang = &self.settings.digest_lang;
-                let provenance = endpoint.provenance(lang);
+                let provenance = endpoint.provenance(lang).styled(self.settings.style().id());
                 match &self.cached_digest {
                     Some(digest) => DigestPlan::Cached { provenance, digest: digest.clone() },
                     None if digest::article_tokens(&self.article) > self.table.digest_budget(&endpoint.model) => {
                         DigestPlan::Parts { provenance, calls: self.digest_part_calls(None) }
                     }
-                    None => DigestPlan::Model { provenance, call: chat_call(endpoint, &digest::prompt(&self.article, lang), &self.settings) },
+                    None => DigestPlan::Model { provenance, call: chat_call(endpoint, &digest::prompt(&self.article, lang, &self.settings.style()), &self.settings) },
                 }
             }
-            Ok(None) if self.digests_on_device() => DigestPlan::OnDevice {
-                provenance: on_device::digest_provenance(&self.settings.digest_lang),
-                step: on_device::digest_step(&self.article, &self.settings.digest_lang, &[]),
+            Ok(None) if self.digests_on_device() && self.on_device_first_step().is_some() => DigestPlan::OnDevice {
+                provenance: self.on_device_provenance(),
+                step: self.on_device_first_step().unwrap_or(on_device::DigestStep::Summarize { calls: Vec::new(), done: 0, total: 0 }),
             },
             other => {
                 let (provenance, digest) = self.offline_digest();
@@ -438,10 +374,11 @@ impl Session {
         let budget = budget.unwrap_or_else(|| self.table.digest_budget(&endpoint.model));
         let parts = digest::parts(&self.article, budget);
         let count = parts.len();
+        let style = self.settings.style();
         parts
             .iter()
             .enumerate()
-            .map(|(i, blocks)| chat_call(endpoint, &digest::part_prompt(&self.article.title, blocks, i, count, &self.settings.digest_lang), &self.settings))
+            .map(|(i, blocks)| chat_call(endpoint, &digest::part_prompt(&self.article.title, blocks, i, count, &self.settings.digest_lang, &style), &self.settings))
             .collect()
     }
 
@@ -453,7 +390,7 @@ impl Session {
     /// The request that merges the parts' answers into one digest.
     pub fn combine_call(&self, answers: &[String]) -> Option<Call> {
         let endpoint = self.model_endpoint()?;
-        Some(chat_call(endpoint, &digest::combine_prompt(&self.article.title, answers, &self.settings.digest_lang), &self.settings))
+        Some(chat_call(endpoint, &digest::combine_prompt(&self.article.title, answers, &self.settings.digest_lang, &self.settings.style()), &self.settings))
     }
 
     /// A reader for the answer to `call` (the whole digest, a part, or the merge); the input it
@@ -490,10 +427,14 @@ impl Session {
     // ---- cache ----
 
     fn digest_key(&self, endpoint: &Endpoint) -> String {
+        self.digest_key_with(endpoint, &self.settings.style())
+    }
+
+    fn digest_key_with(&self, endpoint: &Endpoint, style: &digest::style::Style) -> String {
         let text: Vec<&str> = self.article.blocks.iter().map(|b| b.text.as_str()).collect();
         cache::key(
             "digest",
-            &[&digest::PROMPT_VERSION.to_string(), &self.origin(), endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.digest_lang, &cache::normalise(&text.join("\n"))],
+            &[&digest::prompt_version(style), &self.origin(), endpoint.preset.id, &endpoint.base_url, &endpoint.model, &self.settings.digest_lang, &cache::normalise(&text.join("\n"))],
         )
     }
 
@@ -544,6 +485,30 @@ impl Session {
         self.digest_shown.clone_from(&self.cached_digest);
     }
 
+    /// Writes the digest in another style from now on; the key its digest may be cached under,
+    /// or why the style cannot be used (unknown, custom with no instructions, no model).
+    pub fn restyle(&mut self, style: &str) -> Result<String, GlossError> {
+        let wanted = digest::style::Style::new(style, &self.settings.digest_instructions);
+        if !digest::style::is_known(style) || wanted.id() != style {
+            return Err(GlossError::Invalid(format!("no digest style {style:?} to write in")));
+        }
+        let Some(endpoint) = self.model_endpoint() else { return Err(GlossError::MissingKey) };
+        let mut settings = self.settings.clone();
+        settings.digest_style = style.to_string();
+        let key = self.digest_key_with(endpoint, &settings.style());
+        self.settings = settings;
+        self.cached_digest = None;
+        Ok(key)
+    }
+
+    /// What the cache held for the digest in the current style.
+    fn apply_digest_hit(&mut self, hit: Option<Digest>) {
+        self.cached_digest.clone_from(&hit);
+        if hit.is_some() {
+            self.digest_shown = hit;
+        }
+    }
+
     /// Remembers a finished digest (for the export).
     pub fn record_digest(&mut self, digest: Digest) {
         self.digest_shown = Some(digest);
@@ -562,8 +527,8 @@ impl Session {
         // (cheap), rather than re-planning the model's requests just to read a label.
         let endpoint = self.model_endpoint();
         let digest_provenance = match endpoint {
-            Some(e) => e.provenance(&self.settings.digest_lang),
-            None if self.digest_on_device => on_device::digest_provenance(&self.settings.digest_lang),
+            Some(e) => e.provenance(&self.settings.digest_lang).styled(self.settings.style().id()),
+            None if self.digest_on_device => self.on_device_provenance(),
             None => Provenance::builtin(&self.article.lang),
         };
         let offline = (endpoint.is_none() && self.digest_shown.is_none()).then(|| digest::offline(&self.article));
@@ -754,10 +719,43 @@ mod tests {
     }
 
     #[test]
+    fn no_key_with_the_prompt_api_digests_in_glosss_format_then_falls_back_to_the_summarizer() {
+        let settings = Settings { digest_lang: "en".into(), ..Settings::default() };
+        let apis = OnDeviceApis { summarizer: true, translator: false, language_detector: false, language_model: true };
+        let mut session = Session::new(sample_article(), settings.clone());
+        session.set_on_device(apis);
+        let DigestPlan::OnDevice { provenance, step: on_device::DigestStep::Prompt { call } } = session.plan().digest else { panic!("expected the Prompt API") };
+        assert_eq!((provenance.provider.as_str(), provenance.model.as_str()), ("chrome", "Prompt API"));
+        assert!(call.user.contains("[b2] A first paragraph"));
+        let answer = r#"{"keyPoints":[{"text":"One","id":"b2"}],"summary":"All.","details":[{"label":"Why","text":"So.","id":"b2"}]}"#;
+        let Ok(on_device::DigestStep::Done { digest, spend }) = session.on_device_digest(&[answer.into()]) else { panic!("expected the digest") };
+        assert_eq!((digest.key_point_sources, digest.details[0].source.as_deref()), (vec![Some("b2".to_string())], Some("b2")));
+        assert!(spend.estimated && spend.input_tokens > 0 && spend.cost_usd.is_none());
+        assert!(session.export("2026-12-01").0.contains("_chrome · en · Prompt API_"));
+
+        // An answer that is not the JSON asked for: the Summarizer takes over, labelled so.
+        let mut garbled = Session::new(sample_article(), settings.clone());
+        garbled.set_on_device(apis);
+        assert!(matches!(garbled.on_device_digest(&["Sure! Here is a digest.".into()]), Ok(on_device::DigestStep::Summarize { .. })));
+        assert_eq!(garbled.on_device_provenance().model, "Summarizer API");
+        // No model ready: the Summarizer; without one, the extractive digest.
+        let mut unready = Session::new(sample_article(), settings.clone());
+        unready.set_on_device(apis);
+        assert!(unready.digests_on_device_with_prompt());
+        assert!(matches!(unready.prompt_api_unavailable(), Some((p, on_device::DigestStep::Summarize { .. })) if p.model == "Summarizer API"));
+        let replanned = unready.plan().digest;
+        assert!(matches!(replanned, DigestPlan::OnDevice { ref provenance, step: on_device::DigestStep::Summarize { .. } } if provenance.model == "Summarizer API"), "a retry starts with the Summarizer: {replanned:?}");
+        let mut alone = Session::new(sample_article(), settings);
+        alone.set_on_device(OnDeviceApis { summarizer: false, ..apis });
+        assert!(alone.prompt_api_unavailable().is_none());
+        assert_eq!(alone.on_device_fallback().map(|f| f.0), Ok(Provenance::builtin("en")));
+    }
+
+    #[test]
     fn no_key_with_the_browsers_built_in_ai_plans_it_and_keeps_the_fallbacks() {
         let settings = Settings { digest_lang: "en".into(), translate_lang: "fr".into(), ..Settings::default() };
         let mut session = Session::new(sample_article(), settings);
-        session.set_on_device(OnDeviceApis { summarizer: true, translator: true, language_detector: false });
+        session.set_on_device(OnDeviceApis { summarizer: true, translator: true, language_detector: false, language_model: false });
         let plan = session.plan();
         match &plan.digest {
             DigestPlan::OnDevice { provenance, step: on_device::DigestStep::Summarize { calls, .. } } => {
@@ -781,7 +779,7 @@ mod tests {
         assert!(markdown.contains("\n- x\n"), "a detail without a label is a plain bullet: {markdown}");
         // With a model configured, the browser's APIs are not used.
         let mut with_key = Session::new(sample_article(), Settings { provider: "openai".into(), api_keys: [("openai".to_string(), "k".to_string())].into(), ..Settings::default() });
-        with_key.set_on_device(OnDeviceApis { summarizer: true, translator: true, language_detector: true });
+        with_key.set_on_device(OnDeviceApis { summarizer: true, translator: true, language_detector: true, language_model: false });
         assert!(matches!(with_key.plan().digest, DigestPlan::Model { .. }));
         assert!(with_key.plan().translation.on_device.is_none());
         assert!(with_key.on_device_digest(&[]).is_err(), "a late on-device answer is refused");
@@ -936,7 +934,7 @@ mod tests {
         let hits = CacheHits { digest: Some(digest.clone()), blocks: HashMap::from([(first_key, vec![Span::plain("déjà")])]), qa: None };
         session.apply_cache(hits);
         let plan = session.plan();
-        assert_eq!(plan.digest, DigestPlan::Cached { provenance: Provenance { provider: "openai".into(), lang: "ja".into(), model: "gpt-4o-mini".into() }, digest });
+        assert_eq!(plan.digest, DigestPlan::Cached { provenance: Provenance { provider: "openai".into(), lang: "ja".into(), model: "gpt-4o-mini".into(), style: None }, digest });
         assert_eq!(plan.translation.cached.len(), 1);
         assert_eq!(plan.translation.cached[0].id, first_id);
         assert!(!plan.translation.pending.contains(&first_id));
@@ -957,6 +955,25 @@ mod tests {
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].key, base.blocks[0].1);
         assert!(Session::new(sample_article(), Settings::default()).cache_keys().digest.is_none());
+    }
+
+    #[test]
+    fn the_digest_style_is_in_the_cache_key_the_request_and_the_label() {
+        let styled = |style: &str, instructions: &str| {
+            let s = Settings { digest_style: style.into(), digest_instructions: instructions.into(), ..settings("openai") };
+            Session::new(sample_article(), s)
+        };
+        let sessions = [styled("standard", ""), styled("brief", ""), styled("detailed", ""), styled("newcomer", ""), styled("decision", ""), styled("custom", "Only verbs."), styled("custom", "Only nouns.")];
+        let keys: std::collections::BTreeSet<Option<String>> = sessions.iter().map(|s| s.cache_keys().digest).collect();
+        assert_eq!(keys.len(), sessions.len(), "each style and each set of instructions has its own digest");
+        assert_eq!(styled("brief", "").cache_keys(), styled("brief", "").cache_keys(), "the same style finds the same digest");
+        assert_eq!(styled("brief", "").cache_keys().blocks, styled("detailed", "").cache_keys().blocks, "translations do not depend on the style");
+        assert_eq!(styled("brief", "Only verbs.").cache_keys(), styled("brief", "").cache_keys(), "instructions count only for the custom style");
+        let DigestPlan::Model { provenance, call } = styled("newcomer", "").plan().digest else { panic!("expected one request") };
+        assert_eq!(provenance.style.as_deref(), Some("newcomer"));
+        assert!(call.request.body.as_deref().is_some_and(|b| b.contains("new to the subject")));
+        let offline = Session::new(sample_article(), Settings { digest_style: "brief".into(), ..Settings::default() }).plan().digest;
+        assert!(matches!(offline, DigestPlan::Offline { ref provenance, .. } if provenance.style.is_none()), "the extractive digest has no style");
     }
 
     #[test]
@@ -1061,7 +1078,7 @@ mod tests {
         let s = Settings { provider: "ollama".into(), schema_version: 2, model: "llama3.2".into(), ..Settings::default() };
         let session = Session::new(article, s);
         let calls = session.digest_part_calls(None);
-        let whole = digest::prompt(&session.article, "en");
+        let whole = digest::prompt(&session.article, "en", &session.settings().style());
         let whole_tokens = (estimate_tokens(&whole.system) + estimate_tokens(&whole.user)) as u64;
         assert!(calls[0].prompt_tokens > 0 && calls[0].prompt_tokens * 2 < whole_tokens);
         let mut reader = session.digest_reader(&calls[0]).unwrap_or_else(|| panic!("no reader"));

@@ -28,7 +28,8 @@ impl Work {
         let plan = session.plan();
         let settings = session.settings();
         let (bilingual, theme) = (settings.bilingual, settings.theme.clone());
-        cx.post(Frame::Plan { plan: Box::new(PlanSummary::of(&plan)), bilingual, theme, settings_resets: resets });
+        let summary = PlanSummary::of(&plan, &settings.style(), &settings.digest_instructions);
+        cx.post(Frame::Plan { plan: Box::new(summary), bilingual, theme, settings_resets: resets });
         let mut work = Work { session, plan, digest: DigestFlow::default(), translation: TranslationFlow::default(), qa: QaFlow::default() };
         work.digest.start(&work.session, &work.plan.digest, cx);
         work.translation.begin(&mut work.session, &work.plan.translation, cx);
@@ -53,6 +54,11 @@ impl Work {
         match frame {
             PanelFrame::Retry { section: Section::Digest, .. } => {
                 cx.pool.remove_owned_digest(cx.owner, cx.out);
+                if matches!(self.plan.digest, super::DigestPlan::OnDevice { .. }) {
+                    // On the device, what stands in may have changed (the Prompt API found not
+                    // ready, the Summarizer's model downloaded since): the first step again.
+                    self.plan.digest = self.session.digest_plan();
+                }
                 self.digest.start(&self.session, &self.plan.digest, cx);
             }
             PanelFrame::Retry { section: Section::Qa, .. } => self.qa.ask(&mut self.session, None, cx),
@@ -87,6 +93,15 @@ impl Work {
                     Err(e) => cx.post(Frame::error(Section::Translation, e.info())),
                 }
             }
+            PanelFrame::OnDeviceUnavailable {} if self.session.digests_on_device_with_prompt() => {
+                // The Prompt API's model is not ready: the Summarizer next, if there is one.
+                if let Some((provenance, step)) = self.session.prompt_api_unavailable() {
+                    cx.post(Frame::Restyled { provenance });
+                    cx.post(Frame::OnDevice { section: Section::Digest, step: serde_json::to_value(step).unwrap_or_default() });
+                } else if let Ok((provenance, digest)) = self.session.on_device_fallback() {
+                    cx.post(Done::digest(digest, provenance, Took::default()));
+                }
+            }
             PanelFrame::OnDeviceUnavailable {} => match self.session.on_device_fallback() {
                 // The Summarizer's model is not ready: the extractive digest stands in, labelled so.
                 Ok((provenance, digest)) => cx.post(Done::digest(digest, provenance, Took::default())),
@@ -100,13 +115,25 @@ impl Work {
         match self.session.on_device_digest(answers) {
             Ok(DigestStep::Done { digest, spend }) => {
                 // The label again: an extractive stand-in may have been shown while the model downloaded.
-                let provenance = PlanSummary::of(&self.plan).digest;
+                let provenance = self.session.on_device_provenance();
                 let elapsed_ms = Some(cx.now.saturating_sub(self.digest.started_at()));
                 cx.post(Done::digest(digest, provenance, Took { spend: Some(spend), elapsed_ms, ..Took::default() }));
             }
             Ok(step) => cx.post(Frame::OnDevice { section: Section::Digest, step: serde_json::to_value(step).unwrap_or_default() }),
             Err(e) => cx.post(Frame::error(Section::Digest, e.info())),
         }
+    }
+
+    /// The digest again, in the style the session now has (`Session::restyle`): from the
+    /// cache when `hit` holds it, else asked for. Whatever the old style's requests were doing
+    /// is dropped first.
+    pub fn restyled(&mut self, hit: Option<crate::digest::Digest>, cx: &mut Ctx) {
+        cx.pool.remove_owned_digest(cx.owner, cx.out);
+        self.session.apply_digest_hit(hit);
+        self.plan.digest = self.session.digest_plan();
+        let provenance = PlanSummary::of(&self.plan, &self.session.settings().style(), "").digest;
+        cx.post(Frame::Restyled { provenance });
+        self.digest.start(&self.session, &self.plan.digest, cx);
     }
 
     /// Drops the panel's timers (its requests are the pool's to drop).

@@ -162,8 +162,21 @@ impl Settings {
         let (rows, dropped) = clean_overrides(&self.model_overrides);
         self.model_overrides = rows;
         out_of_range("modelOverrides", dropped);
+        self.digest_style_step(&mut resets);
         self.schema_version = SETTINGS_SCHEMA_VERSION;
         (self, resets)
+    }
+
+    /// Schema 5's digest style: before it there was none (the defaults stand); an unknown one is
+    /// the standard preset. `custom` without instructions is kept (the prompt is the standard
+    /// one until there are some), and instructions are never cut here: nothing typed is lost.
+    fn digest_style_step(&mut self, resets: &mut Vec<Reset>) {
+        use crate::digest::style::{is_known, DEFAULT_STYLE};
+        self.digest_style = self.digest_style.trim().to_string();
+        if !is_known(&self.digest_style) {
+            self.digest_style = DEFAULT_STYLE.to_string();
+            resets.push(Reset::of("digestStyle", ResetReason::OutOfRange));
+        }
     }
 }
 
@@ -331,6 +344,25 @@ mod tests {
         let bad_version = stored(r#"{"schemaVersion":"two","provider":"ollama"}"#);
         assert_eq!(bad_version.settings.provider, "ollama", "an unreadable version is taken as this build's, not as schema 0");
         assert_eq!(reset_fields(&bad_version), vec![(Some("schemaVersion"), ResetReason::WrongType)]);
+    }
+
+    #[test]
+    fn migration_to_schema_5_adds_the_standard_style_and_keeps_instructions() {
+        let m = stored(r#"{"schemaVersion":4,"provider":"anthropic","apiKeys":{"anthropic":"k"},"digestLang":"fr"}"#);
+        assert_eq!(m.resets, vec![]);
+        assert_eq!((m.settings.schema_version, m.settings.digest_style.as_str(), m.settings.digest_instructions.as_str()), (SETTINGS_SCHEMA_VERSION, "standard", ""));
+        assert_eq!(m.settings.style().id(), "standard");
+        let long = "Bullets only. ".repeat(60);
+        let mine = stored(&format!(r#"{{"schemaVersion":5,"digestStyle":" custom ","digestInstructions":"{long}"}}"#));
+        assert_eq!(mine.resets, vec![]);
+        assert_eq!(mine.settings.digest_style, "custom");
+        assert_eq!(mine.settings.digest_instructions, long, "instructions past the limit are kept whole in storage");
+        assert_eq!(mine.settings.style().instructions.chars().count(), crate::digest::style::MAX_INSTRUCTIONS_CHARS, "and cut in the prompt");
+        let again = stored(&serde_json::to_string(&mine.settings).unwrap_or_default());
+        assert_eq!((again.settings, again.resets), (mine.settings, vec![]));
+        let odd = stored(r#"{"schemaVersion":5,"digestStyle":"poetic","digestInstructions":7}"#);
+        assert_eq!(odd.settings.digest_style, "standard");
+        assert_eq!(reset_fields(&odd), vec![(Some("digestInstructions"), ResetReason::WrongType), (Some("digestStyle"), ResetReason::OutOfRange)]);
     }
 
     #[test]

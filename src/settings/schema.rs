@@ -15,7 +15,8 @@ use crate::models::{ModelOverride, ModelTable};
 /// - 3: `modelOverrides`, the reader's own context sizes and prices.
 /// - 4: `baseUrls` per provider, so a provider switch never carries a base URL (and with it the
 ///   new provider's key) to another provider's host.
-pub const SETTINGS_SCHEMA_VERSION: u32 = 4;
+/// - 5: `digestStyle` (a preset, or `custom`) and `digestInstructions`, the reader's own.
+pub const SETTINGS_SCHEMA_VERSION: u32 = 5;
 /// Default wait for an answer's first byte.
 pub const DEFAULT_FIRST_BYTE_TIMEOUT_MS: u64 = 90_000;
 /// Default wait for more of an answer that has started.
@@ -70,6 +71,11 @@ pub struct Settings {
     pub stall_timeout_ms: u64,
     /// The reader's context sizes and prices, over the built-in ones.
     pub model_overrides: Vec<ModelOverride>,
+    /// How the digest is written: a preset id (`brief`, `standard`, …) or `custom`.
+    pub digest_style: String,
+    /// The reader's own instructions for the `custom` style (at most
+    /// `digest::style::MAX_INSTRUCTIONS_CHARS` are sent; kept whole when the style is another).
+    pub digest_instructions: String,
 }
 
 impl Default for Settings {
@@ -94,6 +100,8 @@ impl Default for Settings {
             first_byte_timeout_ms: DEFAULT_FIRST_BYTE_TIMEOUT_MS,
             stall_timeout_ms: DEFAULT_STALL_TIMEOUT_MS,
             model_overrides: Vec::new(),
+            digest_style: crate::digest::style::DEFAULT_STYLE.to_string(),
+            digest_instructions: String::new(),
         }
     }
 }
@@ -107,6 +115,11 @@ impl Settings {
     /// The key for the chosen provider (empty when none).
     pub fn key(&self) -> &str {
         self.api_keys.get(&self.provider).map_or("", String::as_str)
+    }
+
+    /// The digest style these settings ask for.
+    pub fn style(&self) -> crate::digest::style::Style {
+        crate::digest::style::Style::new(&self.digest_style, &self.digest_instructions)
     }
 
     /// The chosen provider's own base URL (empty: its preset's default). Never another
