@@ -15,6 +15,7 @@ pub use block::{Block, BlockKind};
 pub mod charset;
 pub mod fallback;
 pub mod shadow;
+pub mod streamed;
 
 /// What the reader sees in the Original section and what prompts are built from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,7 +74,7 @@ pub fn extract(html: &str, url: Option<&str>) -> Result<Article, GlossError> {
 /// Extracts the article from a page's serialised HTML.
 ///
 /// 1. Refuse oversized input.
-/// 2. Parse once, and run the cheap readerable check on that parse (before the expensive grab).
+/// 2. Parse once (flattening shadow roots and React's streamed segments), and run the cheap readerable check on that parse (before the expensive grab).
 /// 3. With a selection: page metadata plus the selection's blocks. Otherwise run dom_smoothie
 ///    (Readability.js's algorithm) for the cleaned content and metadata.
 /// 4. Walk the content into ordered blocks (`blocks::from_node`), in dom_smoothie's document.
@@ -107,6 +108,9 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
     let doc = dom_query::Document::from(html);
     if crate::article::shadow::may_have_shadow_roots(html) {
         crate::article::shadow::flatten(&doc);
+    }
+    if streamed::may_have_segments(html) {
+        streamed::resolve(&doc, html);
     }
     let mut readability = Readability::with_document(doc, url, Some(config)).map_err(map_readability_error)?;
     let depth = max_depth(&readability.doc);
