@@ -299,3 +299,16 @@ fn react_streamed_content_replaces_its_loading_fallback() {
     assert!(got.iter().any(|t| t.starts_with("Sentence 0 about bridges")), "{got:?}");
     assert!(!got.iter().any(|t| t.contains("Loading")), "{got:?}");
 }
+
+#[test]
+fn the_readerable_gate_sees_articles_written_as_lines_or_as_an_abstract() {
+    // A CMS rich-text field: lines between <br>s in a <span>; an arXiv abstract: a <blockquote>.
+    let lines: Vec<String> = (0..6).map(|i| prose(&format!("packing {i}"), 2)).collect();
+    let gated = gloss::ExtractOptions { readerable_gate: true, ..gloss::ExtractOptions::default() };
+    let spans = format!("<html><body><section class=post__body><span>{}</span></section></body></html>", lines.join("<br><br>"));
+    let abstract_page = format!("<html><body><h1>A paper</h1><blockquote class=abstract>{}</blockquote></body></html>", prose("merging", 8));
+    for page in [spans, abstract_page] {
+        let article = gloss::extract_with(&page, None, &gated).unwrap_or_else(|e| panic!("{e}: {page}"));
+        assert!(article.readerable && article.word_count > 100, "{page}");
+    }
+}

@@ -14,6 +14,7 @@ pub use block::{Block, BlockKind};
 #[cfg(not(target_arch = "wasm32"))]
 pub mod charset;
 pub mod fallback;
+pub mod readerable;
 pub mod shadow;
 pub mod streamed;
 
@@ -117,7 +118,8 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
     if depth > DEFAULT_MAX_DEPTH {
         return Err(GlossError::TooLarge(format!("elements nested {depth} deep (limit {DEFAULT_MAX_DEPTH})")));
     }
-    let readerable = readability.is_probably_readable();
+    // dom_smoothie's port of isProbablyReaderable first; Gloss's wider check only when it says no.
+    let readerable = readability.is_probably_readable() || readerable::probably_readerable(&readability.doc);
 
     let (metadata, blocks) = match options.selection_html.as_deref() {
         Some(selection) => {
