@@ -312,3 +312,16 @@ fn the_readerable_gate_sees_articles_written_as_lines_or_as_an_abstract() {
         assert!(article.readerable && article.word_count > 100, "{page}");
     }
 }
+
+#[test]
+fn copyright_notices_and_signup_consent_inside_the_article_are_dropped() {
+    let html = format!(
+        "<html><body><article><h1>Rivers</h1><p>{}</p><p>{}</p><p>By signing up, you agree to receive recurring automated marketing messages.</p>\
+         <p>© 2025 Rivers Media. All Rights Reserved.</p></article></body></html>",
+        prose("rivers", 6),
+        prose("deltas", 6)
+    );
+    let got = texts(&html);
+    assert!(got.iter().any(|t| t.starts_with("Sentence 0 about deltas")), "{got:?}");
+    assert!(!got.iter().any(|t| t.contains("signing up") || t.contains("Rights Reserved")), "{got:?}");
+}

@@ -9,6 +9,7 @@ use crate::text::lang;
 
 pub mod block;
 pub mod blocks;
+pub mod boilerplate;
 
 pub use block::{Block, BlockKind};
 #[cfg(not(target_arch = "wasm32"))]
@@ -81,7 +82,8 @@ pub fn extract(html: &str, url: Option<&str>) -> Result<Article, GlossError> {
 /// 4. Walk the content into ordered blocks (`blocks::from_node`), in dom_smoothie's document.
 /// 5. A second opinion: the page's own article container when dom_smoothie kept far too little
 ///    of it (`fallback`).
-/// 6. Count words and settle the language (declared, else detected from the text).
+/// 6. Drop the page furniture left among the blocks (`boilerplate`).
+/// 7. Count words and settle the language (declared, else detected from the text).
 pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> Result<Article, GlossError> {
     if html.len() > DEFAULT_MAX_HTML_BYTES {
         return Err(GlossError::TooLarge(format!(
@@ -152,6 +154,7 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
             if let Some(more) = fallback::container_blocks(html, &blocks) {
                 blocks = more;
             }
+            let blocks = boilerplate::filter(blocks);
             let meta = Metadata {
                 title: parsed.title,
                 byline: parsed.byline,
