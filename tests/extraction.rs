@@ -272,3 +272,56 @@ fn report() {
     let mean = scores.iter().map(|s| s.0).sum::<f64>() / scores.len() as f64;
     println!("pages {}, mean F1 {mean:.4}, min {:.4} ({}), 5 lowest: {:?}", scores.len(), scores[0].0, scores[0].1, &scores[..5]);
 }
+
+// Cases found on the dev set (`npm run eval:extraction`): each fix to the extraction adds one.
+
+/// A paragraph of `n` sentences of ordinary article prose.
+fn prose(topic: &str, n: usize) -> String {
+    (0..n).map(|i| format!("Sentence {i} about {topic} carries enough ordinary words to read like the body of a real article. ")).collect()
+}
+
+fn texts(html: &str) -> Vec<String> {
+    extract(html, Some("https://example.com/a")).expect("extract").blocks.into_iter().map(|b| b.text).collect()
+}
+
+#[test]
+fn react_streamed_content_replaces_its_loading_fallback() {
+    // Next.js sends the article after the shell, hidden, for an inline script to move in place.
+    let html = format!(
+        "<html><head><title>Streamed</title></head><body><header><a href=/>Home</a></header>\
+         <main><h1>Streamed</h1><!--$?--><template id=\"B:0\"></template><div>Loading <!-- -->paragraph<!-- -->...</div><!--/$--></main>\
+         <footer>© Site</footer><div hidden id=\"S:0\"><p>{}</p><p>{}</p></div><script>$RC(\"B:0\",\"S:0\")</script></body></html>",
+        prose("rivers", 6),
+        prose("bridges", 6)
+    );
+    let got = texts(&html);
+    assert!(got.iter().any(|t| t.starts_with("Sentence 0 about rivers")), "{got:?}");
+    assert!(got.iter().any(|t| t.starts_with("Sentence 0 about bridges")), "{got:?}");
+    assert!(!got.iter().any(|t| t.contains("Loading")), "{got:?}");
+}
+
+#[test]
+fn the_readerable_gate_sees_articles_written_as_lines_or_as_an_abstract() {
+    // A CMS rich-text field: lines between <br>s in a <span>; an arXiv abstract: a <blockquote>.
+    let lines: Vec<String> = (0..6).map(|i| prose(&format!("packing {i}"), 2)).collect();
+    let gated = gloss::ExtractOptions { readerable_gate: true, ..gloss::ExtractOptions::default() };
+    let spans = format!("<html><body><section class=post__body><span>{}</span></section></body></html>", lines.join("<br><br>"));
+    let abstract_page = format!("<html><body><h1>A paper</h1><blockquote class=abstract>{}</blockquote></body></html>", prose("merging", 8));
+    for page in [spans, abstract_page] {
+        let article = gloss::extract_with(&page, None, &gated).unwrap_or_else(|e| panic!("{e}: {page}"));
+        assert!(article.readerable && article.word_count > 100, "{page}");
+    }
+}
+
+#[test]
+fn copyright_notices_and_signup_consent_inside_the_article_are_dropped() {
+    let html = format!(
+        "<html><body><article><h1>Rivers</h1><p>{}</p><p>{}</p><p>By signing up, you agree to receive recurring automated marketing messages.</p>\
+         <p>© 2025 Rivers Media. All Rights Reserved.</p></article></body></html>",
+        prose("rivers", 6),
+        prose("deltas", 6)
+    );
+    let got = texts(&html);
+    assert!(got.iter().any(|t| t.starts_with("Sentence 0 about deltas")), "{got:?}");
+    assert!(!got.iter().any(|t| t.contains("signing up") || t.contains("Rights Reserved")), "{got:?}");
+}

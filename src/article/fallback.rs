@@ -6,7 +6,7 @@
 use dom_query::{Document, NodeRef};
 
 use crate::article::block::Block;
-use crate::article::{blocks, shadow};
+use crate::article::{blocks, shadow, streamed};
 
 /// The container must hold at least this many times the words dom_smoothie kept…
 pub const DEFAULT_MIN_GAIN: f64 = 2.0;
@@ -31,6 +31,9 @@ pub fn container_blocks(html: &str, kept: &[Block]) -> Option<Vec<Block>> {
     let doc = Document::from(html);
     if shadow::may_have_shadow_roots(html) {
         shadow::flatten(&doc);
+    }
+    if streamed::may_have_segments(html) {
+        streamed::resolve(&doc, html);
     }
     doc.select(CHROME).remove();
     // Comment threads sit inside many article containers, in paragraphs like the article's.

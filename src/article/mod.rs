@@ -9,12 +9,15 @@ use crate::text::lang;
 
 pub mod block;
 pub mod blocks;
+pub mod boilerplate;
 
 pub use block::{Block, BlockKind};
 #[cfg(not(target_arch = "wasm32"))]
 pub mod charset;
 pub mod fallback;
+pub mod readerable;
 pub mod shadow;
+pub mod streamed;
 
 /// What the reader sees in the Original section and what prompts are built from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,13 +76,14 @@ pub fn extract(html: &str, url: Option<&str>) -> Result<Article, GlossError> {
 /// Extracts the article from a page's serialised HTML.
 ///
 /// 1. Refuse oversized input.
-/// 2. Parse once, and run the cheap readerable check on that parse (before the expensive grab).
+/// 2. Parse once (flattening shadow roots and React's streamed segments), and run the cheap readerable check on that parse (before the expensive grab).
 /// 3. With a selection: page metadata plus the selection's blocks. Otherwise run dom_smoothie
 ///    (Readability.js's algorithm) for the cleaned content and metadata.
 /// 4. Walk the content into ordered blocks (`blocks::from_node`), in dom_smoothie's document.
 /// 5. A second opinion: the page's own article container when dom_smoothie kept far too little
 ///    of it (`fallback`).
-/// 6. Count words and settle the language (declared, else detected from the text).
+/// 6. Drop the page furniture left among the blocks (`boilerplate`).
+/// 7. Count words and settle the language (declared, else detected from the text).
 pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> Result<Article, GlossError> {
     if html.len() > DEFAULT_MAX_HTML_BYTES {
         return Err(GlossError::TooLarge(format!(
@@ -108,12 +112,16 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
     if crate::article::shadow::may_have_shadow_roots(html) {
         crate::article::shadow::flatten(&doc);
     }
+    if streamed::may_have_segments(html) {
+        streamed::resolve(&doc, html);
+    }
     let mut readability = Readability::with_document(doc, url, Some(config)).map_err(map_readability_error)?;
     let depth = max_depth(&readability.doc);
     if depth > DEFAULT_MAX_DEPTH {
         return Err(GlossError::TooLarge(format!("elements nested {depth} deep (limit {DEFAULT_MAX_DEPTH})")));
     }
-    let readerable = readability.is_probably_readable();
+    // dom_smoothie's port of isProbablyReaderable first; Gloss's wider check only when it says no.
+    let readerable = readability.is_probably_readable() || readerable::probably_readerable(&readability.doc);
 
     let (metadata, blocks) = match options.selection_html.as_deref() {
         Some(selection) => {
@@ -146,6 +154,7 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
             if let Some(more) = fallback::container_blocks(html, &blocks) {
                 blocks = more;
             }
+            let blocks = boilerplate::filter(blocks);
             let meta = Metadata {
                 title: parsed.title,
                 byline: parsed.byline,

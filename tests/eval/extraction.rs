@@ -2,7 +2,11 @@
 //! dev set (WCXB articles, `../shared/fixtures/extraction-devset`) and on Mozilla Readability's
 //! test pages, and writes the figures into `tests/artifacts/`.
 //!
-//!     cargo run --release --example eval-extraction [-- --devset DIR] [--page ID]...
+//!     cargo run --release --example eval-extraction [-- --devset DIR] [--page ID]... [--blocks]
+//!
+//! With `--page`, the named pages are scored and printed, nothing is written; `--blocks` adds
+//! every extracted block with the share of its words the reference has, and the reference's
+//! paragraphs that were missed.
 //!
 //! The dev set is split by a fixed rule into a tuning half and a held-out half (FNV-1a hash of
 //! the page id, even = tuning): tune on the first only, and report both. Scores are per page
@@ -194,6 +198,31 @@ fn diagnose(page: &Page, blocks: &[gloss::Block], output: &str, score: Score) ->
     parts.join(" | ")
 }
 
+/// Every block of one page with the share of its words the reference has (`+` at least half),
+/// then the reference paragraphs whose words are mostly missing (`-`).
+fn print_blocks(page: &Page) {
+    let html = String::from_utf8_lossy(&fs::read(&page.file).unwrap()).into_owned();
+    let truth_words: HashSet<String> = words(&page.truth).into_iter().collect();
+    println!("\n== {} ({})", page.id, page.url.as_deref().unwrap_or(""));
+    let Ok(article) = gloss::extract(&html, page.url.as_deref()) else { return };
+    let mut got_words = HashSet::new();
+    for b in &article.blocks {
+        let w = words(&b.text);
+        let inside = w.iter().filter(|x| truth_words.contains(*x)).count();
+        let share = inside as f64 / w.len().max(1) as f64;
+        let mark = if share >= EXTRA_BLOCK_SHARE { '+' } else { ' ' };
+        println!("{mark} {:>4} {:.2} {:?} {}", w.len(), share, b.kind, snippet(&b.text, 110));
+        got_words.extend(w);
+    }
+    for para in page.truth.split("\n\n") {
+        let w = words(para);
+        let found = w.iter().filter(|x| got_words.contains(*x)).count();
+        if !w.is_empty() && (found as f64) < 0.5 * w.len() as f64 {
+            println!("- {:>4} {}", w.len(), snippet(para, 110));
+        }
+    }
+}
+
 fn run_page(page: &Page, half: &'static str) -> Outcome {
     let bytes = fs::read(&page.file).unwrap();
     // The browser hands over text already decoded; every dev-set page is UTF-8.
@@ -337,12 +366,13 @@ fn tsv(path: &Path, outcomes: &[Outcome]) {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let (mut devset, mut only) = (None, Vec::new());
+    let (mut devset, mut only, mut show_blocks) = (None, Vec::new(), false);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--devset" => devset = args.next(),
             "--page" => only.extend(args.next()),
-            other => panic!("unknown argument {other}; usage: eval-extraction [--devset DIR] [--page ID]..."),
+            "--blocks" => show_blocks = true,
+            other => panic!("unknown argument {other}; usage: eval-extraction [--devset DIR] [--page ID]... [--blocks]"),
         }
     }
     let dir = devset_dir(devset);
@@ -352,6 +382,9 @@ fn main() {
         dev.retain(|p| only.contains(&p.id));
         for o in run_all(&dev, true) {
             println!("{} {} F1 {:.4} P {:.4} R {:.4} words {} {:.1} ms\n  {}", o.id, o.half, o.score.f1, o.score.precision, o.score.recall, o.words, o.ms, o.diagnosis);
+        }
+        if show_blocks {
+            dev.iter().for_each(print_blocks);
         }
         return;
     }
