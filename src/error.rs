@@ -68,6 +68,20 @@ pub enum GlossError {
     /// The article is already in the language it would be translated into.
     #[error("the article is already in {0}")]
     SameLanguage(String),
+    /// A PDF with no text layer (a scan).
+    #[error("this PDF has no text to read")]
+    PdfNoText,
+    /// pdf.js could not read the file.
+    #[error("the PDF could not be read: {0}")]
+    PdfUnreadable(String),
+    #[error("the PDF is protected by a password")]
+    PdfEncrypted,
+    /// A `file://` PDF while the browser does not let Gloss read files.
+    #[error("Gloss may not read files on this computer")]
+    PdfFileAccess,
+    /// The PDF's host is not among those Gloss may fetch from.
+    #[error("Gloss may not fetch from {0}")]
+    PdfNotGranted(String),
 }
 
 impl GlossError {
@@ -99,6 +113,11 @@ impl GlossError {
         "cancelled",
         "budget_reached",
         "too_many_starts",
+        "pdf_no_text",
+        "pdf_unreadable",
+        "pdf_encrypted",
+        "pdf_file_access",
+        "pdf_not_granted",
     ];
 
     /// Stable identifier the extension branches on (never on the message).
@@ -129,6 +148,11 @@ impl GlossError {
             GlossError::Cancelled => "cancelled",
             GlossError::BudgetReached(_) => "budget_reached",
             GlossError::TooManyStarts(_) => "too_many_starts",
+            GlossError::PdfNoText => "pdf_no_text",
+            GlossError::PdfUnreadable(_) => "pdf_unreadable",
+            GlossError::PdfEncrypted => "pdf_encrypted",
+            GlossError::PdfFileAccess => "pdf_file_access",
+            GlossError::PdfNotGranted(_) => "pdf_not_granted",
         }
     }
 
@@ -217,6 +241,11 @@ mod tests {
             GlossError::Cancelled,
             GlossError::BudgetReached(0),
             GlossError::TooManyStarts(0),
+            GlossError::PdfNoText,
+            GlossError::PdfUnreadable(String::new()),
+            GlossError::PdfEncrypted,
+            GlossError::PdfFileAccess,
+            GlossError::PdfNotGranted(String::new()),
         ]
     }
 
@@ -229,7 +258,8 @@ mod tests {
             NoArticle | NotReaderable | TooLarge(_) | MissingKey | BadKey(_) | Forbidden(_) | OllamaOrigin
             | ModelNotFound(_) | RateLimited { .. } | Quota(_) | Overloaded { .. } | Server { .. }
             | ContextTooLong(_) | BadRequest { .. } | InsecureBaseUrl(_) | Network(_) | Timeout(_) | StreamCut | BadResponse(_)
-            | Misaligned(_) | Invalid(_) | BudgetReached(_) | Cancelled | SameLanguage(_) | TooManyStarts(_) => {}
+            | Misaligned(_) | Invalid(_) | BudgetReached(_) | Cancelled | SameLanguage(_) | TooManyStarts(_)
+            | PdfNoText | PdfUnreadable(_) | PdfEncrypted | PdfFileAccess | PdfNotGranted(_) => {}
         }
     }
 

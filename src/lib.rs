@@ -7,6 +7,7 @@ pub mod error;
 pub mod llm;
 pub mod models;
 pub mod on_device;
+pub mod pdf;
 pub mod session;
 pub mod settings;
 pub mod text;
