@@ -22,6 +22,8 @@ const startedAt = performance.now();
 let port = null;
 let closed = false;
 let pageDark = false;
+/** The address the panel reads (a PDF's, in the reader page). */
+let pageUrl = '';
 link.post = (frame) => port?.postMessage(frame);
 
 // ---- the frame's chrome ----
@@ -164,9 +166,10 @@ async function start(readerableGate, translateLang = null) {
   const page = await call(OP.PAGE);
   pageDark = page.pageDark;
   system.platform = page.platform;
+  pageUrl = page.url;
   link.post({
     type: T.START, html: page.html, url: page.url, readerableGate, selectionHtml: page.selectionHtml, translateLang,
-    onDevice: page.onDevice,
+    onDevice: page.onDevice, ...(page.pdf ? { pdf: page.pdf } : {}), ...(page.pdfFailure ? { pdfFailure: page.pdfFailure } : {}),
   });
 }
 
@@ -208,6 +211,7 @@ function onArticle({ article }) {
   digest.node.hidden = false;
   translation.node.hidden = false;
   renderOriginal(article);
+  tell(OP.ARTICLE, { article });
   if (article.fromSelection) original.status.textContent = msg('fromSelection');
   original.label.textContent = [article.siteName, article.lang, msg('lengthShort', [String(article.wordCount)])].filter(Boolean).join(' · ');
 }
@@ -269,12 +273,19 @@ function onDone(frame) {
 
 function onError({ section: which, error }) {
   if (which === SECTION.ORIGINAL) {
-    const actions = error.code === 'not_readerable'
-      ? [button(msg('digestAnyway'), spending(() => {
+    const actions = [];
+    if (error.code === 'not_readerable') {
+      actions.push(button(msg('digestAnyway'), spending(() => {
         original.status.textContent = msg('statusExtracting');
         start(false);
-      }))]
-      : [];
+      })));
+    } else if (error.code === 'pdf_not_granted' && /^https?:/i.test(pageUrl)) {
+      // The browser asks the reader; the reader page then fetches the PDF again.
+      const origins = [`${new URL(pageUrl).origin}/*`];
+      actions.push(button(msg('readerAllow'), () => {
+        chrome.permissions.request({ origins }).then((granted) => { if (granted) tell(OP.RELOAD_PAGE); }, () => {});
+      }));
+    }
     showError(original, error, actions);
     original.content.replaceChildren();
     digest.node.hidden = true;

@@ -65,17 +65,28 @@ impl FontInfo {
     }
 }
 
-/// Why the reader page has no items to give: the core turns each into its error.
+/// Why the reader page has no items to give, as the facts it saw: the core says what they mean.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum PdfFailure {
-    /// The bytes could not be fetched (`granted`: whether Gloss holds the host's permission).
-    Fetch { message: String, granted: bool },
-    /// A `file://` PDF while the browser does not let Gloss read files.
-    FileAccess {},
-    /// pdf.js asked for a password.
-    Encrypted {},
-    /// pdf.js could not read the file (its message).
-    Unreadable { message: String },
+    /// The bytes could not be fetched: the browser's message, the HTTP status if one came,
+    /// whether Gloss holds the host's permission, and whether the browser lets it read files.
+    Fetch {
+        message: String,
+        #[serde(default)]
+        status: Option<u16>,
+        #[serde(default)]
+        granted: bool,
+        #[serde(default)]
+        file_access: bool,
+    },
+    /// pdf.js could not read the file: its error's name (`PasswordException`,
+    /// `InvalidPDFException`…) and message.
+    Unreadable {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        message: String,
+    },
 }

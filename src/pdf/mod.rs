@@ -185,12 +185,16 @@ fn encode_component(s: &str) -> String {
 
 /// The error a reader page's failure stands for.
 pub fn failure_error(failure: &PdfFailure, url: Option<&str>) -> GlossError {
-    let host = url.and_then(|u| u.split("://").nth(1)).and_then(|rest| rest.split('/').next()).unwrap_or_default().to_string();
+    let url = url.unwrap_or_default();
+    let host = url.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or_default().to_string();
+    let file = url.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("file://"));
     match failure {
-        PdfFailure::Fetch { granted: false, .. } => GlossError::PdfNotGranted(host),
+        PdfFailure::Fetch { file_access: false, .. } if file => GlossError::PdfFileAccess,
+        PdfFailure::Fetch { status: Some(status), message, .. } => GlossError::Network(format!("{host}: {message} ({status})")),
+        // No answer at all, from a host Gloss may not fetch from: the permission is missing.
+        PdfFailure::Fetch { granted: false, .. } if !file => GlossError::PdfNotGranted(host),
         PdfFailure::Fetch { message, .. } => GlossError::Network(format!("{host}: {message}")),
-        PdfFailure::FileAccess {} => GlossError::PdfFileAccess,
-        PdfFailure::Encrypted {} => GlossError::PdfEncrypted,
-        PdfFailure::Unreadable { message } => GlossError::PdfUnreadable(message.clone()),
+        PdfFailure::Unreadable { name, .. } if name == "PasswordException" => GlossError::PdfEncrypted,
+        PdfFailure::Unreadable { message, .. } => GlossError::PdfUnreadable(message.clone()),
     }
 }
