@@ -40,7 +40,6 @@ async function openPdf(name) {
   if (process.env.GLOSS_DEBUG) {
     page.on('console', (m) => console.log('page:', m.type(), m.text()));
     page.on('pageerror', (e) => console.log('pageerror:', e.message));
-    page.on('response', (r) => { if (r.status() >= 400) console.log('page: 404', r.url()); });
   }
   const url = uniqueUrl(`${site.url}/artifacts/pdf/${name}.pdf`);
   // Chromium shows the PDF in its viewer; the navigation's own promise may end as an abort.
@@ -77,7 +76,6 @@ describe('a PDF', () => {
     assert.equal(translated.length, texts.length, 'every block of the PDF is translated');
     assert.ok(translated.some((t) => t.startsWith('(ja) Alpha paragraph.')), translated.join('\n'));
     const sent = mock.requests((e) => e.kind === 'translate').map((e) => JSON.stringify(e.body)).join('');
-    if (process.env.GLOSS_DEBUG) await page.screenshot({ path: '/tmp/pdf-reader.png' });
     assert.match(sent, /Hotel paragraph\. Even so, the network keeps growing\./, 'the PDF\'s text reached the model');
     await page.close();
   });

@@ -281,7 +281,8 @@ function onError({ section: which, error }) {
       })));
     } else if (error.code === 'pdf_not_granted' && /^https?:/i.test(pageUrl)) {
       // The browser asks the reader; the reader page then fetches the PDF again.
-      const origins = [`${new URL(pageUrl).origin}/*`];
+      // Without a port: Firefox's host patterns cannot name one, Chrome's then match any.
+      const origins = [`${new URL(pageUrl).protocol}//${new URL(pageUrl).hostname}/*`];
       actions.push(button(msg('readerAllow'), () => {
         chrome.permissions.request({ origins }).then((granted) => { if (granted) tell(OP.RELOAD_PAGE); }, () => {});
       }));

@@ -21,7 +21,8 @@ pdfjs.GlobalWorkerOptions.workerSrc = chrome.runtime.getURL('pdfjs/pdf.worker.mi
 
 /** The PDF's bytes; what went wrong is reported as facts (the core says what they mean). */
 async function fetchBytes() {
-  const origin = /^https?:/i.test(src) ? `${new URL(src).origin}/*` : null;
+  // A host pattern without a port: Firefox's patterns cannot name one (Chrome's match any port).
+  const origin = /^https?:/i.test(src) ? `${new URL(src).protocol}//${new URL(src).hostname}/*` : null;
   /** @type {(message: unknown, status?: number | null) => Promise<object>} */
   const facts = async (message, status = null) => ({
     kind: 'fetch', message: String(message), status,
