@@ -208,7 +208,7 @@ fn starts_new(open: &[&Placed], prev: &Placed, p: &Placed, body: f64, spacing: f
 fn first_word_width(line: &Line) -> f64 {
     let Some(run) = line.runs.first() else { return 0.0 };
     let chars = run.text.chars().count().max(1);
-    let word = run.text.trim_start().split_whitespace().next().map_or(0, |w| w.chars().count());
+    let word = run.text.split_whitespace().next().map_or(0, |w| w.chars().count());
     #[allow(clippy::cast_precision_loss)] // a line has a few hundred characters
     let share = word as f64 / chars as f64;
     (run.x1 - run.x0) * share

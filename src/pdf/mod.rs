@@ -19,6 +19,8 @@ use crate::error::GlossError;
 use crate::text::{collapse_whitespace, lang};
 
 use blocks::{Draft, Placed};
+#[cfg(test)]
+use lines::is_page_number;
 pub use input::{FontInfo, PdfDoc, PdfFailure, PdfPage, TextItem};
 
 /// Pages beyond this are not read (a 2,000-page PDF is not an article).
@@ -132,7 +134,7 @@ fn byline(doc: &PdfDoc, title: &str, drafts: &mut Vec<Draft>) -> Option<String> 
         && !title.is_empty()
         && first.page == 0
         && first.kind == BlockKind::Paragraph
-        && !blocks::list_marker(&text).is_some()
+        && blocks::list_marker(&text).is_none()
         && !text.trim_end().ends_with(['.', ':', '?', '!'])
         && words.iter().all(|w| {
             let w = w.trim_start_matches(|c: char| !c.is_alphanumeric());
@@ -196,5 +198,121 @@ pub fn failure_error(failure: &PdfFailure, url: Option<&str>) -> GlossError {
         PdfFailure::Fetch { message, .. } => GlossError::Network(format!("{host}: {message}")),
         PdfFailure::Unreadable { name, .. } if name == "PasswordException" => GlossError::PdfEncrypted,
         PdfFailure::Unreadable { message, .. } => GlossError::PdfUnreadable(message.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    const W: f64 = 600.0;
+    const H: f64 = 800.0;
+
+    /// An item drawn at `x`, `top` (down from the page's top) in `font` at `size`.
+    fn item(text: &str, x: f64, top: f64, size: f64, font: &str) -> TextItem {
+        #[allow(clippy::cast_precision_loss)]
+        let width = text.chars().count() as f64 * size * 0.5;
+        TextItem { str: text.into(), transform: vec![size, 0.0, 0.0, size, x, H - top], width, height: size, font_name: font.into(), has_eol: true }
+    }
+
+    fn page(items: Vec<TextItem>) -> PdfPage {
+        let fonts = BTreeMap::from([
+            ("r".to_string(), FontInfo { name: "AAAAAA+Serif".into(), ..FontInfo::default() }),
+            ("b".to_string(), FontInfo { name: "BAAAAA+Serif-Bold".into(), ..FontInfo::default() }),
+        ]);
+        PdfPage { width: W, height: H, items, fonts }
+    }
+
+    /// Body lines of ~60 characters from `top` down, 14 points apart.
+    fn lines(words: &[&str], x: f64, top: f64) -> Vec<TextItem> {
+        words.iter().enumerate().map(|(i, w)| item(w, x, top + 14.0 * i as f64, 10.0, "r")).collect()
+    }
+
+    fn texts(a: &Article) -> Vec<String> {
+        a.blocks.iter().map(|b| b.text.clone()).collect()
+    }
+
+    #[test]
+    fn a_word_hyphenated_at_a_line_end_is_joined_and_a_hyphen_within_a_line_kept() {
+        let doc = PdfDoc {
+            pages: vec![page(lines(
+                &["The survey counted every light on the coast, from the well-known", "towers to the small harbour lamps, and recon-", "structed how each one had been kept for a century."],
+                50.0,
+                100.0,
+            ))],
+            ..PdfDoc::default()
+        };
+        let a = article(&doc, None).unwrap();
+        assert_eq!(texts(&a), ["The survey counted every light on the coast, from the well-known towers to the small harbour lamps, and reconstructed how each one had been kept for a century."]);
+    }
+
+    #[test]
+    fn running_heads_and_page_numbers_repeated_on_every_page_are_dropped() {
+        let pages = (1..=3)
+            .map(|n| {
+                let mut items = vec![item("The Keepers' Report", 250.0, 30.0, 8.0, "r"), item(&format!("{n}"), 295.0, 780.0, 8.0, "r")];
+                items.extend(lines(&[&format!("Page {n} has its own paragraph of text, long enough to be prose and end here.")], 50.0, 100.0));
+                page(items)
+            })
+            .collect();
+        let a = article(&PdfDoc { pages, ..PdfDoc::default() }, None).unwrap();
+        let all = texts(&a).join(" ");
+        assert!(!all.contains("Keepers' Report"), "{all}");
+        assert_eq!(a.blocks.len(), 3, "{all}");
+        assert!(is_page_number("- 12 -") && is_page_number("Page 3 of 9") && is_page_number("xiv") && is_page_number("4/20"));
+        assert!(!is_page_number("1997 was the year") && !is_page_number("Chapter 3"));
+    }
+
+    #[test]
+    fn three_columns_are_read_in_turn_and_a_bold_line_is_a_heading() {
+        // Three columns and a table look alike in geometry: what tells them apart here is that a
+        // column's lines fill it (blocks::MIN_COLUMN_SHARE), where a table's cells do not.
+        let col = |x: f64, name: &str| {
+            let mut items = vec![item(&format!("{name} heading"), x, 100.0, 10.0, "b")];
+            // Lines that fill their column (35 characters, 175 points of a 190-point pitch).
+            items.extend(lines(&[&format!("{name:<6} col text runs on to its edge"), "and it ends on this second line."], x, 118.0));
+            items
+        };
+        let mut items = col(40.0, "First");
+        items.extend(col(230.0, "Second"));
+        items.extend(col(420.0, "Third"));
+        let a = article(&PdfDoc { pages: vec![page(items)], title: Some("Three".into()), ..PdfDoc::default() }, None).unwrap();
+        let kinds: Vec<(BlockKind, String)> = a.blocks.iter().map(|b| (b.kind, b.text.chars().take(12).collect())).collect();
+        let want = ["First headin", "First col te", "Second headi", "Second col t", "Third headin", "Third col te"];
+        assert_eq!(kinds.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(), want);
+        assert!(kinds.iter().step_by(2).all(|(k, _)| *k == BlockKind::Heading), "{kinds:?}");
+    }
+
+    #[test]
+    fn list_markers() {
+        assert_eq!(list_marker_text("• First point"), Some("First point"));
+        assert_eq!(list_marker_text("2. Second"), Some("Second"));
+        assert_eq!(list_marker_text("(b) Third"), Some("Third"));
+        assert_eq!(list_marker_text("iv) Fourth"), Some("Fourth"));
+        assert_eq!(list_marker_text("3.5 million keepers"), None);
+        assert_eq!(list_marker_text("1997. The last year"), None);
+        assert_eq!(list_marker_text("-5 degrees"), None);
+    }
+
+    fn list_marker_text(s: &str) -> Option<&str> {
+        blocks::list_marker(s).map(|n| s[n..].trim_start())
+    }
+
+    #[test]
+    fn a_page_without_text_is_a_scan() {
+        let doc = PdfDoc { pages: vec![page(vec![item("  ", 10.0, 10.0, 10.0, "r")]), page(Vec::new())], ..PdfDoc::default() };
+        assert_eq!(article(&doc, None).unwrap_err(), GlossError::PdfNoText);
+    }
+
+    #[test]
+    fn pdf_addresses_open_the_reader_page() {
+        let base = "chrome-extension://abc/";
+        assert_eq!(reader_url(base, "https://x.example/a/Paper.PDF?dl=1#p2", None).as_deref(), Some("chrome-extension://abc/reader.html?src=https%3A%2F%2Fx.example%2Fa%2FPaper.PDF%3Fdl%3D1%23p2"));
+        assert!(reader_url(base, "file:///home/r/report.pdf", None).is_some());
+        assert!(reader_url(base, "https://x.example/get?id=4", Some("application/pdf")).is_some());
+        assert!(reader_url(base, "https://x.example/pdf-news.html", None).is_none());
+        assert!(reader_url(base, "chrome://settings/a.pdf", None).is_none());
+        assert!(reader_url("", "https://x.example/a.pdf", None).is_none());
     }
 }
