@@ -5,7 +5,7 @@
 import { NOTE, OP } from './channel.js';
 import { renderDigest, renderOriginal, shown } from './digest.js';
 import { spending } from './guard.js';
-import { onDeviceDigest, onDeviceTranslation, pickers, planned, resetOnDevice } from './on-device.js';
+import { keepingAlive, onDeviceDigest, onDeviceTranslation, pickers, planned, resetOnDevice } from './on-device.js';
 import { call, closeFrame, onNote, tell } from './page.js';
 import { askToConfirm, onTranslationDelta, onTranslationDone, onTranslationError, prepareTranslation, showProgress } from './translation.js';
 import {
@@ -163,7 +163,8 @@ onNote(NOTE.PAGE_CHANGED, ({ url }) => {
  */
 async function start(readerableGate, translateLang = null) {
   resetOnDevice();
-  const page = await call(OP.PAGE);
+  // A PDF's reader page answers once it has read every page: minutes, for a long one.
+  const page = await keepingAlive(() => call(OP.PAGE));
   pageDark = page.pageDark;
   system.platform = page.platform;
   pageUrl = page.url;
