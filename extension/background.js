@@ -118,6 +118,9 @@ function run(effect) {
         () => feed({ type: 'injectDone', tab: effect.tab, ok: true }),
         (error) => feed({ type: 'injectDone', tab: effect.tab, ok: false, message: String(error?.message ?? error) }));
       break;
+    case 'openReader':
+      chrome.tabs.update(effect.tab, { url: effect.url }).catch((error) => console.warn('Gloss: the reader page', error));
+      break;
     case 'badge':
       chrome.action.setBadgeText({ tabId: effect.tab, text: effect.text }).catch(() => {});
       if (effect.titleKey) chrome.action.setTitle({ tabId: effect.tab, title: chrome.i18n.getMessage(effect.titleKey) }).catch(() => {});
@@ -183,14 +186,15 @@ const senderOf = (s) => ({ id: s?.id ?? null, url: s?.url ?? null, tab: s?.tab ?
 
 // Listeners are registered synchronously so that a worker woken by an event receives it.
 // A click grants activeTab; the core asks for the panel's injection (`inject`).
-chrome.action.onClicked.addListener((tab) => { if (tab.id != null) feed({ type: 'clicked', tab: tab.id, intent: 'page' }); });
+// The click lets the worker see the tab's address: the core opens a PDF in the reader page.
+chrome.action.onClicked.addListener((tab) => { if (tab.id != null) feed({ type: 'clicked', tab: tab.id, intent: 'page', url: tab.url ?? null }); });
 // The context menu grants activeTab like the toolbar button; with a selection, the panel reads it.
 chrome.runtime.onInstalled.addListener(() => {
   chrome.contextMenus.create({ id: 'gloss-page', title: chrome.i18n.getMessage('menuDigestPage'), contexts: ['page'] });
   chrome.contextMenus.create({ id: 'gloss-selection', title: chrome.i18n.getMessage('menuTranslateSelection'), contexts: ['selection'] });
 });
 chrome.contextMenus.onClicked.addListener((info, tab) => {
-  if (tab?.id != null) feed({ type: 'clicked', tab: tab.id, intent: info.menuItemId === 'gloss-selection' ? 'selection' : 'page' });
+  if (tab?.id != null) feed({ type: 'clicked', tab: tab.id, intent: info.menuItemId === 'gloss-selection' ? 'selection' : 'page', url: tab.url ?? null });
 });
 chrome.runtime.onConnect.addListener((port) => {
   if (port.name !== PORT_NAME) return;

@@ -14,7 +14,15 @@ const DIST = join(EXT, 'dist');
 const profile = process.argv.includes('--debug') ? 'debug' : 'release';
 
 /** Files the extension loads, copied as they are. */
-const STATIC = ['background.js', 'site.js', 'protocol.js', 'render.js', 'options.html', 'options.js', 'options.css', 'panel.html', 'panel.css', 'panel', '_locales', 'icons'];
+const STATIC = ['background.js', 'site.js', 'protocol.js', 'render.js', 'options.html', 'options.js', 'options.css', 'panel.html', 'panel.css', 'panel', '_locales', 'icons',
+  'reader.html', 'reader.css', 'reader', 'content/on-device.js'];
+
+/**
+ * pdf.js (Mozilla's, the engine of Firefox's own viewer) for the PDF reader page: its module, its
+ * worker, the character maps some PDFs' fonts need for their text, and its license.
+ */
+const PDFJS = join(ROOT, 'node_modules', 'pdfjs-dist');
+const PDFJS_FILES = { 'build/pdf.min.mjs': 'pdf.min.mjs', 'build/pdf.worker.min.mjs': 'pdf.worker.min.mjs', cmaps: 'cmaps', LICENSE: 'LICENSE' };
 
 /** The content script, bundled from its modules (content/) into one classic script. */
 const CONTENT_ENTRY = join(EXT, 'content', 'main.js');
@@ -110,6 +118,8 @@ function assemble(browser, pkgDir) {
   mkdirSync(out, { recursive: true });
   for (const entry of STATIC) cpSync(join(EXT, entry), join(out, entry), { recursive: true });
   writeFileSync(join(out, 'content.js'), bundle(CONTENT_ENTRY, CONTENT_BANNER));
+  if (!existsSync(PDFJS)) throw new Error('pdfjs-dist is not installed: run npm ci');
+  for (const [from, to] of Object.entries(PDFJS_FILES)) cpSync(join(PDFJS, from), join(out, 'pdfjs', to), { recursive: true });
   cpSync(pkgDir, join(out, 'pkg'), { recursive: true, filter: (src) => !src.endsWith('.d.ts') });
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifestFor(browser), null, 2) + '\n');
   return out;

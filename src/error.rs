@@ -74,6 +74,20 @@ pub enum GlossError {
     /// The reader's digest instructions are longer than Gloss sends.
     #[error("the instructions are {chars} characters long, at most {max} are kept")]
     InstructionsTooLong { chars: usize, max: usize },
+    /// A PDF with no text layer (a scan).
+    #[error("this PDF has no text to read")]
+    PdfNoText,
+    /// pdf.js could not read the file.
+    #[error("the PDF could not be read: {0}")]
+    PdfUnreadable(String),
+    #[error("the PDF is protected by a password")]
+    PdfEncrypted,
+    /// A `file://` PDF while the browser does not let Gloss read files.
+    #[error("Gloss may not read files on this computer")]
+    PdfFileAccess,
+    /// The PDF's host is not among those Gloss may fetch from.
+    #[error("Gloss may not fetch from {0}")]
+    PdfNotGranted(String),
 }
 
 impl GlossError {
@@ -107,6 +121,11 @@ impl GlossError {
         "too_many_starts",
         "question_too_long",
         "instructions_too_long",
+        "pdf_no_text",
+        "pdf_unreadable",
+        "pdf_encrypted",
+        "pdf_file_access",
+        "pdf_not_granted",
     ];
 
     /// Stable identifier the extension branches on (never on the message).
@@ -139,6 +158,11 @@ impl GlossError {
             GlossError::TooManyStarts(_) => "too_many_starts",
             GlossError::QuestionTooLong(_) => "question_too_long",
             GlossError::InstructionsTooLong { .. } => "instructions_too_long",
+            GlossError::PdfNoText => "pdf_no_text",
+            GlossError::PdfUnreadable(_) => "pdf_unreadable",
+            GlossError::PdfEncrypted => "pdf_encrypted",
+            GlossError::PdfFileAccess => "pdf_file_access",
+            GlossError::PdfNotGranted(_) => "pdf_not_granted",
         }
     }
 
@@ -229,6 +253,11 @@ mod tests {
             GlossError::TooManyStarts(0),
             GlossError::QuestionTooLong(0),
             GlossError::InstructionsTooLong { chars: 0, max: 0 },
+            GlossError::PdfNoText,
+            GlossError::PdfUnreadable(String::new()),
+            GlossError::PdfEncrypted,
+            GlossError::PdfFileAccess,
+            GlossError::PdfNotGranted(String::new()),
         ]
     }
 
@@ -242,7 +271,8 @@ mod tests {
             | ModelNotFound(_) | RateLimited { .. } | Quota(_) | Overloaded { .. } | Server { .. }
             | ContextTooLong(_) | BadRequest { .. } | InsecureBaseUrl(_) | Network(_) | Timeout(_) | StreamCut | BadResponse(_)
             | Misaligned(_) | Invalid(_) | BudgetReached(_) | Cancelled | SameLanguage(_) | TooManyStarts(_)
-            | QuestionTooLong(_) | InstructionsTooLong { .. } => {}
+            | QuestionTooLong(_) | InstructionsTooLong { .. }
+            | PdfNoText | PdfUnreadable(_) | PdfEncrypted | PdfFileAccess | PdfNotGranted(_) => {}
         }
     }
 

@@ -10,6 +10,7 @@ pub mod models;
 pub mod on_device;
 pub mod qa;
 pub mod prompt_api;
+pub mod pdf;
 pub mod session;
 pub mod settings;
 pub mod sites;

@@ -13,8 +13,10 @@ import { join } from 'node:path';
 import { By, Key, Origin, until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
 import { attackerPage, pageKnowledge } from './attacker-page.mjs';
-import { ROOT } from './harness.mjs';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, ROOT } from './harness.mjs';
 import { longArticle } from './long-article.mjs';
+import { printAll } from './pdf-fixtures.mjs';
 import { startMockLlm } from './mock-llm.mjs';
 import { startServer } from './server.mjs';
 
@@ -534,5 +536,96 @@ describe('the glossary in Firefox', () => {
     assert.ok(marks.filter((m) => m.named).length >= 2);
     assert.deepEqual(marks.map((m) => m.marked), marks.map((m) => m.named), 'exactly the blocks with the dropped term are marked');
     for (const m of marks.filter((x) => x.named)) assert.equal(m.note, 'Glossary not followed: “maritime authority” should be “海事当局”');
+  });
+});
+
+describe('a PDF in Firefox', () => {
+  before(async () => {
+    // The PDFs are printed by Chromium from tests/fixtures/pdf (tests/pdf-fixtures.mjs).
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const dir = join(ROOT, 'tests', 'artifacts', 'pdf');
+      mkdirSync(dir, { recursive: true });
+      for (const [name, bytes] of await printAll(browser)) writeFileSync(join(dir, `${name}.pdf`), bytes);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  /** Into the panel's frame in Gloss's reader page. */
+  async function intoReaderPanel() {
+    await driver.switchTo().defaultContent();
+    const frames = await driver.findElements(By.css('iframe.panel'));
+    if (!frames.length) return false;
+    await driver.switchTo().frame(frames[0]);
+    return true;
+  }
+
+  /** Waits until the reader page's panel shows what `ready` wants; returns that snapshot. */
+  async function waitForReaderPanel(ready, what) {
+    let last = null;
+    try {
+      return await driver.wait(async () => {
+        try {
+          if (!await intoReaderPanel()) return null;
+          last = await driver.executeScript(SNAPSHOT);
+        } catch {
+          return null;
+        } finally {
+          await driver.switchTo().defaultContent();
+      console.log(await inChrome(() => driver.executeScript(`const s = Cc["@mozilla.org/consoleAPI-storage;1"].getService(Ci.nsIConsoleAPIStorage);
+        return s.getEvents().map((e) => e.level + ' ' + (e.arguments || []).map(String).join(' ')).filter((m) => /Gloss|panic|rror/.test(m)).slice(-15)`)));
+        }
+        return last && ready(last) ? last : null;
+      }, WAIT);
+    } catch (error) {
+      throw new Error(`timed out waiting for ${what}; the panel showed ${JSON.stringify(last)?.slice(0, 1500)}`, { cause: error });
+    }
+  }
+
+  /**
+   * Opens the PDF `name` in Firefox's own viewer and clicks Gloss; resolves once the reader page
+   * is in the tab. The first time, Gloss may not fetch from the test server yet: the panel asks,
+   * the test clicks its button and accepts Firefox's prompt, as a reader would, and the reader
+   * page reads the PDF again.
+   */
+  async function openPdf(name) {
+    const origin = `http://${new URL(site.url).hostname}/*`;
+    const granted = await extensionCall('return chrome.permissions.contains({ origins: [args[0]] })', origin);
+    await openPage(`/artifacts/pdf/${name}.pdf`);
+    const pdf = await driver.getCurrentUrl();
+    await clickAction();
+    await driver.wait(async () => (await driver.getCurrentUrl()).startsWith(`moz-extension://${UUID}/reader.html?src=`), WAIT);
+    assert.equal(new URL(await driver.getCurrentUrl()).searchParams.get('src'), pdf);
+    if (granted) return false;
+    await waitForReaderPanel((s) => s.original.error === 'pdf_not_granted', 'the request for the host');
+    await intoReaderPanel();
+    await driver.findElement(By.css('section[data-section="original"] .error button')).click();
+    await driver.switchTo().defaultContent();
+    await acceptPermissionPrompt();
+    return true;
+  }
+
+  test('the toolbar button opens the reader page; two columns in order, digested and translated', T, async () => {
+    await setSettings(openai());
+    await openPdf('two-column');
+    const s = await waitForReaderPanel((s) => digestDone(s) && translationDone(s), 'the digest and translation of the PDF');
+    const blocks = await driver.findElements(By.css('main .block'));
+    const texts = await Promise.all(blocks.map((b) => b.getText()));
+    const order = ['Alpha', 'Bravo', 'Charlie', 'Delta', 'Echo', 'Foxtrot', 'Golf', 'Hotel'].map((w) => texts.findIndex((t) => t.startsWith(`${w} paragraph.`)));
+    assert.ok(order.every((i) => i >= 0), `every paragraph is a block: ${JSON.stringify(texts)}`);
+    assert.deepEqual([...order].sort((a, b) => a - b), order, 'the left column is read before the right one');
+    assert.equal(s.digest.keyPoints.length, 3);
+    assert.equal(s.translation.blocks.length, texts.length);
+    assert.ok(s.translation.blocks.some((b) => b.text.startsWith('(ja) Alpha paragraph.')));
+    const sent = mock.requests((e) => e.kind === 'translate').map((e) => JSON.stringify(e.body)).join('');
+    assert.match(sent, /Hotel paragraph\. Even so, the network keeps growing\./, 'the PDF\'s text reached the model');
+  });
+
+  test('a scanned PDF and a broken one say so', T, async () => {
+    await openPdf('scanned');
+    await waitForReaderPanel((s) => s.original.error === 'pdf_no_text', 'the scan\'s message');
+    await openPdf('broken');
+    await waitForReaderPanel((s) => s.original.error === 'pdf_unreadable', 'the broken PDF\'s message');
   });
 });

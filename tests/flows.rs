@@ -226,7 +226,7 @@ impl World {
                     self.scripts.remove(&id);
                 }
                 Effect::DropPermission { origins } => self.dropped.extend(origins),
-                Effect::Disconnect { .. } | Effect::OpenOptions | Effect::Warn { .. } => {}
+                Effect::Disconnect { .. } | Effect::OpenOptions | Effect::Warn { .. } | Effect::OpenReader { .. } => {}
             }
         }
     }
@@ -296,7 +296,7 @@ impl World {
     }
 
     fn open_panel(&mut self, html: &str) {
-        self.event(Event::Clicked { tab: TAB, intent: "page".into() });
+        self.event(Event::Clicked { tab: TAB, intent: "page".into(), url: None });
         self.connect(PORT);
         self.frame(PORT, json!({"type": "start", "html": html, "url": "https://news.example/story", "readerableGate": false}));
     }
@@ -586,7 +586,7 @@ fn senders_are_checked() {
         effects
     };
     assert!(effects.iter().any(|e| matches!(e, Effect::Disconnect { port: 5 })), "{effects:?}");
-    w.event(Event::Clicked { tab: TAB, intent: "page".into() });
+    w.event(Event::Clicked { tab: TAB, intent: "page".into(), url: None });
     let framed = Sender { id: Some(EXTENSION.into()), url: Some("https://ads.example/".into()), tab: Some(Tab { id: TAB }), frame_id: Some(3) };
     let effects = w.core.handle(w.now, Event::Connected { port: 6, sender: framed });
     assert!(effects.iter().any(|e| matches!(e, Effect::Disconnect { port: 6 })));
@@ -682,12 +682,12 @@ fn the_page_budget_covers_the_digest_and_the_translation_together() {
 fn a_refused_injection_is_tried_again_then_said_on_the_badge() {
     let mut w = World::new(cloud);
     w.refuse_injections = 2;
-    w.event(Event::Clicked { tab: TAB, intent: "page".into() });
+    w.event(Event::Clicked { tab: TAB, intent: "page".into(), url: None });
     w.settle();
     assert_eq!((w.injections, w.badges.clone()), (3, vec![String::new()]), "refused twice, then in");
     let mut w = World::new(cloud);
     w.refuse_injections = 10;
-    w.event(Event::Clicked { tab: TAB, intent: "page".into() });
+    w.event(Event::Clicked { tab: TAB, intent: "page".into(), url: None });
     w.settle();
     assert_eq!((w.injections, w.badges.clone()), (1 + gloss::session::machine::INJECT_RETRY_MS.len(), vec!["!".to_string()]));
 }
@@ -1148,4 +1148,54 @@ fn an_always_on_site_opens_its_articles_collapsed_and_sends_nothing_until_the_re
     // Only Options may remove one.
     w.event(Event::Message { msg: 62, sender: page_sender(13, "https://news.example/fourth"), message: json!({"type": "forgetSite", "origin": "https://news.example"}) });
     assert_eq!(w.replies.last(), Some(&(62, Value::Null)));
+}
+
+#[test]
+fn a_pdf_tab_opens_the_reader_whose_panel_reads_the_pdf_like_a_page() {
+    let mut w = World::new(cloud).settings(json!({}));
+    let pdf = "http://127.0.0.1:8000/papers/night trains.pdf?v=2";
+    let effects = w.core.handle(w.now, Event::Clicked { tab: TAB, intent: "page".into(), url: Some(pdf.into()) });
+    let reader = effects.iter().find_map(|e| match e {
+        Effect::OpenReader { tab, url } => Some((*tab, url.clone())),
+        _ => None,
+    });
+    let encoded = "http%3A%2F%2F127.0.0.1%3A8000%2Fpapers%2Fnight%20trains.pdf%3Fv%3D2";
+    assert_eq!(reader, Some((TAB, format!("{BASE}reader.html?src={encoded}"))));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Inject { .. })), "{effects:?}");
+    w.run(effects);
+    // The panel's frame in the reader page: an extension page in the tab Gloss was opened in.
+    let sender = Sender { id: Some(EXTENSION.into()), url: Some(format!("{BASE}panel.html")), tab: Some(Tab { id: TAB }), frame_id: Some(4) };
+    w.event(Event::Connected { port: PORT, sender: sender.clone() });
+    let items: Value = serde_json::from_str(include_str!("fixtures/pdf/two-column/items.json")).unwrap();
+    w.frame(PORT, json!({"type": "start", "url": pdf, "pdf": items, "readerableGate": true}));
+    w.settle();
+    let article = &w.frames.iter().find(|f| f["type"] == "article").expect("an article frame")["article"];
+    assert_eq!(article["title"], "Night Trains Return to Europe");
+    assert_eq!(article["byline"], "Ilse Brandt");
+    assert_eq!(article["url"], pdf);
+    assert!(article["blocks"][0]["text"].as_str().unwrap_or_default().starts_with("Alpha paragraph."), "{article}");
+    assert!(w.done("digest").is_some(), "{:?}", w.frames);
+    // What the reader page could not read is said in the Original section, with its code.
+    for (failure, code, url) in [
+        (json!({"kind": "unreadable", "name": "PasswordException", "message": "No password given"}), "pdf_encrypted", pdf),
+        (json!({"kind": "unreadable", "name": "InvalidPDFException", "message": "Invalid PDF structure."}), "pdf_unreadable", pdf),
+        (json!({"kind": "fetch", "message": "Failed to fetch", "granted": false, "fileAccess": false}), "pdf_not_granted", pdf),
+        (json!({"kind": "fetch", "message": "Failed to fetch", "granted": true, "fileAccess": false}), "network", pdf),
+        (json!({"kind": "fetch", "message": "HTTP 404", "status": 404, "granted": false, "fileAccess": false}), "network", pdf),
+        (json!({"kind": "fetch", "message": "the file could not be read", "granted": true, "fileAccess": false}), "pdf_file_access", "file:///home/r/paper.pdf"),
+    ] {
+        w.frames.clear();
+        w.now += 60_000;
+        w.frame(PORT, json!({"type": "start", "url": url, "pdfFailure": failure}));
+        let error = w.of("error", "original");
+        assert_eq!(error.first().map(|e| e["error"]["code"].clone()), Some(json!(code)), "{:?}", w.frames);
+    }
+    // Scanned: pages without text.
+    w.frames.clear();
+    w.now += 60_000;
+    w.frame(PORT, json!({"type": "start", "url": pdf, "pdf": {"pages": [{"width": 420, "height": 595, "items": []}]}}));
+    assert_eq!(w.of("error", "original").first().map(|e| e["error"]["code"].clone()), Some(json!("pdf_no_text")));
+    // Any other address is injected into, as before.
+    let effects = w.core.handle(w.now, Event::Clicked { tab: 8, intent: "page".into(), url: Some("https://news.example/a.pdf.html".into()) });
+    assert!(effects.iter().any(|e| matches!(e, Effect::Inject { tab: 8, .. })), "{effects:?}");
 }

@@ -47,11 +47,11 @@ test('each zip holds exactly its built folder', () => {
 
 test('the Chrome zip holds only what the extension loads', () => {
   const { entries } = first.find((p) => p.browser === 'chrome');
-  const allowed = /^(manifest\.json|[\w-]+\.(js|html|css)|panel\/[\w-]+\.js|_locales\/[\w-]+\/messages\.json|icons\/\d+\.png|pkg\/gloss\.js|pkg\/gloss_bg\.wasm)$/;
+  const allowed = /^(manifest\.json|[\w-]+\.(js|html|css)|(panel|reader)\/[\w-]+\.js|content\/on-device\.js|_locales\/[\w-]+\/messages\.json|icons\/\d+\.png|pkg\/gloss\.js|pkg\/gloss_bg\.wasm|pdfjs\/(pdf\.min\.mjs|pdf\.worker\.min\.mjs|LICENSE|cmaps\/[\w-]+\.bcmap|cmaps\/LICENSE))$/;
   for (const name of entries) assert.match(name, allowed);
   // Every script, page and stylesheet is named by the manifest or by another packed file.
   const texts = entries.filter((n) => /\.(js|html|css|json)$/.test(n)).map((n) => [n, readFileSync(join(DIST, 'chrome', n), 'utf8')]);
-  for (const name of entries.filter((n) => /\.(js|html|css|wasm)$/.test(n))) {
+  for (const name of entries.filter((n) => /\.(m?js|html|css|wasm)$/.test(n))) {
     const used = texts.some(([other, text]) => other !== name && text.includes(basename(name)));
     assert.ok(used, `${name} is loaded by something`);
   }

@@ -19,6 +19,10 @@
 //   {op: 'layout', collapsed: boolean, width: number, height: number}   the size the frame needs
 //   {op: 'close'}                        the reader closed Gloss: remove the frame for good
 //   {op: 'reloadPage'}                   the extension was reloaded: the reader asks for a fresh page
+//   {op: 'article', article}             the article as the core read it, for a host that shows it
+//                                        (the PDF reader page; a web page's content script ignores it)
+// In the PDF reader page (reader.html) the reader page is the host: its `page` answer carries
+// `pdf` (the PDF's text items) or `pdfFailure` (why it has none) instead of the page's HTML.
 // content script → frame
 //   {type: 'pageChanged', url}           a single-page site moved to another address
 //   {type: 'show'}                       the reader clicked Gloss again: re-open a collapsed panel
@@ -26,7 +30,7 @@
 export const OP = Object.freeze({
   PAGE: 'page', SHOW_SOURCE: 'showSource', VERIFY: 'verify', COPY: 'copy',
   AVAILABILITY: 'availability', DOWNLOAD: 'download', SUMMARIZE: 'summarize', PROMPT: 'prompt', DETECT: 'detect', TRANSLATE: 'translate',
-  ABORT_ON_DEVICE: 'abortOnDevice', LAYOUT: 'layout', CLOSE: 'close', RELOAD_PAGE: 'reloadPage',
+  ABORT_ON_DEVICE: 'abortOnDevice', LAYOUT: 'layout', CLOSE: 'close', RELOAD_PAGE: 'reloadPage', ARTICLE: 'article',
 });
 export const NOTE = Object.freeze({ PAGE_CHANGED: 'pageChanged', SHOW: 'show' });
 /** The frame's id in the page: the host element of its closed shadow root. */

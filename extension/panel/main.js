@@ -5,7 +5,7 @@
 import { NOTE, OP } from './channel.js';
 import { renderDigest, renderOriginal, shown } from './digest.js';
 import { spending } from './guard.js';
-import { onDeviceDigest, onDeviceTranslation, pickers, planned, resetOnDevice } from './on-device.js';
+import { keepingAlive, onDeviceDigest, onDeviceTranslation, pickers, planned, resetOnDevice } from './on-device.js';
 import { call, closeFrame, onNote, tell } from './page.js';
 import { onAnswerDelta, onAnswered, onAsked, onConversation, onQaError, planQa, qa } from './qa.js';
 import { showSite } from './site.js';
@@ -28,6 +28,8 @@ let pageDark = false;
 let held = false;
 /** The first layout waits for the page side's intent: a panel that opened by itself starts collapsed. */
 let laidOut = false;
+/** The address the panel reads (a PDF's, in the reader page). */
+let pageUrl = '';
 link.post = (frame) => port?.postMessage(frame);
 
 // ---- the frame's chrome ----
@@ -200,7 +202,8 @@ onNote(NOTE.PAGE_CHANGED, ({ url }) => {
  */
 async function start(readerableGate, translateLang = null) {
   resetOnDevice();
-  const page = await call(OP.PAGE);
+  // A PDF's reader page answers once it has read every page: minutes, for a long one.
+  const page = await keepingAlive(() => call(OP.PAGE));
   if (!laidOut) {
     laidOut = true;
     // The core chose how a page of an always-on site opens (`site`, `siteRun`): collapsed.
@@ -209,9 +212,10 @@ async function start(readerableGate, translateLang = null) {
   }
   pageDark = page.pageDark;
   system.platform = page.platform;
+  pageUrl = page.url;
   link.post({
     type: T.START, html: page.html, url: page.url, readerableGate, selectionHtml: page.selectionHtml, translateLang,
-    onDevice: page.onDevice,
+    onDevice: page.onDevice, ...(page.pdf ? { pdf: page.pdf } : {}), ...(page.pdfFailure ? { pdfFailure: page.pdfFailure } : {}),
   });
 }
 
@@ -260,6 +264,7 @@ function onArticle({ article }) {
   digest.node.hidden = false;
   translation.node.hidden = false;
   renderOriginal(article);
+  tell(OP.ARTICLE, { article });
   if (article.fromSelection) original.status.textContent = msg('fromSelection');
   original.label.textContent = [article.siteName, article.lang, msg('lengthShort', [String(article.wordCount)])].filter(Boolean).join(' · ');
 }
@@ -344,12 +349,20 @@ function onDone(frame) {
 
 function onError({ section: which, error }) {
   if (which === SECTION.ORIGINAL) {
-    const actions = error.code === 'not_readerable'
-      ? [button(msg('digestAnyway'), spending(() => {
+    const actions = [];
+    if (error.code === 'not_readerable') {
+      actions.push(button(msg('digestAnyway'), spending(() => {
         original.status.textContent = msg('statusExtracting');
         start(false);
-      }))]
-      : [];
+      })));
+    } else if (error.code === 'pdf_not_granted' && /^https?:/i.test(pageUrl)) {
+      // The browser asks the reader; the reader page then fetches the PDF again.
+      // Without a port: Firefox's host patterns cannot name one, Chrome's then match any.
+      const origins = [`${new URL(pageUrl).protocol}//${new URL(pageUrl).hostname}/*`];
+      actions.push(button(msg('readerAllow'), () => {
+        chrome.permissions.request({ origins }).then((granted) => { if (granted) tell(OP.RELOAD_PAGE); }, () => {});
+      }));
+    }
     showError(original, error, actions);
     original.content.replaceChildren();
     digest.node.hidden = true;

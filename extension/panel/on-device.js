@@ -32,9 +32,10 @@ const report = (signal, frame) => { if (!signal.aborted) link.post(frame); };
 
 /**
  * Runs `work` while telling the worker every 20 s that the panel is still busy: a model download
- * or a long article's summaries can take minutes, and a silent Port lets the browser stop it.
+ * or a long article's summaries can take minutes (and a long PDF's reading, in the reader page),
+ * and a silent Port lets the browser stop it.
  */
-async function keepingAlive(work) {
+export async function keepingAlive(work) {
   const timer = setInterval(() => link.post({ type: T.KEEPALIVE }), 20_000);
   try {
     return await work();

@@ -2,7 +2,7 @@
 // The values that cross the WASM boundary and the panel's Port, as serde writes them.
 
 /** Every `GlossError::code()`: each has an `error_<code>` message in every locale. */
-export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "insecure_base_url" | "instructions_too_long" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "question_too_long" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large" | "too_many_starts";
+export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_reached" | "cancelled" | "context_too_long" | "forbidden" | "insecure_base_url" | "instructions_too_long" | "invalid" | "misaligned" | "missing_key" | "model_not_found" | "network" | "no_article" | "not_readerable" | "ollama_origin" | "overloaded" | "pdf_encrypted" | "pdf_file_access" | "pdf_no_text" | "pdf_not_granted" | "pdf_unreadable" | "question_too_long" | "quota" | "rate_limited" | "same_language" | "server" | "stream_cut" | "timeout" | "too_large" | "too_many_starts";
 
 /** The stored settings' fields, which a reset (`Reset.field`) may name: each has a label in SETTING_LABELS. */
 export type SettingField = "schemaVersion" | "provider" | "apiKeys" | "apiKey" | "model" | "baseUrls" | "baseUrl" | "digestLang" | "translateLang" | "concurrency" | "requestsPerMinute" | "chunkTokens" | "confirmAboveWords" | "pageBudgetTokens" | "bilingual" | "theme" | "firstByteTimeoutMs" | "stallTimeoutMs" | "modelOverrides" | "digestStyle" | "digestInstructions";
@@ -224,6 +224,7 @@ export type Effect =
   | { "type": "storageSet", op: number, area: Area, items: Record<string, unknown> }
   | { "type": "storageRemove", area: Area, keys: Array<string> }
   | { "type": "inject", tab: number, intent: string }
+  | { "type": "openReader", tab: number, url: string }
   | { "type": "badge", tab: number, text: string, titleKey: string | null }
   | { "type": "reply", msg: number, value: unknown }
   | { "type": "openOptions" }
@@ -244,7 +245,7 @@ export type Estimate = {
 };
 
 export type Event =
-  | { "type": "clicked", tab: number, intent: string }
+  | { "type": "clicked", tab: number, intent: string, url?: string | null }
   | { "type": "injectDone", tab: number, ok: boolean, message?: string | null }
   | { "type": "connected", port: number, sender: Sender }
   | { "type": "frame", port: number, frame: PanelFrame }
@@ -276,6 +277,9 @@ export type FieldError = {
   min: number | null,
   max: number | null,
 };
+
+/** A font's name as the PDF embeds it (`ABCDEF+LiberationSerif-Bold`), and pdf.js's flags. */
+export type FontInfo = { name: string, bold: boolean, italic: boolean };
 
 /** Frames the worker posts to a panel, a union on `type`. */
 export type Frame =
@@ -410,6 +414,10 @@ export type PanelFrame =
       /** Another target language, for this page only. */
       translateLang: string | null,
       onDevice: OnDeviceApis | null,
+      /** A PDF's text items (the reader page's), read instead of `html`. */
+      pdf: PdfDoc | null,
+      /** Why the reader page has no PDF to give. */
+      pdfFailure: PdfFailure | null,
     }
   | { "type": "retry", section: Section, blockIds: Array<string> | null }
   | { "type": "confirm" }
@@ -427,6 +435,23 @@ export type PanelFrame =
   | { "type": "close" };
 
 export type Parts = { done: number, total: number };
+
+/** A PDF's text layer: every page's items, and the document's own Title and Author. */
+export type PdfDoc = { pages: Array<PdfPage>, title: string | null, author: string | null };
+
+/** Why the reader page has no items to give, as the facts it saw: the core says what they mean. */
+export type PdfFailure =
+  | { "kind": "fetch", message: string, status: number | null, granted: boolean, fileAccess: boolean }
+  | { "kind": "unreadable", name: string, message: string };
+
+/** One page: its size in PDF units (points, y upwards from the bottom), its items and fonts. */
+export type PdfPage = {
+  width: number,
+  height: number,
+  items: Array<TextItem>,
+  /** pdf.js's font ids (`fontName` of an item) to what the font says of itself. */
+  fonts: { [key in string]: FontInfo },
+};
 
 export type Plan = {
   digest: DigestPlan,
@@ -599,7 +624,7 @@ export type Span = { text: string, bold?: boolean, italic?: boolean, code?: bool
 export type Spend = { inputTokens: number, outputTokens: number, estimated: boolean, costUsd: number | null };
 
 /** One event, with the time the worker saw it (`Date.now()`, in ms). */
-export type Stamped = { now: number, } & ({ "type": "clicked", tab: number, intent: string, } | { "type": "injectDone", tab: number, ok: boolean, message?: string | null, } | { "type": "connected", port: number, sender: Sender, } | { "type": "frame", port: number, frame: PanelFrame, } | { "type": "disconnected", port: number, } | { "type": "storageRead", op: number, items: Record<string, unknown>, } | { "type": "storageWritten", op: number, ok: boolean, error?: string | null, } | { "type": "responseHead", req: number, status: number, headers: Array<[string, string]>, } | { "type": "responseEnd", req: number, } | { "type": "responseFailed", req: number, message: string, } | { "type": "timerFired", timer: number, } | { "type": "message", msg: number, sender: Sender, message: unknown, });
+export type Stamped = { now: number, } & ({ "type": "clicked", tab: number, intent: string, url?: string | null, } | { "type": "injectDone", tab: number, ok: boolean, message?: string | null, } | { "type": "connected", port: number, sender: Sender, } | { "type": "frame", port: number, frame: PanelFrame, } | { "type": "disconnected", port: number, } | { "type": "storageRead", op: number, items: Record<string, unknown>, } | { "type": "storageWritten", op: number, ok: boolean, error?: string | null, } | { "type": "responseHead", req: number, status: number, headers: Array<[string, string]>, } | { "type": "responseEnd", req: number, } | { "type": "responseFailed", req: number, message: string, } | { "type": "timerFired", timer: number, } | { "type": "message", msg: number, sender: Sender, message: unknown, });
 
 /** One `summarizer.summarize(input, {context})` call, made with a summarizer created with `options`. */
 export type SummarizeCall = { options: SummarizerOptions, input: string, context: string };
@@ -624,6 +649,18 @@ export type Tab = { id: number };
  * rendering means the term is kept as it is.
  */
 export type Term = { term: string, rendering: string };
+
+/** A pdf.js text item: a run of text drawn with one font from one point. */
+export type TextItem = {
+  str: string,
+  /** The text matrix `[a, b, c, d, e, f]`: `e, f` is where the baseline starts, `d` the size. */
+  transform: Array<number>,
+  width: number,
+  height: number,
+  fontName: string,
+  /** pdf.js saw the end of a line after this item. */
+  hasEol: boolean,
+};
 
 /** One block of translated text, in the same structure as its source. */
 export type TranslatedBlock = { id: string, spans: Array<Span> };

@@ -41,6 +41,8 @@ pub enum Effect {
     StorageRemove { area: Area, keys: Vec<String> },
     /// Inject the panel's scripts into `tab`, with `intent` for the panel; report `injectDone`.
     Inject { tab: i64, intent: String },
+    /// The tab shows a PDF: load Gloss's reader page (`url`, an extension page) in it.
+    OpenReader { tab: i64, url: String },
     /// The toolbar badge of `tab`, and its title as the message `titleKey` (none: the default).
     Badge { tab: i64, text: String, title_key: Option<String> },
     /// Answer the one-off message `msg`.

@@ -23,8 +23,15 @@ pub struct Stamped {
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Event {
     /// The reader clicked Gloss's button or menu item for this tab (`intent`: `page`, or
-    /// `selection` for "Translate selection").
-    Clicked { tab: i64, intent: String },
+    /// `selection` for "Translate selection"). `url` is the tab's address, which the click lets
+    /// the worker see.
+    Clicked {
+        tab: i64,
+        intent: String,
+        #[serde(default)]
+        #[cfg_attr(test, ts(optional = nullable))]
+        url: Option<String>,
+    },
     /// How an `inject` went (`message`: the browser's, when it refused).
     InjectDone {
         tab: i64,
@@ -131,6 +138,7 @@ impl Sender {
 pub enum PanelFrame {
     /// Read this page (again: a restart replaces whatever was running).
     Start {
+        #[serde(default)]
         html: String,
         #[serde(default)]
         url: Option<String>,
@@ -143,6 +151,12 @@ pub enum PanelFrame {
         translate_lang: Option<String>,
         #[serde(default)]
         on_device: Option<crate::on_device::OnDeviceApis>,
+        /// A PDF's text items (the reader page's), read instead of `html`.
+        #[serde(default)]
+        pdf: Option<Box<crate::pdf::PdfDoc>>,
+        /// Why the reader page has no PDF to give.
+        #[serde(default)]
+        pdf_failure: Option<crate::pdf::PdfFailure>,
     },
     Retry {
         section: Section,

@@ -133,13 +133,18 @@ impl Core {
     pub fn handle(&mut self, now: u64, event: Event) -> Vec<Effect> {
         let mut out = Vec::new();
         match event {
-            Event::Clicked { tab, intent } => {
+            Event::Clicked { tab, intent, url } => {
                 // Known before the panel's Port can open, which may be before the injection resolves.
                 self.injected_into(tab, &mut out);
-                self.injecting.insert(tab, (intent.clone(), 0));
                 // A click is the reader asking: a visit's wait no longer applies to this tab.
                 self.visits.remove(&tab);
-                out.push(Effect::Inject { tab, intent });
+                // A PDF is read in Gloss's reader page, which the same tab loads.
+                if let Some(url) = url.as_deref().and_then(|u| crate::pdf::reader_url(&self.host.extension_url, u, None)) {
+                    out.push(Effect::OpenReader { tab, url });
+                } else {
+                    self.injecting.insert(tab, (intent.clone(), 0));
+                    out.push(Effect::Inject { tab, intent });
+                }
             }
             Event::InjectDone { tab, ok, message } => self.inject_done(tab, ok, message, &mut out),
             Event::Connected { port, sender } => self.connected(port, sender, &mut out),
@@ -325,7 +330,7 @@ impl Core {
         };
         let owner = Owner { port, run: panel.run };
         match frame {
-            PanelFrame::Start { html, url, readerable_gate, selection_html, translate_lang, on_device } => {
+            PanelFrame::Start { html, url, readerable_gate, selection_html, translate_lang, on_device, pdf, pdf_failure } => {
                 let tab = panel.tab.unwrap_or(-1);
                 if !self.may_start(tab, now) {
                     let error = GlossError::TooManyStarts(MAX_STARTS_PER_MINUTE).info();
@@ -337,7 +342,12 @@ impl Core {
                 panel.run += 1;
                 let owner = Owner { port, run: panel.run };
                 let options = ExtractOptions { readerable_gate, selection_html };
-                let article = match crate::article::extract_with(&html, url.as_deref(), &options) {
+                let read = match (pdf, pdf_failure) {
+                    (_, Some(failure)) => Err(crate::pdf::failure_error(&failure, url.as_deref())),
+                    (Some(doc), None) => crate::pdf::article(&doc, url.as_deref()),
+                    (None, None) => crate::article::extract_with(&html, url.as_deref(), &options),
+                };
+                let article = match read {
                     Ok(article) => article,
                     Err(e) => {
                         out.push(Effect::Post { port, frame: Frame::error(Section::Original, e.info()) });
