@@ -114,7 +114,18 @@ export type ConnectionReport = {
   modelFound: boolean,
   model: string,
   models: Array<string>,
+  /**
+   * The context Gloss will size requests by for the model, and where that comes from
+   * (the server, when it said).
+   */
+  context: ContextInfo | null,
 };
+
+/** The context a model is used with, and where that number comes from. */
+export type ContextInfo = { tokens: number, source: ContextSource };
+
+/** Where the context size Gloss sizes requests by comes from. */
+export type ContextSource = "reader" | "server" | "table";
 
 export type Delta =
   | { section: Section, digest: Digest }
@@ -340,10 +351,28 @@ export type PanelFrame =
 
 export type Parts = { done: number, total: number };
 
-export type Plan = { digest: DigestPlan, translation: TranslationPlan };
+export type Plan = {
+  digest: DigestPlan,
+  translation: TranslationPlan,
+  /** The model's context the requests are sized by, and where it comes from (none without a model). */
+  context: ContextInfo | null,
+};
 
 /** What the panel needs to know of the plan (never the requests: they carry the key). */
-export type PlanSummary = { digest: Provenance, digestMode: string, digestParts: number | null, digestNotice: ErrorInfo | null, translation: Provenance | null, sourceLang: string, targetLang: string, translationUnavailable: ErrorInfo | null, translationOnDevice: boolean, total: number };
+export type PlanSummary = {
+  digest: Provenance,
+  digestMode: string,
+  digestParts: number | null,
+  digestNotice: ErrorInfo | null,
+  translation: Provenance | null,
+  sourceLang: string,
+  targetLang: string,
+  translationUnavailable: ErrorInfo | null,
+  translationOnDevice: boolean,
+  total: number,
+  /** The model's context the requests are sized by, and where that number comes from. */
+  context: ContextInfo | null,
+};
 
 /** Counts for the progress line. */
 export type Progress = {

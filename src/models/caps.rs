@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{MAX_CONTEXT_TOKENS, MIN_CONTEXT_TOKENS};
+use super::limits::{MAX_CONTEXT_TOKENS, MAX_PRICE_PER_MTOK, MIN_CONTEXT_TOKENS};
 
 /// How long what a server said is kept before it is asked again (a local server may be
 /// restarted with another context; Test connection asks again at once).
@@ -28,7 +28,6 @@ pub enum ProbeKind {
 
 /// What one server said of one model. Every field is optional: a server says what it knows.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Caps {
     /// The context the server runs the model with, in tokens: what a prompt must fit.
@@ -141,7 +140,7 @@ fn per_mtok(value: Option<&Value>) -> Option<f64> {
         _ => return None,
     };
     let per_mtok = per_token * 1_000_000.0;
-    (per_mtok.is_finite() && (0.0..=super::MAX_PRICE_PER_MTOK).contains(&per_mtok)).then_some(per_mtok)
+    (per_mtok.is_finite() && (0.0..=MAX_PRICE_PER_MTOK).contains(&per_mtok)).then_some(per_mtok)
 }
 
 fn openrouter_models(value: &Value, model: &str) -> Option<Caps> {

@@ -2,10 +2,12 @@
 //! own rows from the options page, which win over them.
 
 pub mod caps;
+pub mod limits;
 pub mod prices;
 pub mod pricing;
 
 pub use caps::Caps;
+pub use limits::{MAX_CONTEXT_TOKENS, MAX_PRICE_PER_MTOK, MIN_CONTEXT_TOKENS};
 pub use prices::Price;
 
 use serde::{Deserialize, Serialize};
@@ -26,12 +28,6 @@ const CONTEXT: &[(&str, usize)] = &[
 
 /// For models not in the table (most local ones): small, so nothing is silently cut.
 pub const DEFAULT_CONTEXT_TOKENS: usize = 8_192;
-/// The smallest context a reader may set: below it no digest request fits at all.
-pub const MIN_CONTEXT_TOKENS: u64 = 1_000;
-/// The largest context a reader may set (no model comes near it; past it the number is a typo).
-pub const MAX_CONTEXT_TOKENS: u64 = 100_000_000;
-/// The highest price per million tokens a reader may set, in US dollars.
-pub const MAX_PRICE_PER_MTOK: f64 = 10_000.0;
 
 /// The built-in context window for `model` (prefix match on the table).
 pub fn context_tokens(model: &str) -> usize {

@@ -10,6 +10,7 @@ use crate::error::ErrorInfo;
 use crate::llm::endpoint::{HttpRequest, Provenance};
 use crate::settings::Reset;
 use crate::models::pricing::{Estimate, Spend};
+use crate::models::ContextInfo;
 use crate::translate::TranslatedBlock;
 
 pub use super::event::Section;
@@ -210,6 +211,8 @@ pub struct PlanSummary {
     pub translation_unavailable: Option<ErrorInfo>,
     pub translation_on_device: bool,
     pub total: usize,
+    /// The model's context the requests are sized by, and where that number comes from.
+    pub context: Option<ContextInfo>,
 }
 
 impl PlanSummary {
@@ -234,6 +237,7 @@ impl PlanSummary {
             translation_unavailable: t.unavailable.clone(),
             translation_on_device: t.on_device.is_some(),
             total: t.cached.len() + t.pending.len(),
+            context: plan.context,
         }
     }
 }

@@ -18,6 +18,8 @@ use super::digest_flow::DigestFlow;
 use super::effect::{Area, Effect, Frame, Progress};
 use super::event::{Event, Host, Id, PanelFrame, Section, Sender};
 use super::panel::Work;
+use super::cache::caps_key;
+use super::probe::{Probes, Waiter};
 use super::requests::{Gate, News, Owner, Pool, Purpose, Reader, TimerFor};
 use super::store::Store;
 use super::translation_flow::TranslationFlow;
@@ -65,10 +67,12 @@ pub struct Core {
     parked: BTreeMap<Id, (Sender, Vec<Value>)>,
     /// Each tab's recent starts.
     starts: BTreeMap<i64, VecDeque<u64>>,
-    /// Test connection's endpoint, by message.
-    connections: BTreeMap<Id, Endpoint>,
+    /// Test connection's endpoint and settings, by message.
+    connections: BTreeMap<Id, (Endpoint, Box<Settings>)>,
     /// Tabs being injected into: the intent and the refusals so far.
     injecting: BTreeMap<i64, (String, usize)>,
+    /// What servers said they can do, and the probes out.
+    probes: Probes,
 }
 
 impl Core {
@@ -86,6 +90,7 @@ impl Core {
             starts: BTreeMap::new(),
             connections: BTreeMap::new(),
             injecting: BTreeMap::new(),
+            probes: Probes::default(),
         }
     }
 
@@ -374,7 +379,8 @@ impl Core {
                 }
                 session.configure(settings);
                 let keys = session.cache_keys();
-                let wanted: Vec<String> = keys.digest.iter().cloned().chain(keys.blocks.iter().map(|(_, k)| k.clone())).collect();
+                let caps = session.probe().map(|(key, _)| key);
+                let wanted: Vec<String> = keys.digest.iter().cloned().chain(keys.blocks.iter().map(|(_, k)| k.clone())).chain(caps).collect();
                 if wanted.is_empty() {
                     self.begin(owner, *session, resets, now, out);
                     return;
@@ -391,7 +397,35 @@ impl Core {
                 let hits = hits(&keys, &items);
                 let mut session = *session;
                 session.apply_cache(hits);
-                self.begin(owner, session, resets, now, out);
+                self.begin_or_probe(owner, session, resets, &items, now, out);
+            }
+        }
+    }
+
+    /// Begins the panel once what the server can do is known: from this worker's memory or the
+    /// cache, else from a probe it waits for (with every other panel asking of the same model).
+    fn begin_or_probe(&mut self, owner: Owner, mut session: Session, resets: Vec<crate::settings::Reset>, items: &Map<String, Value>, now: u64, out: &mut Vec<Effect>) {
+        let Some((key, probe)) = session.probe() else { return self.begin(owner, session, resets, now, out) };
+        if let Some(learned) = self.probes.known(&key, items.get(&key), now) {
+            session.learn(learned.caps);
+            return self.begin(owner, session, resets, now, out);
+        }
+        let Some(endpoint) = session.model_endpoint().cloned() else { return self.begin(owner, session, resets, now, out) };
+        let settings = session.settings().clone();
+        let waiter = Waiter::Panel { owner, session: Box::new(session), resets };
+        self.probes.ask(key, probe, &endpoint, &settings, waiter, &mut self.pool, out, now);
+    }
+
+    fn probe_done(&mut self, key: &str, news: News, now: u64, out: &mut Vec<Effect>) {
+        let (caps, waiters) = self.probes.done(key, news, &mut self.store, &mut self.pool, out, now);
+        for waiter in waiters {
+            match waiter {
+                Waiter::Panel { owner, mut session, resets } if self.is_current(owner) => {
+                    session.learn(caps.clone());
+                    self.begin(owner, *session, resets, now, out);
+                }
+                Waiter::Panel { .. } => {}
+                Waiter::Connection { msg, report, settings } => reply_report(msg, report, &settings, caps.clone(), out),
             }
         }
     }
@@ -475,7 +509,12 @@ impl Core {
             News::Requeued => return,
             News::Ended { req } | News::Failed { req, .. } => {
                 if let Purpose::Connection { msg } = req.purpose {
-                    self.connection_done(msg, news, out);
+                    self.connection_done(msg, news, now, out);
+                    return;
+                }
+                if let Purpose::Probe { key } = &req.purpose {
+                    let key = key.clone();
+                    self.probe_done(&key, news, now, out);
                     return;
                 }
                 (req.owner, !matches!(req.purpose, Purpose::Chunk { .. }))
@@ -547,25 +586,51 @@ impl Core {
         call.first_byte_timeout_ms = CONNECTION_TIMEOUT_MS;
         call.stall_timeout_ms = CONNECTION_TIMEOUT_MS;
         let id = self.pool.add(Owner { port: 0, run: 0 }, Purpose::Connection { msg }, call, Reader::Body(Vec::new()));
-        self.connections.insert(msg, endpoint);
+        self.connections.insert(msg, (endpoint, Box::new(settings)));
         self.pool.open(id, now, out);
     }
 
-    fn connection_done(&mut self, msg: Id, news: News, out: &mut Vec<Effect>) {
-        let Some(endpoint) = self.connections.remove(&msg) else { return };
-        let value = match news {
-            News::Ended { req } => {
-                let Reader::Body(body) = &req.reader else { return };
-                match parse_models(&endpoint, &String::from_utf8_lossy(body)) {
-                    Ok(report) => json!({"ok": true, "report": report}),
-                    Err(e) => json!({"ok": false, "error": e.info()}),
-                }
-            }
-            News::Failed { error, .. } => json!({"ok": false, "error": error.info()}),
+    /// The model list came: the report, once the server has said what it can do with the
+    /// model (asked afresh: Test connection is how a reader refreshes what Gloss knows).
+    fn connection_done(&mut self, msg: Id, news: News, now: u64, out: &mut Vec<Effect>) {
+        let Some((endpoint, settings)) = self.connections.remove(&msg) else { return };
+        let body = match news {
+            News::Ended { req } => match req.reader {
+                Reader::Body(body) => String::from_utf8_lossy(&body).into_owned(),
+                _ => return,
+            },
+            News::Failed { error, .. } => return reply_error(msg, &error, out),
             _ => return,
         };
-        out.push(Effect::Reply { msg, value });
+        let report = match parse_models(&endpoint, &body) {
+            Ok(report) => report,
+            Err(e) => return reply_error(msg, &e, out),
+        };
+        let key = caps_key(&endpoint);
+        match endpoint.probe() {
+            None => reply_report(msg, report, &settings, None, out),
+            // OpenRouter's model list is its probe: nothing more to ask.
+            Some(probe) if probe.request == endpoint.models_request() => {
+                let caps = endpoint.read_probe(probe.kind, &body);
+                self.probes.remember(&key, caps.clone(), &mut self.store, &mut self.pool, out, now);
+                reply_report(msg, report, &settings, caps, out);
+            }
+            Some(probe) => {
+                let waiter = Waiter::Connection { msg, report, settings: settings.clone() };
+                self.probes.ask(key, probe, &endpoint, &settings, waiter, &mut self.pool, out, now);
+            }
+        }
     }
+}
+
+/// Test connection's answer: the model list's report with the context Gloss will use.
+fn reply_report(msg: Id, mut report: crate::llm::ConnectionReport, settings: &Settings, caps: Option<crate::models::Caps>, out: &mut Vec<Effect>) {
+    let mut table = settings.model_table();
+    if let Some(caps) = caps {
+        table = table.with_server(&report.model, caps);
+    }
+    report.context = Some(table.context(&report.model));
+    out.push(Effect::Reply { msg, value: json!({"ok": true, "report": report}) });
 }
 
 fn reply_error(msg: Id, error: &GlossError, out: &mut Vec<Effect>) {

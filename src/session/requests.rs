@@ -37,12 +37,20 @@ pub enum Purpose {
     Chunk { job: usize, block_ids: Vec<String> },
     /// Test connection's model list, for the one-off message `msg`.
     Connection { msg: Id },
+    /// What the server can do with the model, cached under `key`.
+    Probe { key: String },
 }
 
 impl Purpose {
     /// Digest requests go before translation chunks where requests wait their turn.
     fn is_digest(&self) -> bool {
         matches!(self, Purpose::Digest | Purpose::Part(_) | Purpose::Merge)
+    }
+
+    /// A request to the model (not a model list or a probe, which are answered at once and
+    /// count against no cap).
+    fn is_model(&self) -> bool {
+        !matches!(self, Purpose::Connection { .. } | Purpose::Probe { .. })
     }
 }
 
@@ -186,7 +194,7 @@ impl Pool {
     /// requests-per-minute window (`rpm`, 0 for none), and, for a local server, with fewer
     /// than `local_limit` requests to local servers open.
     pub fn gate(&mut self, now: u64, rpm: u32, local: Option<usize>) -> Gate {
-        let open = self.reqs.values().filter(|r| r.state == State::Open && !matches!(r.purpose, Purpose::Connection { .. }));
+        let open = self.reqs.values().filter(|r| r.state == State::Open && r.purpose.is_model());
         let (mut all, mut locals) = (0, 0);
         for r in open {
             all += 1;
@@ -230,13 +238,14 @@ impl Pool {
         req.headers.clear();
         req.error_body.clear();
         req.got_bytes = false;
-        let (first_byte, local) = (req.call.first_byte_timeout_ms, req.call.is_local);
-        if !matches!(req.purpose, Purpose::Connection { .. }) {
+        let (first_byte, model) = (req.call.first_byte_timeout_ms, req.purpose.is_model());
+        let reading = model && req.call.is_local;
+        if model {
             self.starts.push_back(now);
         }
         out.push(Effect::Fetch { req: id, request: req.call.request.clone() });
         self.arm_for(id, TimerFor::FirstByte(id), first_byte, out);
-        if local {
+        if reading {
             self.arm_for(id, TimerFor::Reading(id), READING_PROGRESS_MS, out);
         }
     }
