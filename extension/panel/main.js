@@ -9,7 +9,7 @@ import { onDeviceDigest, onDeviceTranslation, pickers, planned, resetOnDevice } 
 import { call, closeFrame, onNote, tell } from './page.js';
 import { askToConfirm, onTranslationDelta, onTranslationDone, onTranslationError, prepareTranslation, showProgress } from './translation.js';
 import {
-  applyTheme, body, button, digest, inner, link, msg, needsOptions, optionsLink, original, panel, provenanceText,
+  applyTheme, body, button, digest, digestLabelText, inner, link, msg, needsOptions, optionsLink, original, panel, provenanceText,
   showError, showSpend, system, tab, translation,
 } from './view.js';
 
@@ -231,7 +231,7 @@ function onPlan({ plan, bilingual, theme, settingsResets }) {
   planned.plan = plan;
   planned.bilingual = bilingual;
   showSettingsNotice(settingsResets);
-  digest.label.textContent = provenanceText(plan.digest);
+  digest.label.textContent = digestLabelText(plan.digest, plan.context);
   const writing = { model: 'statusWriting', parts: 'statusWriting', onDevice: 'statusOnDevice' }[plan.digestMode];
   digest.status.textContent = writing ? msg(writing) : '';
   if (plan.digestNotice) showError(digest, plan.digestNotice, [optionsLink()]);
@@ -256,7 +256,7 @@ function onPlan({ plan, bilingual, theme, settingsResets }) {
 
 function onDone(frame) {
   if (frame.section === SECTION.DIGEST) {
-    if (frame.provenance) digest.label.textContent = provenanceText(frame.provenance);
+    if (frame.provenance) digest.label.textContent = digestLabelText(frame.provenance, planned.plan?.context);
     renderDigest(frame.digest);
     showSpend(digest, frame);
     if (frame.cached) digest.label.textContent += ` · ${msg('fromCache')}`;
