@@ -406,7 +406,7 @@ impl Core {
     /// cache, else from a probe it waits for (with every other panel asking of the same model).
     fn begin_or_probe(&mut self, owner: Owner, mut session: Session, resets: Vec<crate::settings::Reset>, items: &Map<String, Value>, now: u64, out: &mut Vec<Effect>) {
         let Some((key, probe)) = session.probe() else { return self.begin(owner, session, resets, now, out) };
-        if let Some(learned) = self.probes.known(&key, items.get(&key), now) {
+        if let Some(learned) = super::probe::known(items.get(&key), now) {
             session.learn(learned.caps);
             return self.begin(owner, session, resets, now, out);
         }

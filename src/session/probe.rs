@@ -36,20 +36,19 @@ struct InFlight {
     waiters: Vec<Waiter>,
 }
 
+/// The probes out, by the cache key of their answer. What they learned is kept in the cache
+/// only (evicted and cleared with the rest of it), so there is one truth to read.
 #[derive(Default)]
 pub struct Probes {
-    /// What was learned while this worker runs, by cache key (storage keeps it across workers).
-    learned: BTreeMap<String, Learned>,
     in_flight: BTreeMap<String, InFlight>,
 }
 
-impl Probes {
-    /// What is known under `key` at `now`: this worker's own answer, else the stored one.
-    pub fn known(&self, key: &str, stored: Option<&Value>, now: u64) -> Option<Learned> {
-        let stored = || stored.and_then(|v| serde_json::from_value::<Learned>(v.clone()).ok());
-        self.learned.get(key).cloned().or_else(stored).filter(|l| l.is_fresh(now))
-    }
+/// What the cache holds under a caps key, if it is still fresh at `now`.
+pub fn known(stored: Option<&Value>, now: u64) -> Option<Learned> {
+    stored.and_then(|v| serde_json::from_value::<Learned>(v.clone()).ok()).filter(|l| l.is_fresh(now))
+}
 
+impl Probes {
     /// Makes `waiter` wait for the probe under `key`, sending it unless it is already out.
     #[allow(clippy::too_many_arguments)]
     pub fn ask(&mut self, key: String, probe: Probe, endpoint: &Endpoint, settings: &Settings, waiter: Waiter, pool: &mut Pool, out: &mut Vec<Effect>, now: u64) {
@@ -80,12 +79,10 @@ impl Probes {
         (caps, flight.waiters)
     }
 
-    /// Keeps what was learned under `key`, here and in the cache.
+    /// Keeps what was learned under `key` in the cache.
     pub fn remember(&mut self, key: &str, caps: Option<Caps>, store: &mut Store, pool: &mut Pool, out: &mut Vec<Effect>, now: u64) {
-        let learned = Learned { caps, at: now };
-        if let Ok(value) = serde_json::to_value(&learned) {
+        if let Ok(value) = serde_json::to_value(Learned { caps, at: now }) {
             store.put(vec![CacheEntry { key: key.to_string(), value }], now, pool, out);
         }
-        self.learned.insert(key.to_string(), learned);
     }
 }
