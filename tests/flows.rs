@@ -816,3 +816,27 @@ fn test_connection_asks_the_server_afresh_and_reports_the_context() {
     assert_eq!(report["report"]["context"], json!({"tokens": 2048, "source": "server"}));
     assert!(w.storage.keys().any(|k| k.starts_with("gloss-cache:caps:")), "what it learned serves the next page");
 }
+
+#[test]
+fn openrouters_model_list_is_its_probe_and_its_prices_price_the_spend() {
+    let list = r#"{"data":[{"id":"openai/gpt-4o-mini","context_length":128000,"pricing":{"prompt":"0.000002","completion":"0.000008"},"top_provider":{"context_length":128000}}]}"#;
+    let mut w = World::new(move |kind, body, _| match kind {
+        Kind::Models => Answer::Status { status: 200, headers: vec![], body: list.into() },
+        Kind::Translate => text(&translation(body)),
+        _ => Answer::Text { text: DIGEST.into(), usage: Some((1_000_000, 1_000_000)) },
+    })
+    .settings(json!({"provider": "openrouter", "apiKeys": {"openrouter": "sk-or-test"}, "model": "openai/gpt-4o-mini", "baseUrl": "https://openrouter.test/api/v1"}));
+    let options = Sender { id: Some(EXTENSION.into()), url: Some(format!("{BASE}options.html")), tab: None, frame_id: None };
+    let settings = w.storage["settings"].clone();
+    w.event(Event::Message { msg: 5, sender: options, message: json!({"type": "testConnection", "settings": settings}) });
+    w.settle();
+    assert_eq!(w.sent(Kind::Models).len(), 1, "the model list says it all");
+    assert_eq!(w.sent[0].url, "https://openrouter.test/api/v1/models");
+    let report = w.replies.first().map(|(_, v)| v["report"]["context"].clone());
+    assert_eq!(report, Some(json!({"tokens": 128000, "source": "server"})));
+    w.open_panel(&article(4));
+    w.settle();
+    assert_eq!(w.sent(Kind::Models).len(), 1, "a page after Test connection asks nothing more");
+    let spend = w.done("digest").map(|d| d["spend"]["costUsd"].clone());
+    assert_eq!(spend, Some(json!(10.0)), "a million tokens each way at the server's $2 and $8 per million, not the list's $0.15 and $0.60");
+}

@@ -612,7 +612,7 @@ impl Core {
             // OpenRouter's model list is its probe: nothing more to ask.
             Some(probe) if probe.request == endpoint.models_request() => {
                 let caps = endpoint.read_probe(probe.kind, &body);
-                self.probes.remember(&key, caps.clone(), &mut self.store, &mut self.pool, out, now);
+                super::probe::remember(&key, caps.clone(), &mut self.store, &mut self.pool, out, now);
                 reply_report(msg, report, &settings, caps, out);
             }
             Some(probe) => {

@@ -75,14 +75,14 @@ impl Probes {
             },
             _ => None,
         };
-        self.remember(key, caps.clone(), store, pool, out, now);
+        remember(key, caps.clone(), store, pool, out, now);
         (caps, flight.waiters)
     }
+}
 
-    /// Keeps what was learned under `key` in the cache.
-    pub fn remember(&mut self, key: &str, caps: Option<Caps>, store: &mut Store, pool: &mut Pool, out: &mut Vec<Effect>, now: u64) {
-        if let Ok(value) = serde_json::to_value(Learned { caps, at: now }) {
-            store.put(vec![CacheEntry { key: key.to_string(), value }], now, pool, out);
-        }
+/// Keeps what was learned under `key` in the cache.
+pub fn remember(key: &str, caps: Option<Caps>, store: &mut Store, pool: &mut Pool, out: &mut Vec<Effect>, now: u64) {
+    if let Ok(value) = serde_json::to_value(Learned { caps, at: now }) {
+        store.put(vec![CacheEntry { key: key.to_string(), value }], now, pool, out);
     }
 }
