@@ -80,6 +80,7 @@
 /** @typedef {import('./types/gloss').TranslationProgress} TranslationProgress */
 /** @typedef {import('./types/gloss').ChunkEnd} ChunkEnd */
 /** @typedef {import('./types/gloss').PlanSummary} PlanSummary */
+/** @typedef {import('./types/gloss').ContextInfo} ContextInfo */
 /** @typedef {import('./types/gloss').Done} Done */
 // The core's protocol with its host (background.js): events in, effects out.
 /** @typedef {import('./types/gloss').Host} Host */
