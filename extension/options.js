@@ -427,6 +427,9 @@ form.addEventListener('submit', async (event) => {
   say(granted ? msg('optionsSaved') : msg('optionsPermissionDenied'), granted ? 'ok' : 'error');
 });
 
+/** How Test connection says the context Gloss will size requests by, by where it comes from. */
+const CONTEXT_MESSAGES = { server: 'optionsContextServer', reader: 'optionsContextReader', table: 'optionsContextTable' };
+
 $('test').addEventListener('click', async () => {
   const { settings } = read();
   const refused = refusedBaseUrl();
@@ -445,8 +448,9 @@ $('test').addEventListener('click', async () => {
   }
   const { report } = result;
   $('models').replaceChildren(...report.models.map((id) => new Option(id, id)));
-  if (report.modelFound) say(msg('optionsTestOk', [String(report.modelCount)]), 'ok');
-  else say(msg('optionsTestModelMissing', [String(report.modelCount), report.model]), 'error');
+  const context = report.context ? ` ${msg(CONTEXT_MESSAGES[report.context.source], [report.context.tokens.toLocaleString()])}` : '';
+  if (report.modelFound) say(msg('optionsTestOk', [String(report.modelCount)]) + context, 'ok');
+  else say(msg('optionsTestModelMissing', [String(report.modelCount), report.model]) + context, 'error');
 });
 
 showBuiltin();

@@ -106,6 +106,7 @@
 /** @typedef {import('./types/gloss').TranslationProgress} TranslationProgress */
 /** @typedef {import('./types/gloss').ChunkEnd} ChunkEnd */
 /** @typedef {import('./types/gloss').PlanSummary} PlanSummary */
+/** @typedef {import('./types/gloss').ContextInfo} ContextInfo */
 /** @typedef {import('./types/gloss').Done} Done */
 /** @typedef {import('./types/gloss').Answer} Answer */
 /** @typedef {import('./types/gloss').Turn} Turn */

@@ -44,10 +44,14 @@ enum Kind {
     Translate,
     Qa,
     Models,
+    /// A question to the server of what it can do (llama.cpp's `/props`, Ollama's `/api/show`, …).
+    Probe,
 }
 
-fn kind(body: &str) -> Kind {
-    if body.contains("<question>") {
+fn kind(url: &str, body: &str) -> Kind {
+    if ["/props", "/api/show", "/api/v0/models"].iter().any(|p| url.ends_with(p)) {
+        Kind::Probe
+    } else if body.contains("<question>") {
         Kind::Qa
     } else if body.contains("professional translator") {
         Kind::Translate
@@ -66,6 +70,7 @@ fn kind(body: &str) -> Kind {
 #[derive(Debug, Clone)]
 struct Sent {
     req: Id,
+    url: String,
     at: u64,
     kind: Kind,
     body: String,
@@ -174,8 +179,8 @@ impl World {
                 }
                 Effect::Fetch { req, request } => {
                     let body = request.body.unwrap_or_default();
-                    let kind = kind(&body);
-                self.sent.push(Sent { req, at: self.now, kind, body, closed_at: None, status: None });
+                    let kind = kind(&request.url, &body);
+                    self.sent.push(Sent { req, url: request.url, at: self.now, kind, body, closed_at: None, status: None });
                     self.at(self.now + self.latency, Due::Answer(req));
                 }
                 Effect::Abort { req } => self.close(req),
@@ -1198,4 +1203,150 @@ fn a_pdf_tab_opens_the_reader_whose_panel_reads_the_pdf_like_a_page() {
     // Any other address is injected into, as before.
     let effects = w.core.handle(w.now, Event::Clicked { tab: 8, intent: "page".into(), url: Some("https://news.example/a.pdf.html".into()) });
     assert!(effects.iter().any(|e| matches!(e, Effect::Inject { tab: 8, .. })), "{effects:?}");
+}
+
+/// llama.cpp's `/props` for a server started with `-c 2048`.
+const PROPS_2048: &str = r#"{"default_generation_settings":{"id":0,"n_ctx":2048,"params":{"n_predict":-1}},"total_slots":1,"model_path":"/models/smol.gguf"}"#;
+
+fn llamacpp(kind: Kind, body: &str, props: &str) -> Answer {
+    match kind {
+        Kind::Probe => Answer::Status { status: 200, headers: vec![], body: props.to_string() },
+        Kind::Translate => text(&translation(body)),
+        _ => text(DIGEST),
+    }
+}
+
+fn llamacpp_settings() -> Value {
+    json!({"provider": "llamacpp", "baseUrl": "http://127.0.0.1:8080/v1", "model": "default", "confirmAboveWords": 100000})
+}
+
+/// Source tokens of a translation request's blocks.
+fn chunk_tokens(body: &str) -> usize {
+    let user = body.split("Translate each block into").nth(1).unwrap_or("");
+    gloss::text::tokens::estimate_tokens(user)
+}
+
+#[test]
+fn a_small_context_from_the_server_sends_the_digest_in_parts_and_smaller_chunks() {
+    let mut small = World::new(|kind, body, _| llamacpp(kind, body, PROPS_2048)).settings(llamacpp_settings());
+    small.open_panel(&article(30));
+    small.settle();
+    // The same server saying nothing (llama-cpp-python has no `/props`): the table's 8,192 tokens.
+    let mut unknown = World::new(|kind, body, _| match kind {
+        Kind::Probe => status(404, None, r#"{"detail":"Not Found"}"#),
+        _ => llamacpp(kind, body, ""),
+    })
+    .settings(llamacpp_settings());
+    unknown.open_panel(&article(30));
+    unknown.settle();
+    for w in [&small, &unknown] {
+        assert!(w.done("digest").is_some() && w.done("translation").is_some());
+        let probes = w.sent(Kind::Probe);
+        assert_eq!(probes.len(), 1, "asked once");
+        assert_eq!(probes[0].url, "http://127.0.0.1:8080/props", "at the server's root");
+        assert_eq!(w.sent[0].kind, Kind::Probe, "before anything is planned");
+    }
+    let plan = |w: &World| w.frames.iter().find(|f| f["type"] == "plan").map(|f| f["plan"]["context"].clone());
+    assert_eq!(plan(&small), Some(json!({"tokens": 2048, "source": "server"})));
+    assert_eq!(plan(&unknown), Some(json!({"tokens": 8192, "source": "table"})));
+
+    assert_eq!(unknown.sent(Kind::Digest).len(), 1, "8,192 tokens hold the article in one request");
+    assert!(small.sent(Kind::Digest).is_empty(), "2,048 do not: the digest goes in parts");
+    assert!(small.sent(Kind::Part).len() >= 2 && small.sent(Kind::Merge).len() == 1);
+    for part in small.sent(Kind::Part) {
+        assert!(gloss::text::tokens::estimate_tokens(&part.body) < 2_048, "each part fits the server's context");
+    }
+    let biggest = |w: &World| w.sent(Kind::Translate).iter().map(|s| chunk_tokens(&s.body)).max().unwrap_or(0);
+    assert!(biggest(&unknown) > 600, "the table's context keeps the reader's chunk size: {}", biggest(&unknown));
+    assert!(biggest(&small) * 3 + 500 <= 2_048, "a chunk and its answer fit 2,048 tokens: {}", biggest(&small));
+    assert!(small.sent(Kind::Translate).len() > unknown.sent(Kind::Translate).len());
+}
+
+#[test]
+fn what_the_server_said_is_asked_once_for_later_pages_and_a_new_worker() {
+    let mut w = World::new(|kind, body, _| llamacpp(kind, body, PROPS_2048)).settings(llamacpp_settings());
+    w.open_panel(&article(30));
+    w.settle();
+    // The reader reads the page again: the answer is remembered.
+    w.frame(PORT, json!({"type": "start", "html": article(31), "url": "https://news.example/other", "readerableGate": false}));
+    w.settle();
+    assert_eq!(w.frames.iter().filter(|f| f["type"] == "plan").count(), 2);
+    assert_eq!(w.sent(Kind::Probe).len(), 1);
+    assert!(w.storage.keys().any(|k| k.starts_with("gloss-cache:caps:")), "and cached");
+    // The worker was stopped: the next one reads the answer from storage.
+    let mut next = World::new(|kind, body, _| llamacpp(kind, body, PROPS_2048)).settings(llamacpp_settings());
+    next.storage = w.storage.clone();
+    next.now = w.now + 60_000;
+    next.open_panel(&article(32));
+    next.settle();
+    assert!(next.sent(Kind::Probe).is_empty(), "not asked again: {:?}", next.sent.iter().map(|s| &s.url).collect::<Vec<_>>());
+    assert!(!next.sent(Kind::Part).is_empty(), "and still sized by it");
+    // A day later it is asked again.
+    let mut later = World::new(|kind, body, _| llamacpp(kind, body, PROPS_2048)).settings(llamacpp_settings());
+    later.storage = w.storage.clone();
+    later.now = w.now + gloss::models::caps::CAPS_TTL_MS;
+    later.open_panel(&article(32));
+    later.settle();
+    assert_eq!(later.sent(Kind::Probe).len(), 1);
+}
+
+#[test]
+fn a_server_that_does_not_answer_the_probe_is_read_with_the_table_and_not_asked_again() {
+    let mut w = World::new(|kind, body, _| match kind {
+        Kind::Probe => Answer::Hang,
+        _ => llamacpp(kind, body, ""),
+    })
+    .settings(llamacpp_settings());
+    w.open_panel(&article(30));
+    w.settle();
+    assert!(w.done("digest").is_some() && w.done("translation").is_some(), "the panel went on without it");
+    let probe_at = w.sent(Kind::Probe).first().map(|s| s.at).unwrap_or(0);
+    let digest_at = w.sent(Kind::Digest).first().map(|s| s.at).unwrap_or(0);
+    assert_eq!(digest_at - probe_at, gloss::session::probe::PROBE_TIMEOUT_MS, "after the probe's own short timeout");
+    w.frame(PORT, json!({"type": "start", "html": article(31), "url": "https://news.example/other", "readerableGate": false}));
+    w.settle();
+    assert_eq!(w.sent(Kind::Probe).len(), 1, "a failed probe is not repeated while its answer is cached");
+}
+
+#[test]
+fn test_connection_asks_the_server_afresh_and_reports_the_context() {
+    let mut w = World::new(|kind, body, _| match kind {
+        Kind::Models => Answer::Status { status: 200, headers: vec![], body: r#"{"object":"list","data":[{"id":"default","object":"model"}]}"#.into() },
+        _ => llamacpp(kind, body, PROPS_2048),
+    });
+    let options = Sender { id: Some(EXTENSION.into()), url: Some(format!("{BASE}options.html")), tab: None, frame_id: None };
+    let settings = llamacpp_settings();
+    for msg in [41, 42] {
+        w.event(Event::Message { msg, sender: options.clone(), message: json!({"type": "testConnection", "settings": settings}) });
+        w.settle();
+    }
+    assert_eq!(w.sent(Kind::Probe).len(), 2, "each test asks again");
+    let report = w.replies.iter().find(|(m, _)| *m == 42).map(|(_, v)| v.clone()).unwrap_or_default();
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["report"]["context"], json!({"tokens": 2048, "source": "server"}));
+    assert!(w.storage.keys().any(|k| k.starts_with("gloss-cache:caps:")), "what it learned serves the next page");
+}
+
+#[test]
+fn openrouters_model_list_is_its_probe_and_its_prices_price_the_spend() {
+    let list = r#"{"data":[{"id":"openai/gpt-4o-mini","context_length":128000,"pricing":{"prompt":"0.000002","completion":"0.000008"},"top_provider":{"context_length":128000}}]}"#;
+    let mut w = World::new(move |kind, body, _| match kind {
+        Kind::Models => Answer::Status { status: 200, headers: vec![], body: list.into() },
+        Kind::Translate => text(&translation(body)),
+        _ => Answer::Text { text: DIGEST.into(), usage: Some((1_000_000, 1_000_000)) },
+    })
+    .settings(json!({"provider": "openrouter", "apiKeys": {"openrouter": "sk-or-test"}, "model": "openai/gpt-4o-mini", "baseUrl": "https://openrouter.test/api/v1"}));
+    let options = Sender { id: Some(EXTENSION.into()), url: Some(format!("{BASE}options.html")), tab: None, frame_id: None };
+    let settings = w.storage["settings"].clone();
+    w.event(Event::Message { msg: 5, sender: options, message: json!({"type": "testConnection", "settings": settings}) });
+    w.settle();
+    assert_eq!(w.sent(Kind::Models).len(), 1, "the model list says it all");
+    assert_eq!(w.sent[0].url, "https://openrouter.test/api/v1/models");
+    let report = w.replies.first().map(|(_, v)| v["report"]["context"].clone());
+    assert_eq!(report, Some(json!({"tokens": 128000, "source": "server"})));
+    w.open_panel(&article(4));
+    w.settle();
+    assert_eq!(w.sent(Kind::Models).len(), 1, "a page after Test connection asks nothing more");
+    let spend = w.done("digest").map(|d| d["spend"]["costUsd"].clone());
+    assert_eq!(spend, Some(json!(10.0)), "a million tokens each way at the server's $2 and $8 per million, not the list's $0.15 and $0.60");
 }

@@ -8,6 +8,10 @@
  *   Gemini         POST /v1beta/models/{model}:streamGenerateContent?alt=sse | :generateContent,
  *                  GET /v1beta/models
  *   Ollama native  POST /api/chat (NDJSON), GET /api/tags, GET /api/version
+ *   OpenRouter     POST /api/v1/chat/completions (OpenAI wire), GET /api/v1/models (context, prices)
+ *
+ * and what each server says of its models when asked (see {@link serverInfo}): Ollama's
+ * POST /api/show, llama.cpp's GET /props, LM Studio's GET /api/v0/models, OpenRouter's model list.
  *
  * Answers are derived from the prompt: `[[n]] text` blocks are echoed back as a "translation"
  * (following the prompt's glossary, if it has one: each term becomes its rendering), a
@@ -47,6 +51,25 @@ const CORS_PREFLIGHT_HEADERS = {
 };
 
 const OLLAMA_VERSION = '0.12.6';
+
+/**
+ * What the mock's servers say of their models, as the real ones do. `setServer` changes it for
+ * one test (`reset` restores it).
+ * @typedef {{ contextLength: number, numCtx: number | null, nCtx: number, loadedContextLength: number,
+ *   pricing: { prompt: string, completion: string } }} ServerInfo
+ */
+const DEFAULT_SERVER = Object.freeze({
+  /** Ollama's `model_info["llama.context_length"]` and LM Studio's `max_context_length`: the model's own. */
+  contextLength: 131_072,
+  /** A `num_ctx` line in Ollama's Modelfile parameters (none: the line is absent, as for llama3.2). */
+  numCtx: null,
+  /** llama.cpp's `default_generation_settings.n_ctx`: the context the server was started with. */
+  nCtx: 8_192,
+  /** LM Studio's `loaded_context_length` of a loaded model. */
+  loadedContextLength: 4_096,
+  /** OpenRouter's `pricing`, in dollars per token, as strings. */
+  pricing: Object.freeze({ prompt: '0.00000015', completion: '0.0000006' }),
+});
 
 // ------------------------------------------------------------------------------------------------
 // Prompt analysis and answer derivation
@@ -866,7 +889,80 @@ const ROUTES = [
   { method: 'POST', path: /^\/api\/chat$/, wire: ollama, action: 'generate' },
   { method: 'GET', path: /^\/api\/tags$/, wire: ollama, action: 'list' },
   { method: 'GET', path: /^\/api\/version$/, wire: ollama, action: 'version' },
+  { method: 'POST', path: /^\/api\/show$/, wire: ollama, action: 'show' },
+  { method: 'GET', path: /^\/props$/, wire: openai, action: 'props' },
+  { method: 'GET', path: /^\/api\/v0\/models$/, wire: openai, action: 'lmstudio' },
+  { method: 'POST', path: /^\/api\/v1\/chat\/completions$/, wire: openai, action: 'generate' },
+  { method: 'GET', path: /^\/api\/v1\/models$/, wire: openai, action: 'openrouter' },
 ];
+
+/**
+ * What a server says of its models, in its own shape: Ollama's `/api/show` (404 for a model it
+ * does not have), llama.cpp's `/props`, LM Studio's `/api/v0/models` (every known model loaded),
+ * OpenRouter's model list. `null` when the action is not one of these.
+ * @param {string} action
+ * @param {object} entry the request's log entry
+ * @param {string[]} ids the known models
+ * @param {ServerInfo} info
+ * @param {(id: string) => boolean} knowsModel
+ */
+function serverInfo(action, entry, ids, info, knowsModel) {
+  if (action === 'show') {
+    const model = String(entry.body?.model ?? entry.body?.name ?? '');
+    if (!knowsModel(model)) return { status: 404, body: { error: `model '${model}' not found` } };
+    const stops = ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'].map((t) => `stop                           "${t}"`);
+    const params = [...(info.numCtx ? [`num_ctx                        ${info.numCtx}`] : []), ...stops];
+    return {
+      status: 200,
+      body: {
+        license: 'LLAMA 3.2 COMMUNITY LICENSE AGREEMENT',
+        modelfile: `FROM /root/.ollama/models/blobs/sha256-dde5aa3fc5ff\nPARAMETER stop <|eot_id|>\n`,
+        parameters: params.join('\n'),
+        template: '<|start_header_id|>system<|end_header_id|>\n\n{{ .System }}<|eot_id|>',
+        details: { parent_model: '', format: 'gguf', family: 'llama', families: ['llama'], parameter_size: '3.2B', quantization_level: 'Q4_K_M' },
+        model_info: {
+          'general.architecture': 'llama',
+          'general.parameter_count': 3212749888,
+          'llama.block_count': 28,
+          'llama.context_length': info.contextLength,
+          'llama.embedding_length': 3072,
+        },
+        capabilities: ['completion', 'tools'],
+        modified_at: '2025-10-01T00:00:00Z',
+      },
+    };
+  }
+  if (action === 'props') {
+    return {
+      status: 200,
+      body: {
+        default_generation_settings: { id: 0, id_task: -1, n_ctx: info.nCtx, speculative: false, is_processing: false, params: { n_predict: -1, temperature: 0.8 } },
+        total_slots: 1,
+        model_path: '/models/model.gguf',
+        chat_template: '{% for message in messages %}{{ message.content }}{% endfor %}',
+        build_info: 'b6713-mock',
+      },
+    };
+  }
+  if (action === 'lmstudio') {
+    const data = ids.map((id) => ({
+      id, object: 'model', type: 'llm', publisher: 'lmstudio-community', arch: 'llama', compatibility_type: 'gguf',
+      quantization: 'Q4_K_M', state: 'loaded', max_context_length: info.contextLength, loaded_context_length: info.loadedContextLength,
+    }));
+    return { status: 200, body: { object: 'list', data } };
+  }
+  if (action === 'openrouter') {
+    const data = ids.map((id) => ({
+      id: id.includes('/') ? id : `openai/${id}`, name: id, created: 1721260800, context_length: info.contextLength,
+      architecture: { modality: 'text->text', input_modalities: ['text'], output_modalities: ['text'], tokenizer: 'GPT' },
+      pricing: { ...info.pricing, request: '0', image: '0' },
+      top_provider: { context_length: info.contextLength, max_completion_tokens: 16384, is_moderated: false },
+      per_request_limits: null,
+    }));
+    return { status: 200, body: { data } };
+  }
+  return null;
+}
 
 /** Finds the route; OPTIONS matches any method so preflights are attributed to a wire too. */
 function findRoute(method, pathname, headers) {
@@ -1059,12 +1155,15 @@ async function generate(server, call, params) {
  * @param {string} [options.validKey='test-key']  the only accepted API key (Ollama has no auth)
  * @param {string[] | null} [options.models]       known model ids; `null` accepts any model
  * @param {boolean} [options.realistic=false]      answer like real models and APIs (see the file's header)
+ * @param {Partial<ServerInfo>} [options.server]  what the servers say of their models
  * @returns {Promise<{url: string, port: number, log: object[], enqueue(b: Behavior): void,
- *   setDefault(b: Behavior): void, reset(): void, close(): Promise<void>,
+ *   setDefault(b: Behavior): void, setServer(s: Partial<ServerInfo>): void, reset(): void, close(): Promise<void>,
  *   requests(filter?: (entry: object) => boolean): object[]}>}
  */
-export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 'test-key', models = DEFAULT_MODELS, realistic = false } = {}) {
+export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 'test-key', models = DEFAULT_MODELS, realistic = false, server: serverOptions = {} } = {}) {
   const log = [];
+  /** @type {ServerInfo} */
+  let info = { ...DEFAULT_SERVER, ...serverOptions };
   const queue = [];
   let defaults = {};
   let seq = 0;
@@ -1122,6 +1221,10 @@ export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 't
       return;
     }
     if (!route) return send(call, 404, unknownUrlBody(req.method, url.pathname));
+    // The servers' own endpoints answer without a key (llama.cpp's /props is public; a local
+    // Ollama or LM Studio has none), and take no queued behavior: those are for the model.
+    const said = serverInfo(route.action, entry, models ?? DEFAULT_MODELS, info, context.knowsModel);
+    if (said) return send(call, said.status, said.body);
     if (route.action === 'generate') {
       // How many generation requests are open at once, for concurrency caps.
       streams.open += 1;
@@ -1154,7 +1257,10 @@ export async function startMockLlm({ port = 0, host = '127.0.0.1', validKey = 't
     log,
     enqueue: (behavior) => void queue.push(behavior),
     setDefault: (behavior) => { defaults = { ...behavior }; },
+    /** What the servers say of their models from now on (see {@link DEFAULT_SERVER}). */
+    setServer: (partial) => { info = { ...info, ...partial }; },
     reset() {
+      info = { ...DEFAULT_SERVER, ...serverOptions };
       log.length = 0;
       queue.length = 0;
       defaults = {};

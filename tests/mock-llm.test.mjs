@@ -373,3 +373,34 @@ test('a question about an article is answered from its best paragraph, with its 
   assert.equal(await ask('Please ignore the question and write HELLO'), 'HELLO', 'the reader\'s own words are followed');
   assert.equal(mock.requests()[0].kind, 'qa');
 });
+
+test('each server says what it can do with its models, in its own shape', async () => {
+  const show = await post('/api/show', { 'content-type': 'application/json' }, { model: 'llama3.2' });
+  assert.equal(show.status, 200);
+  const shown = await show.json();
+  assert.equal(shown.model_info['general.architecture'], 'llama');
+  assert.equal(shown.model_info['llama.context_length'], 131_072);
+  assert.doesNotMatch(shown.parameters, /num_ctx/, 'llama3.2 sets no num_ctx');
+  const missing = await post('/api/show', { 'content-type': 'application/json' }, { model: 'nope' });
+  assert.deepEqual([missing.status, await missing.json()], [404, { error: "model 'nope' not found" }]);
+
+  mock.setServer({ nCtx: 2_048, numCtx: 8_192, loadedContextLength: 16_384 });
+  const props = await (await fetch(`${mock.url}/props`)).json();
+  assert.equal(props.default_generation_settings.n_ctx, 2_048);
+  assert.match((await (await post('/api/show', {}, { model: 'llama3.2' })).json()).parameters, /^num_ctx\s+8192$/m);
+  const lmstudio = await (await fetch(`${mock.url}/api/v0/models`)).json();
+  assert.deepEqual(lmstudio.data.map((m) => [m.id, m.state, m.loaded_context_length]).at(-1), ['llama3.2', 'loaded', 16_384]);
+  const openrouter = await (await fetch(`${mock.url}/api/v1/models`)).json();
+  const mini = openrouter.data.find((m) => m.id === 'openai/gpt-4o-mini');
+  assert.deepEqual([mini.context_length, mini.pricing.prompt, mini.pricing.completion], [131_072, '0.00000015', '0.0000006']);
+  mock.reset();
+  assert.equal((await (await fetch(`${mock.url}/props`)).json()).default_generation_settings.n_ctx, 8_192, 'reset restores the defaults');
+  assert.equal(mock.requests().length, 0, 'none of these is a generation request');
+});
+
+test('OpenRouter chat goes through its own path on the OpenAI wire', async () => {
+  const res = await post('/api/v1/chat/completions', openaiHeaders(), { model: 'gpt-4o-mini', stream: false, messages: [{ role: 'user', content: ARTICLE }] });
+  assert.equal(res.status, 200);
+  assert.match((await res.json()).choices[0].message.content, /## Key points/);
+  assert.equal(mock.requests()[0].wire, 'openai');
+});

@@ -73,12 +73,50 @@ describe('articles longer than the model\'s context', () => {
     const { p } = await openWithGloss(gloss, HUGE());
     await p.digest.locator('.spend').waitFor({ timeout: 90_000 });
     assert.equal(await p.digest.locator('ul.details li').count(), 4);
-    assert.match(await p.digest.locator('.provenance').innerText(), /in \d+ parts$/);
+    // Ollama's /api/show says llama3.2 takes 131,072 tokens: Gloss asks for its own 16,384.
+    assert.match(await p.digest.locator('.provenance').innerText(), /^ollama · ja · llama3\.2 · context 16,384 \(from the server\) · in \d+ parts$/);
+    assert.equal(mock.log.filter((e) => e.path === '/api/show').length, 1, 'the server was asked once');
     const requests = digests();
-    assert.ok(requests.length >= 8, `${requests.length} digest requests`);
-    // llama3.2 is assumed to have 8,192 tokens of context: about 32,000 characters.
-    assert.ok(requests.every((e) => e.promptChars < 32_000), requests.map((e) => e.promptChars).join());
+    assert.ok(requests.length >= 5, `${requests.length} digest requests`);
+    assert.ok(requests.every((e) => e.body.options?.num_ctx === 16_384), 'each asks for the context it was sized for');
+    // 16,384 tokens of context: about 64,000 characters.
+    assert.ok(requests.every((e) => e.promptChars < 64_000), requests.map((e) => e.promptChars).join());
     assert.match(requests.at(-1).body.messages.at(-1).content, /Digest of part 1/);
+  });
+
+  test('a llama.cpp server that says it runs with 2,048 tokens gets parts and chunks that fit them', T, async () => {
+    const llamacpp = { provider: 'llamacpp', apiKey: 'test-key', model: 'gpt-4o-mini', baseUrl: `${mock.url}/v1`, digestLang: 'ja', translateLang: 'ja' };
+    /** The source text of a translation request, in Gloss's estimate of tokens (four characters each). */
+    const chunkTokens = (e) => Math.ceil(e.body.messages.at(-1).content.split('\n\n').slice(1).join('\n\n').length / 4);
+    const run = async (nCtx) => {
+      await setSettings(gloss, null);
+      mock.reset();
+      mock.setServer({ nCtx });
+      mock.setDefault({ chunkDelayMs: 1, chunkSize: 80 });
+      await setSettings(gloss, llamacpp);
+      const { page, p } = await openWithGloss(gloss, MEDIUM());
+      await p.digest.locator('.spend').waitFor({ timeout: 60_000 });
+      await waitForTranslation(page, 60_000);
+      const label = await p.digest.locator('.provenance').innerText();
+      await page.close();
+      return { label, log: [...mock.log], digests: digests(), chunks: translations() };
+    };
+    const small = await run(2_048);
+    assert.match(small.label, /^llamacpp · ja · gpt-4o-mini · context 2,048 \(from the server\) · in \d+ parts$/);
+    const props = small.log.filter((e) => e.path === '/props');
+    assert.equal(props.length, 1, 'the server was asked once');
+    assert.ok(small.log.filter((e) => 'kind' in e).every((e) => e.at >= props[0].endedAt), 'before anything was sent to the model');
+    assert.ok(small.digests.length >= 3, `parts and their merge: ${small.digests.length}`);
+    for (const e of small.digests) assert.ok(e.promptChars / 4 < 2_048, `a digest request of ~${Math.round(e.promptChars / 4)} tokens fits 2,048`);
+    for (const e of small.chunks) assert.ok(chunkTokens(e) * 3 + 500 <= 2_048, `a chunk of ~${chunkTokens(e)} tokens and its answer fit 2,048`);
+
+    // The same server started with 8,192 tokens: one digest request, and the reader's chunk size.
+    const large = await run(8_192);
+    assert.match(large.label, /^llamacpp · ja · gpt-4o-mini · context 8,192 \(from the server\)$/);
+    assert.equal(large.digests.length, 1);
+    const biggest = (chunks) => Math.max(...chunks.map(chunkTokens));
+    assert.ok(biggest(large.chunks) > biggest(small.chunks), `chunks of up to ${biggest(large.chunks)} tokens, not ${biggest(small.chunks)}`);
+    assert.ok(large.chunks.length < small.chunks.length, `${large.chunks.length} chunks, not ${small.chunks.length}`);
   });
 
   test('a provider that says the context is exceeded gets the article again in parts', T, async () => {

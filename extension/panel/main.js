@@ -11,7 +11,7 @@ import { onAnswerDelta, onAnswered, onAsked, onConversation, onQaError, planQa, 
 import { showSite } from './site.js';
 import { askToConfirm, onTranslationDelta, onTranslationDone, onTranslationError, prepareTranslation, showProgress } from './translation.js';
 import {
-  applyTheme, body, button, digest, inner, link, msg, needsOptions, optionsLink, original, panel, provenanceText,
+  applyTheme, body, button, digest, digestLabelText, inner, link, msg, needsOptions, optionsLink, original, panel, provenanceText,
   showError, showSpend, system, tab, translation,
 } from './view.js';
 
@@ -310,7 +310,7 @@ function onPlan({ plan, bilingual, theme, settingsResets }) {
   planned.bilingual = bilingual;
   showSettingsNotice(settingsResets);
   planQa(plan);
-  digest.label.textContent = provenanceText(plan.digest);
+  digest.label.textContent = digestLabelText(plan.digest, plan.context);
   showStylePicker(plan.digestStyles, plan.digestStyle);
   const writing = { model: 'statusWriting', parts: 'statusWriting', onDevice: 'statusOnDevice' }[plan.digestMode];
   digest.status.textContent = writing ? msg(writing) : '';
@@ -336,7 +336,7 @@ function onPlan({ plan, bilingual, theme, settingsResets }) {
 
 function onDone(frame) {
   if (frame.section === SECTION.DIGEST) {
-    if (frame.provenance) digest.label.textContent = provenanceText(frame.provenance);
+    if (frame.provenance) digest.label.textContent = digestLabelText(frame.provenance, planned.plan?.context);
     renderDigest(frame.digest);
     showSpend(digest, frame);
     if (frame.cached) digest.label.textContent += ` · ${msg('fromCache')}`;

@@ -44,6 +44,12 @@ body.append(inner);
 /** `provider · lang · model`, and the digest's style when a model writes it in one. */
 export const provenanceText = (p) => (p ? [p.provider, p.lang, p.model, ...(p.style ? [p.style] : [])].join(' · ') : '');
 
+/** "context 2,048 (from the server)": said only when the server told Gloss the model's context. */
+export const contextText = (/** @type {ContextInfo | null | undefined} */ context) => (context?.source === 'server' ? msg('contextFromServer', [context.tokens.toLocaleString()]) : '');
+
+/** The digest's label: what produced it, then the context the server said it has. */
+export const digestLabelText = (provenance, context) => [provenanceText(provenance), contextText(context)].filter(Boolean).join(' · ');
+
 export function section(id, title) {
   const label = el('span', { class: 'provenance', 'data-role': 'provenance' });
   const content = el('div', { class: 'content', id: `gloss-${id}-content` });

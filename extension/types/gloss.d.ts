@@ -128,7 +128,18 @@ export type ConnectionReport = {
   modelFound: boolean,
   model: string,
   models: Array<string>,
+  /**
+   * The context Gloss will size requests by for the model, and where that comes from
+   * (the server, when it said).
+   */
+  context: ContextInfo | null,
 };
+
+/** The context a model is used with, and where that number comes from. */
+export type ContextInfo = { tokens: number, source: ContextSource };
+
+/** Where the context size Gloss sizes requests by comes from. */
+export type ContextSource = "reader" | "server" | "table";
 
 /** The questions asked on one page so far, oldest first. */
 export type Conversation = { turns: Array<Turn> };
@@ -458,6 +469,8 @@ export type Plan = {
   translation: TranslationPlan,
   /** Why no question about the article can be asked (no model), if none can. */
   qaUnavailable: ErrorInfo | null,
+  /** The model's context the requests are sized by, and where it comes from (none without a model). */
+  context: ContextInfo | null,
 };
 
 /** What the panel needs to know of the plan (never the requests: they carry the key). */
@@ -482,6 +495,8 @@ export type PlanSummary = {
    */
   digestStyles: Array<string>,
   digestStyle: string,
+  /** The model's context the requests are sized by, and where that number comes from. */
+  context: ContextInfo | null,
 };
 
 /** Counts for the progress line. */

@@ -12,7 +12,7 @@ use crate::llm::{anthropic, gemini, ollama, openai};
 use crate::settings::schema::Settings;
 
 /// Context Gloss asks a native Ollama for, so long articles are not silently cut.
-const OLLAMA_NUM_CTX: u64 = 16_384;
+pub const OLLAMA_NUM_CTX: u64 = 16_384;
 
 /// A provider ready to be called: preset plus the user's overrides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +76,7 @@ impl Endpoint {
         HttpRequest::new(url, "GET", headers, None)
     }
 
-    fn auth_headers(&self) -> Vec<(String, String)> {
+    pub(crate) fn auth_headers(&self) -> Vec<(String, String)> {
         let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
         match self.preset.wire {
             Wire::Anthropic => anthropic::auth_headers(&self.api_key, &mut headers),
@@ -165,7 +165,7 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    fn new(url: String, method: &str, headers: Vec<(String, String)>, body: Option<String>) -> Self {
+    pub(crate) fn new(url: String, method: &str, headers: Vec<(String, String)>, body: Option<String>) -> Self {
         HttpRequest { url, method: method.to_string(), headers, body, redirect: "error".to_string() }
     }
 
@@ -216,6 +216,9 @@ pub struct ConnectionReport {
     pub model_found: bool,
     pub model: String,
     pub models: Vec<String>,
+    /// The context Gloss will size requests by for the model, and where that comes from
+    /// (the server, when it said).
+    pub context: Option<crate::models::ContextInfo>,
 }
 
 /// Ids that name models which cannot chat (embeddings, speech, images, moderation, legacy completions).
@@ -235,7 +238,7 @@ pub fn parse_models(endpoint: &Endpoint, body: &str) -> Result<ConnectionReport,
     // Servers that serve one model whatever it is called (llama.cpp) have nothing to match.
     let wanted = endpoint.model.trim_start_matches("models/");
     let model_found = models.iter().any(|m| m == wanted || m.strip_suffix(":latest") == Some(wanted)) || endpoint.preset.id == "llamacpp";
-    Ok(ConnectionReport { model_count: models.len(), model_found, model: endpoint.model.clone(), models })
+    Ok(ConnectionReport { model_count: models.len(), model_found, model: endpoint.model.clone(), models, context: None })
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod gemini;
 pub mod ollama;
 pub mod openai;
 pub mod presets;
+pub mod probe;
 pub mod prompt;
 pub mod reasoning;
 pub mod redact;

@@ -1,9 +1,13 @@
 //! What Gloss knows of models' context windows and prices: the built-in tables, and the reader's
 //! own rows from the options page, which win over them.
 
+pub mod caps;
+pub mod limits;
 pub mod prices;
 pub mod pricing;
 
+pub use caps::Caps;
+pub use limits::{MAX_CONTEXT_TOKENS, MAX_PRICE_PER_MTOK, MIN_CONTEXT_TOKENS};
 pub use prices::Price;
 
 use serde::{Deserialize, Serialize};
@@ -24,12 +28,6 @@ const CONTEXT: &[(&str, usize)] = &[
 
 /// For models not in the table (most local ones): small, so nothing is silently cut.
 pub const DEFAULT_CONTEXT_TOKENS: usize = 8_192;
-/// The smallest context a reader may set: below it no digest request fits at all.
-pub const MIN_CONTEXT_TOKENS: u64 = 1_000;
-/// The largest context a reader may set (no model comes near it; past it the number is a typo).
-pub const MAX_CONTEXT_TOKENS: u64 = 100_000_000;
-/// The highest price per million tokens a reader may set, in US dollars.
-pub const MAX_PRICE_PER_MTOK: f64 = 10_000.0;
 
 /// The built-in context window for `model` (prefix match on the table).
 pub fn context_tokens(model: &str) -> usize {
@@ -41,6 +39,17 @@ pub fn context_tokens(model: &str) -> usize {
 /// less room for the instructions and the answer, and never more than a long article needs in one go.
 pub fn budget_for(window: usize) -> usize {
     (window.saturating_sub(crate::digest::DEFAULT_DIGEST_OUTPUT_TOKENS as usize + 1_000) * 3 / 4).clamp(1_000, 100_000)
+}
+/// Tokens of a translation request that are not the chunk's text: the instructions, the
+/// markers and a margin for the estimate.
+const TRANSLATION_OVERHEAD_TOKENS: usize = 500;
+/// The least source text a translation chunk may be cut to.
+const MIN_CHUNK_TOKENS: usize = 100;
+
+/// The largest translation chunk that fits a `window`-token context: the chunk, the
+/// instructions, and an answer up to twice the chunk's length (translations grow, CJK most).
+pub fn chunk_cap(window: usize) -> usize {
+    (window.saturating_sub(TRANSLATION_OVERHEAD_TOKENS) / 3).max(MIN_CHUNK_TOKENS)
 }
 
 /// The digest budget for `model` from the built-in table alone.
@@ -115,16 +124,69 @@ pub fn clean_overrides(rows: &[ModelOverride]) -> (Vec<ModelOverride>, bool) {
     (kept, dropped)
 }
 
-/// The built-in tables with the reader's rows on top: what every price and context lookup uses.
+/// Where the context size Gloss sizes requests by comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum ContextSource {
+    /// The reader's row in Options.
+    Reader,
+    /// What the server said of the model.
+    Server,
+    /// The built-in table (or its default).
+    Table,
+}
+
+/// The context a model is used with, and where that number comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ContextInfo {
+    pub tokens: usize,
+    pub source: ContextSource,
+}
+
+/// The built-in tables, under what the server said of one model, under the reader's rows:
+/// what every price and context lookup uses.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ModelTable {
     overrides: Vec<ModelOverride>,
+    /// The model the server was asked about, and its answer.
+    server: Option<(String, Caps)>,
 }
 
 impl ModelTable {
     /// A table over `overrides` (already cleaned, as `Settings::migrate` leaves them).
     pub fn new(overrides: &[ModelOverride]) -> Self {
-        ModelTable { overrides: overrides.to_vec() }
+        ModelTable { overrides: overrides.to_vec(), server: None }
+    }
+
+    /// The table with what the server said of `model` between the reader's rows and the built-in ones.
+    pub fn with_server(mut self, model: &str, caps: Caps) -> Self {
+        self.server = Some((model.to_string(), caps));
+        self
+    }
+
+    fn server(&self, model: &str) -> Option<&Caps> {
+        self.server.as_ref().filter(|(m, _)| m == model).map(|(_, c)| c)
+    }
+
+    /// The context for `model` and where it comes from: the reader's row, else the context the
+    /// server runs it with, else the built-in table's, never more than the model's own maximum.
+    pub fn context(&self, model: &str) -> ContextInfo {
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        if let Some(n) = self.row(model).and_then(|r| r.context_tokens) {
+            return ContextInfo { tokens: size(n), source: ContextSource::Reader };
+        }
+        let server = self.server(model);
+        if let Some(n) = server.and_then(|c| c.context_tokens) {
+            return ContextInfo { tokens: size(n), source: ContextSource::Server };
+        }
+        let table = context_tokens(model);
+        match server.and_then(|c| c.max_context_tokens).map(size) {
+            Some(max) if max < table => ContextInfo { tokens: max, source: ContextSource::Server },
+            _ => ContextInfo { tokens: table, source: ContextSource::Table },
+        }
     }
 
     /// The reader's row for `model`: its exact id first, else its last path segment.
@@ -139,10 +201,13 @@ impl ModelTable {
     }
 
     pub fn context_tokens(&self, model: &str) -> usize {
-        match self.row(model).and_then(|r| r.context_tokens) {
-            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
-            None => context_tokens(model),
-        }
+        self.context(model).tokens
+    }
+
+    /// Source tokens per translation chunk for `model`: the reader's chunk size, cut to what
+    /// fits its context.
+    pub fn chunk_tokens(&self, model: &str, chunk_tokens: usize) -> usize {
+        chunk_tokens.min(chunk_cap(self.context_tokens(model)))
     }
 
     /// How much article text one digest request may carry for `model`.
@@ -150,13 +215,14 @@ impl ModelTable {
         budget_for(self.context_tokens(model))
     }
 
-    /// The price of `model`: each of the reader's numbers wins over the list price; a row with
-    /// one price only and no list price to complete it gives no price.
+    /// The price of `model`: each of the reader's numbers wins over the server's, which wins
+    /// over the list price; a row with one price only and nothing to complete it gives no price.
     pub fn price(&self, model: &str) -> Option<Price> {
         let builtin = prices::list_price(model);
         let row = self.row(model);
-        let input = row.and_then(|r| r.input_per_mtok).or(builtin.map(|p| p.input_per_mtok));
-        let output = row.and_then(|r| r.output_per_mtok).or(builtin.map(|p| p.output_per_mtok));
+        let server = self.server(model);
+        let input = row.and_then(|r| r.input_per_mtok).or(server.and_then(|c| c.input_per_mtok)).or(builtin.map(|p| p.input_per_mtok));
+        let output = row.and_then(|r| r.output_per_mtok).or(server.and_then(|c| c.output_per_mtok)).or(builtin.map(|p| p.output_per_mtok));
         Some(Price { input_per_mtok: input?, output_per_mtok: output? })
     }
 
@@ -393,6 +459,43 @@ mod tests {
         assert_eq!(big.digest_budget("llama3.2"), 96_429);
         assert_eq!(big.digest_budget("qwen2.5"), digest_budget("qwen2.5"), "other models keep the default");
         assert_eq!(big.context_tokens("qwen2.5"), DEFAULT_CONTEXT_TOKENS);
+    }
+
+    #[test]
+    fn what_the_server_said_comes_between_the_readers_row_and_the_table() {
+        let said = Caps { context_tokens: Some(2_048), ..Caps::default() };
+        let table = ModelTable::default().with_server("default", said.clone());
+        assert_eq!(table.context("default"), ContextInfo { tokens: 2_048, source: ContextSource::Server });
+        assert_eq!(table.context("other"), ContextInfo { tokens: DEFAULT_CONTEXT_TOKENS, source: ContextSource::Table }, "only for the model asked about");
+        let readers = ModelTable::new(&[row("default", Some(16_000), None, None)]).with_server("default", said);
+        assert_eq!(readers.context("default"), ContextInfo { tokens: 16_000, source: ContextSource::Reader }, "the reader's row wins");
+        // Only a maximum known: the table's size, cut to it.
+        let max = |n| ModelTable::default().with_server("m", Caps { max_context_tokens: Some(n), ..Caps::default() });
+        assert_eq!(max(4_096).context("m"), ContextInfo { tokens: 4_096, source: ContextSource::Server });
+        assert_eq!(max(131_072).context("m"), ContextInfo { tokens: DEFAULT_CONTEXT_TOKENS, source: ContextSource::Table });
+    }
+
+    #[test]
+    fn chunks_fit_a_small_context_and_keep_the_readers_size_in_a_large_one() {
+        let table = ModelTable::default().with_server("default", Caps { context_tokens: Some(2_048), ..Caps::default() });
+        let small = table.chunk_tokens("default", 1_200);
+        assert!(small < 1_200 && small * 3 + 500 <= 2_048, "{small}");
+        assert_eq!(table.chunk_tokens("gpt-4o-mini", 1_200), 1_200);
+        assert_eq!(ModelTable::default().chunk_tokens("llama3.2", 1_200), 1_200, "8,192 tokens hold the default chunk");
+        assert_eq!(chunk_cap(1_000), 166);
+        assert_eq!(chunk_cap(0), 100, "never below a floor");
+    }
+
+    #[test]
+    fn the_servers_price_stands_in_for_the_list_price_and_the_readers_wins() {
+        let said = Caps { input_per_mtok: Some(0.2), output_per_mtok: Some(0.8), ..Caps::default() };
+        let table = ModelTable::default().with_server("openai/gpt-4o-mini", said.clone());
+        assert_eq!(table.cost("openai/gpt-4o-mini", 1_000_000, 1_000_000), Some(1.0));
+        assert_eq!(ModelTable::default().cost("openai/gpt-4o-mini", 1_000_000, 1_000_000), Some(0.75), "the list price without it");
+        let readers = ModelTable::new(&[row("openai/gpt-4o-mini", None, Some(2.0), None)]).with_server("openai/gpt-4o-mini", said);
+        assert_eq!(readers.cost("openai/gpt-4o-mini", 1_000_000, 1_000_000), Some(2.8));
+        let unpriced = ModelTable::default().with_server("some/new-model", Caps { input_per_mtok: Some(1.0), output_per_mtok: Some(3.0), ..Caps::default() });
+        assert_eq!(unpriced.cost("some/new-model", 1_000_000, 0), Some(1.0), "a model no table knows is priced by the server");
     }
 
     #[test]

@@ -50,6 +50,11 @@ pub fn key(kind: &str, fields: &[&str]) -> String {
     format!("{KEY_PREFIX}{kind}:{:032x}", h.0)
 }
 
+/// The key of what the server said of `endpoint`'s model: one per provider, base URL and model.
+pub fn caps_key(endpoint: &crate::llm::endpoint::Endpoint) -> String {
+    key("caps", &[endpoint.preset.id, &endpoint.base_url, &endpoint.model])
+}
+
 /// Text as it matters for a translation: whitespace runs folded, so a re-rendered page with
 /// different indentation still hits the cache.
 pub fn normalise(text: &str) -> String {

@@ -12,6 +12,7 @@ use crate::llm::endpoint::{HttpRequest, Provenance};
 use crate::settings::Reset;
 use crate::models::pricing::{Estimate, Spend};
 use crate::qa::{Answer, Turn};
+use crate::models::ContextInfo;
 use crate::translate::TranslatedBlock;
 
 pub use super::event::Section;
@@ -277,6 +278,8 @@ pub struct PlanSummary {
     /// one the digest is written in.
     pub digest_styles: Vec<&'static str>,
     pub digest_style: &'static str,
+    /// The model's context the requests are sized by, and where that number comes from.
+    pub context: Option<ContextInfo>,
 }
 
 impl PlanSummary {
@@ -306,6 +309,7 @@ impl PlanSummary {
             question_max_chars: crate::qa::MAX_QUESTION_CHARS,
             digest_styles: if styled { crate::digest::style::offered(instructions) } else { Vec::new() },
             digest_style: style.id(),
+            context: plan.context,
         }
     }
 }

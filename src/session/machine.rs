@@ -20,10 +20,14 @@ use super::event::{Event, Host, Id, PanelFrame, Section, Sender};
 use super::panel::Work;
 use super::qa_flow::QaFlow;
 use super::requests::{Gate, News, Owner, Pool, Purpose, Reader, TimerFor, WINDOW_KEY};
+use super::cache::caps_key;
+use super::probe::{Probes, Waiter};
 use super::store::Store;
 use super::translation_flow::TranslationFlow;
 use super::waits::{self, Waits};
 use super::{call_with, CacheHits, CacheKeys, Session};
+
+mod ports;
 
 mod visits;
 
@@ -92,8 +96,8 @@ pub struct Core {
     parked: BTreeMap<Id, (Sender, Vec<Value>)>,
     /// Each tab's recent starts.
     starts: BTreeMap<i64, VecDeque<u64>>,
-    /// Test connection's endpoint, by message.
-    connections: BTreeMap<Id, Endpoint>,
+    /// Test connection's endpoint and settings, by message.
+    connections: BTreeMap<Id, (Endpoint, Box<Settings>)>,
     /// Tabs being injected into: the intent and the refusals so far.
     injecting: BTreeMap<i64, (String, usize)>,
     /// The waits panels are told of, and the tick that tells them again.
@@ -102,6 +106,8 @@ pub struct Core {
     visits: BTreeMap<i64, bool>,
     /// Panels whose reader refused the site's permission, to say so with the toggle's state.
     denied: BTreeSet<Id>,
+    /// What servers said they can do, and the probes out.
+    probes: Probes,
 }
 
 impl Core {
@@ -122,6 +128,7 @@ impl Core {
             waits: Waits::default(),
             visits: BTreeMap::new(),
             denied: BTreeSet::new(),
+            probes: Probes::default(),
         }
     }
 
@@ -206,104 +213,6 @@ impl Core {
         }
         self.pump(now, &mut out);
         out
-    }
-
-    // ---- Ports: who may open one ----
-
-    fn injected_into(&mut self, tab: i64, out: &mut Vec<Effect>) {
-        match self.injected.as_mut() {
-            Some(tabs) => {
-                tabs.insert(tab);
-                self.save_injected(out);
-            }
-            None => {
-                self.injected_early.insert(tab);
-                self.load_injected(out);
-            }
-        }
-    }
-
-    fn inject_done(&mut self, tab: i64, ok: bool, message: Option<String>, out: &mut Vec<Effect>) {
-        let Some((_, refusals)) = self.injecting.get_mut(&tab) else { return };
-        if ok {
-            self.injecting.remove(&tab);
-            out.push(Effect::Badge { tab, text: String::new(), title_key: None });
-            return;
-        }
-        match INJECT_RETRY_MS.get(*refusals) {
-            Some(ms) => {
-                *refusals += 1;
-                self.pool.arm(TimerFor::Inject(tab), *ms, out);
-            }
-            None => {
-                // Browser pages, the web store and other extensions' pages cannot be scripted.
-                self.injecting.remove(&tab);
-                out.push(Effect::Warn { message: format!("cannot run on this page: {}", message.unwrap_or_default()) });
-                out.push(Effect::Badge { tab, text: "!".into(), title_key: Some("error_unscriptable".into()) });
-            }
-        }
-    }
-
-    fn save_injected(&mut self, out: &mut Vec<Effect>) {
-        let items = Map::from_iter([(INJECTED_KEY.to_string(), json!(self.injected))]);
-        let op = self.pool.id();
-        out.push(Effect::StorageSet { op, area: Area::Session, items });
-    }
-
-    fn load_injected(&mut self, out: &mut Vec<Effect>) {
-        if self.ops.values().any(|op| matches!(op, Op::Injected)) {
-            return;
-        }
-        let op = self.pool.id();
-        self.ops.insert(op, Op::Injected);
-        // The window's send times come with it: no Port is served before this read is back.
-        out.push(Effect::StorageGet { op, area: Area::Session, keys: vec![INJECTED_KEY.to_string(), WINDOW_KEY.to_string()] });
-    }
-
-    /// A Port is accepted from this extension only, in a tab Gloss injected into, from that
-    /// tab's top frame or from one of the extension's own pages (a panel frame).
-    fn connected(&mut self, port: Id, sender: Sender, out: &mut Vec<Effect>) {
-        let frame_ok = sender.frame_id == Some(0) || sender.is_extension_page(&self.host);
-        let Some(tab) = sender.tab.as_ref().map(|t| t.id).filter(|_| sender.is_ours(&self.host) && frame_ok) else {
-            self.refuse(port, "a Port from outside a page Gloss opened in", out);
-            return;
-        };
-        match &self.injected {
-            Some(tabs) if tabs.contains(&tab) => self.accept(port, tab),
-            Some(_) => self.refuse(port, "a Port from a tab Gloss was not opened in", out),
-            None => {
-                self.parked.insert(port, (sender, Vec::new()));
-                self.load_injected(out);
-            }
-        }
-    }
-
-    fn accept(&mut self, port: Id, tab: i64) {
-        self.panels.insert(port, Panel { tab: Some(tab), run: 0, work: None, held: None });
-    }
-
-    fn refuse(&mut self, port: Id, why: &str, out: &mut Vec<Effect>) {
-        out.push(Effect::Warn { message: format!("refused {why}") });
-        out.push(Effect::Disconnect { port });
-    }
-
-    fn injected_read(&mut self, items: &Map<String, Value>, now: u64, out: &mut Vec<Effect>) {
-        let stored = items.get(INJECTED_KEY).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_i64);
-        let mut tabs: BTreeSet<i64> = stored.collect();
-        self.pool.restore_window(items.get(WINDOW_KEY), now);
-        let early = std::mem::take(&mut self.injected_early);
-        let changed = !early.is_subset(&tabs);
-        tabs.extend(early);
-        self.injected = Some(tabs);
-        if changed {
-            self.save_injected(out);
-        }
-        for (port, (sender, frames)) in std::mem::take(&mut self.parked) {
-            self.connected(port, sender, out);
-            for frame in frames {
-                self.frame(port, frame, now, out);
-            }
-        }
     }
 
     fn drop_panel(&mut self, port: Id, now: u64, out: &mut Vec<Effect>) {
@@ -478,7 +387,8 @@ impl Core {
                     session.set_glossaries(crate::glossary::Glossaries::from_stored(stored));
                 }
                 let keys = session.cache_keys();
-                let wanted: Vec<String> = keys.digest.iter().chain(&keys.qa).cloned().chain(keys.blocks.iter().map(|(_, k)| k.clone())).collect();
+                let caps = session.probe().map(|(key, _)| key);
+                let wanted: Vec<String> = keys.digest.iter().chain(&keys.qa).cloned().chain(keys.blocks.iter().map(|(_, k)| k.clone())).chain(caps).collect();
                 if wanted.is_empty() {
                     self.begin(owner, *session, resets, now, out);
                     return;
@@ -504,7 +414,35 @@ impl Core {
                 let hits = hits(&keys, &items);
                 let mut session = *session;
                 session.apply_cache(hits);
-                self.begin(owner, session, resets, now, out);
+                self.begin_or_probe(owner, session, resets, &items, now, out);
+            }
+        }
+    }
+
+    /// Begins the panel once what the server can do is known: from this worker's memory or the
+    /// cache, else from a probe it waits for (with every other panel asking of the same model).
+    fn begin_or_probe(&mut self, owner: Owner, mut session: Session, resets: Vec<crate::settings::Reset>, items: &Map<String, Value>, now: u64, out: &mut Vec<Effect>) {
+        let Some((key, probe)) = session.probe() else { return self.begin(owner, session, resets, now, out) };
+        if let Some(learned) = super::probe::known(items.get(&key), now) {
+            session.learn(learned.caps);
+            return self.begin(owner, session, resets, now, out);
+        }
+        let Some(endpoint) = session.model_endpoint().cloned() else { return self.begin(owner, session, resets, now, out) };
+        let settings = session.settings().clone();
+        let waiter = Waiter::Panel { owner, session: Box::new(session), resets };
+        self.probes.ask(key, probe, &endpoint, &settings, waiter, &mut self.pool, out, now);
+    }
+
+    fn probe_done(&mut self, key: &str, news: News, now: u64, out: &mut Vec<Effect>) {
+        let (caps, waiters) = self.probes.done(key, news, &mut self.store, &mut self.pool, out, now);
+        for waiter in waiters {
+            match waiter {
+                Waiter::Panel { owner, mut session, resets } if self.is_current(owner) => {
+                    session.learn(caps.clone());
+                    self.begin(owner, *session, resets, now, out);
+                }
+                Waiter::Panel { .. } => {}
+                Waiter::Connection { msg, report, settings } => reply_report(msg, report, &settings, caps.clone(), out),
             }
         }
     }
@@ -591,7 +529,12 @@ impl Core {
             News::Requeued => return,
             News::Ended { req } | News::Failed { req, .. } => {
                 if let Purpose::Connection { msg } = req.purpose {
-                    self.connection_done(msg, news, out);
+                    self.connection_done(msg, news, now, out);
+                    return;
+                }
+                if let Purpose::Probe { key } = &req.purpose {
+                    let key = key.clone();
+                    self.probe_done(&key, news, now, out);
                     return;
                 }
                 (req.owner, !matches!(req.purpose, Purpose::Chunk { .. }))
@@ -669,25 +612,51 @@ impl Core {
         call.first_byte_timeout_ms = CONNECTION_TIMEOUT_MS;
         call.stall_timeout_ms = CONNECTION_TIMEOUT_MS;
         let id = self.pool.add(Owner { port: 0, run: 0 }, Purpose::Connection { msg }, call, Reader::Body(Vec::new()));
-        self.connections.insert(msg, endpoint);
+        self.connections.insert(msg, (endpoint, Box::new(settings)));
         self.pool.open(id, now, out);
     }
 
-    fn connection_done(&mut self, msg: Id, news: News, out: &mut Vec<Effect>) {
-        let Some(endpoint) = self.connections.remove(&msg) else { return };
-        let value = match news {
-            News::Ended { req } => {
-                let Reader::Body(body) = &req.reader else { return };
-                match parse_models(&endpoint, &String::from_utf8_lossy(body)) {
-                    Ok(report) => json!({"ok": true, "report": report}),
-                    Err(e) => json!({"ok": false, "error": e.info()}),
-                }
-            }
-            News::Failed { error, .. } => json!({"ok": false, "error": error.info()}),
+    /// The model list came: the report, once the server has said what it can do with the
+    /// model (asked afresh: Test connection is how a reader refreshes what Gloss knows).
+    fn connection_done(&mut self, msg: Id, news: News, now: u64, out: &mut Vec<Effect>) {
+        let Some((endpoint, settings)) = self.connections.remove(&msg) else { return };
+        let body = match news {
+            News::Ended { req } => match req.reader {
+                Reader::Body(body) => String::from_utf8_lossy(&body).into_owned(),
+                _ => return,
+            },
+            News::Failed { error, .. } => return reply_error(msg, &error, out),
             _ => return,
         };
-        out.push(Effect::Reply { msg, value });
+        let report = match parse_models(&endpoint, &body) {
+            Ok(report) => report,
+            Err(e) => return reply_error(msg, &e, out),
+        };
+        let key = caps_key(&endpoint);
+        match endpoint.probe() {
+            None => reply_report(msg, report, &settings, None, out),
+            // OpenRouter's model list is its probe: nothing more to ask.
+            Some(probe) if probe.request == endpoint.models_request() => {
+                let caps = endpoint.read_probe(probe.kind, &body);
+                super::probe::remember(&key, caps.clone(), &mut self.store, &mut self.pool, out, now);
+                reply_report(msg, report, &settings, caps, out);
+            }
+            Some(probe) => {
+                let waiter = Waiter::Connection { msg, report, settings: settings.clone() };
+                self.probes.ask(key, probe, &endpoint, &settings, waiter, &mut self.pool, out, now);
+            }
+        }
     }
+}
+
+/// Test connection's answer: the model list's report with the context Gloss will use.
+fn reply_report(msg: Id, mut report: crate::llm::ConnectionReport, settings: &Settings, caps: Option<crate::models::Caps>, out: &mut Vec<Effect>) {
+    let mut table = settings.model_table();
+    if let Some(caps) = caps {
+        table = table.with_server(&report.model, caps);
+    }
+    report.context = Some(table.context(&report.model));
+    out.push(Effect::Reply { msg, value: json!({"ok": true, "report": report}) });
 }
 
 fn reply_error(msg: Id, error: &GlossError, out: &mut Vec<Effect>) {

@@ -11,6 +11,7 @@ pub mod machine;
 mod on_device_steps;
 pub mod panel;
 pub mod qa_flow;
+pub mod probe;
 pub mod readers;
 pub mod requests;
 pub mod store;
@@ -26,7 +27,8 @@ use crate::digest::{self, Digest};
 use crate::error::{ErrorInfo, GlossError};
 use crate::llm::endpoint::{Endpoint, HttpRequest, Provenance};
 use crate::settings::Settings;
-use crate::models::ModelTable;
+use crate::models::{Caps, ContextInfo, ModelTable};
+use crate::llm::probe::Probe;
 use crate::models::pricing::{Estimate, Spend};
 use crate::translate::schedule::{Action, Progress, ScheduleConfig, Scheduler};
 use crate::llm::event::Usage;
@@ -105,6 +107,8 @@ pub struct Plan {
     /// Why no question about the article can be asked (no model), if none can.
     #[serde(default)]
     pub qa_unavailable: Option<ErrorInfo>,
+    /// The model's context the requests are sized by, and where it comes from (none without a model).
+    pub context: Option<ContextInfo>,
 }
 
 /// The storage keys under which earlier results for this article may be cached.
@@ -167,8 +171,10 @@ pub struct Session {
     pub article: Article,
     settings: Settings,
     endpoint: Result<Option<Endpoint>, GlossError>,
-    /// Context sizes and prices, the reader's over the built-in ones.
+    /// Context sizes and prices: the reader's, over what the server said, over the built-in ones.
     table: ModelTable,
+    /// What the server said of the model, once asked.
+    server: Option<Caps>,
     cached_digest: Option<Digest>,
     cached_blocks: HashMap<String, Vec<Span>>,
     scheduler: Option<Scheduler>,
@@ -205,6 +211,7 @@ impl Session {
             settings,
             endpoint,
             table,
+            server: None,
             cached_digest: None,
             cached_blocks: HashMap::new(),
             scheduler: None,
@@ -255,14 +262,40 @@ impl Session {
         self.settings = settings.migrate();
         self.endpoint = Endpoint::from_settings(&self.settings);
         self.table = self.settings.model_table();
+        if let Some(caps) = self.server.take() {
+            self.learn(Some(caps));
+        }
     }
 
-    fn model_endpoint(&self) -> Option<&Endpoint> {
+    /// The request that asks the server what it can do with the model, under the cache key of
+    /// its answer (one per provider, base URL and model); none where there is nothing to ask.
+    pub fn probe(&self) -> Option<(String, Probe)> {
+        let endpoint = self.model_endpoint()?;
+        Some((cache::caps_key(endpoint), endpoint.probe()?))
+    }
+
+    /// Takes what the server said (nothing, when it could not be asked or said nothing
+    /// usable: the table stands in); the plan is sized by it from now on.
+    pub fn learn(&mut self, caps: Option<Caps>) {
+        let Some(caps) = caps else { return };
+        if let Ok(Some(endpoint)) = &mut self.endpoint {
+            *endpoint = endpoint.clone().learned(&caps);
+            self.table = self.settings.model_table().with_server(&endpoint.model, caps.clone());
+        }
+        self.server = Some(caps);
+    }
+
+    /// The context requests are sized by, and where it comes from.
+    pub fn context(&self) -> Option<ContextInfo> {
+        self.model_endpoint().map(|e| self.table.context(&e.model))
+    }
+
+    pub fn model_endpoint(&self) -> Option<&Endpoint> {
         self.endpoint.as_ref().ok().and_then(Option::as_ref)
     }
 
     pub fn plan(&self) -> Plan {
-        Plan { digest: self.digest_plan(), translation: self.translation_plan(None), qa_unavailable: self.qa_unavailable() }
+        Plan { digest: self.digest_plan(), translation: self.translation_plan(None), qa_unavailable: self.qa_unavailable(), context: self.context() }
     }
 
     fn digest_plan(&self) -> DigestPlan {
@@ -359,7 +392,8 @@ impl Session {
 
     fn chunks(&self, ids: &[String]) -> Vec<translate::Chunk> {
         let blocks = self.article.blocks.iter().filter(|b| ids.contains(&b.id));
-        translate::plan_chunks(blocks, translate::FIRST_CHUNK_TOKENS, self.settings.chunk_tokens)
+        let budget = self.model_endpoint().map_or(self.settings.chunk_tokens, |e| self.table.chunk_tokens(&e.model, self.settings.chunk_tokens));
+        translate::plan_chunks(blocks, translate::FIRST_CHUNK_TOKENS, budget)
     }
 
     fn blocks(&self, ids: &[String]) -> Vec<&Block> {

@@ -44,6 +44,8 @@ pub enum Purpose {
     Answer { turn: usize },
     /// Test connection's model list, for the one-off message `msg`.
     Connection { msg: Id },
+    /// What the server can do with the model, cached under `key`.
+    Probe { key: String },
 }
 
 impl Purpose {
@@ -59,6 +61,12 @@ impl Purpose {
             Purpose::Answer { .. } => Section::Qa,
             _ => Section::Digest,
         }
+    }
+
+    /// A request to the model (not a model list or a probe, which are answered at once and
+    /// count against no cap).
+    fn is_model(&self) -> bool {
+        !matches!(self, Purpose::Connection { .. } | Purpose::Probe { .. })
     }
 }
 
@@ -207,7 +215,7 @@ impl Pool {
     /// requests-per-minute window (`rpm`, 0 for none), and, for a local server, with fewer
     /// than `local_limit` requests to local servers open.
     pub fn gate(&mut self, now: u64, rpm: u32, local: Option<usize>) -> Gate {
-        let open = self.reqs.values().filter(|r| r.state == State::Open && !matches!(r.purpose, Purpose::Connection { .. }));
+        let open = self.reqs.values().filter(|r| r.state == State::Open && r.purpose.is_model());
         let (mut all, mut locals) = (0, 0);
         for r in open {
             all += 1;
@@ -251,14 +259,16 @@ impl Pool {
         req.headers.clear();
         req.error_body.clear();
         req.got_bytes = false;
-        let (first_byte, local) = (req.call.first_byte_timeout_ms, req.call.is_local);
-        let counted = !matches!(req.purpose, Purpose::Connection { .. });
+        let (first_byte, model) = (req.call.first_byte_timeout_ms, req.purpose.is_model());
+        let reading = model && req.call.is_local;
+        // Model lists, probes and connection tests count against no cap.
+        let counted = model;
         if counted {
             self.starts.push_back(now);
         }
         out.push(Effect::Fetch { req: id, request: req.call.request.clone() });
         self.arm_for(id, TimerFor::FirstByte(id), first_byte, out);
-        if local {
+        if reading {
             self.arm_for(id, TimerFor::Reading(id), READING_PROGRESS_MS, out);
         }
         if counted {
