@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::{json, Map, Value};
 
-use crate::article::ExtractOptions;
+use crate::article::{ExtractOptions, Phase};
 use crate::digest::Digest;
 use crate::error::GlossError;
 use crate::llm::endpoint::{parse_models, Endpoint};
@@ -15,7 +15,7 @@ use crate::text::Span;
 
 use super::ctx::Ctx;
 use super::digest_flow::DigestFlow;
-use super::effect::{Area, Effect, Frame, Progress};
+use super::effect::{Area, Effect, ExtractTiming, Frame, Progress};
 use super::event::{Event, Host, Id, PanelFrame, Section, Sender};
 use super::panel::Work;
 use super::requests::{Gate, News, Owner, Pool, Purpose, Reader, TimerFor};
@@ -69,7 +69,14 @@ pub struct Core {
     connections: BTreeMap<Id, Endpoint>,
     /// Tabs being injected into: the intent and the refusals so far.
     injecting: BTreeMap<i64, (String, usize)>,
+    /// The host's high-resolution clock, lent for timing reports only: no decision reads it.
+    clock: Option<Clock>,
+    /// When the host handed over the event being handled, on that clock.
+    entered: Option<f64>,
 }
+
+/// A clock in milliseconds (the worker's `performance.timeOrigin + performance.now()`).
+pub type Clock = fn() -> f64;
 
 impl Core {
     pub fn new(host: Host) -> Self {
@@ -86,7 +93,19 @@ impl Core {
             starts: BTreeMap::new(),
             connections: BTreeMap::new(),
             injecting: BTreeMap::new(),
+            clock: None,
+            entered: None,
         }
+    }
+
+    /// Lends the core a clock: article frames then carry an [`ExtractTiming`].
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = Some(clock);
+    }
+
+    /// The host is about to hand over an event (before decoding it): noted for the timing report.
+    pub fn entering(&mut self) {
+        self.entered = self.clock.map(|now| now());
     }
 
     /// The settings a first run starts with: the defaults, in the browser's language.
@@ -295,14 +314,27 @@ impl Core {
                 panel.run += 1;
                 let owner = Owner { port, run: panel.run };
                 let options = ExtractOptions { readerable_gate, selection_html };
-                let article = match crate::article::extract_with(&html, url.as_deref(), &options) {
+                let clock = self.clock;
+                let start = clock.map(|now| now());
+                let mut marks = [0.0; 3];
+                let mut mark = |phase: Phase| {
+                    if let Some(now) = clock {
+                        marks[phase as usize] = now();
+                    }
+                };
+                let extracted = crate::article::extract_observed(&html, url.as_deref(), &options, &mut mark);
+                let timing = start.map(|decoded| {
+                    let [parsed, readability, blocks] = marks;
+                    ExtractTiming { entered: self.entered.unwrap_or(decoded), decoded, parsed, readability, blocks }
+                });
+                let article = match extracted {
                     Ok(article) => article,
                     Err(e) => {
                         out.push(Effect::Post { port, frame: Frame::error(Section::Original, e.info()) });
                         return;
                     }
                 };
-                out.push(Effect::Post { port, frame: Frame::Article { article: Box::new(article.clone()) } });
+                out.push(Effect::Post { port, frame: Frame::Article { article: Box::new(article.clone()), timing } });
                 let mut session = Session::new(article, Settings::default());
                 session.set_on_device(on_device.unwrap_or_default());
                 let op = self.pool.id();
