@@ -127,6 +127,9 @@ pub fn extract_observed(html: &str, url: Option<&str>, options: &ExtractOptions,
         crate::article::shadow::flatten(&doc);
     }
     mark(Phase::Parsed);
+    // dom_smoothie changes its document; the second opinion reads the page as it was (a copy is
+    // far cheaper than a second parse).
+    let pristine = options.selection_html.is_none().then(|| doc.clone());
     let mut readability = Readability::with_document(doc, url, Some(config)).map_err(map_readability_error)?;
     let depth = max_depth(&readability.doc);
     if depth > DEFAULT_MAX_DEPTH {
@@ -164,7 +167,7 @@ pub fn extract_observed(html: &str, url: Option<&str>, options: &ExtractOptions,
                 Some(node) => blocks::from_node(node),
                 None => blocks::from_html(&parsed.content),
             };
-            if let Some(more) = fallback::container_blocks(html, &blocks) {
+            if let Some(more) = pristine.as_ref().and_then(|page| fallback::container_blocks_in(page, &blocks)) {
                 blocks = more;
             }
             let meta = Metadata {
