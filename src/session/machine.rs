@@ -290,11 +290,12 @@ impl Core {
 
     fn frame(&mut self, port: Id, raw: Value, now: u64, out: &mut Vec<Effect>) {
         let Some(panel) = self.panels.get_mut(&port) else { return };
-        let frame: PanelFrame = match serde_json::from_value(raw.clone()) {
+        // Read the section first, so the frame (the page's HTML, in a start) moves rather than copies.
+        let section = raw.get("section").and_then(|s| serde_json::from_value(s.clone()).ok()).unwrap_or(Section::Digest);
+        let frame: PanelFrame = match serde_json::from_value(raw) {
             Ok(frame) => frame,
             Err(e) => {
                 // A frame the core cannot read is said in its section, not dropped silently.
-                let section = raw.get("section").and_then(|s| serde_json::from_value(s.clone()).ok()).unwrap_or(Section::Digest);
                 let error = GlossError::Invalid(format!("unreadable frame: {e}")).info();
                 out.push(Effect::Post { port, frame: Frame::error(section, error) });
                 return;
