@@ -76,7 +76,10 @@ function buildWasm() {
   rmSync(out, { recursive: true, force: true });
   // The .d.ts wasm-bindgen writes stays in dist/pkg, where `npm run typecheck` finds the core's
   // API (tsconfig.json's rootDirs); the extensions ship without it.
-  run(wasmBindgen(), ['--target', 'web', '--out-name', 'gloss', '--out-dir', out, wasm]);
+  // The function-name section is only for debuggers: 415 KB of a 2.3 MB release WASM. (Cargo's
+  // `strip = true` would drop it too, but also the target-features section wasm-bindgen reads.)
+  const strip = profile === 'release' ? ['--remove-name-section', '--remove-producers-section'] : [];
+  run(wasmBindgen(), ['--target', 'web', ...strip, '--out-name', 'gloss', '--out-dir', out, wasm]);
   return out;
 }
 

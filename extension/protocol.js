@@ -27,7 +27,8 @@
 //   {type: 'close'}                              the reader closed the panel: end the session for good
 //
 // worker → panel
-//   {type: 'article', article: Article}                      as soon as it is extracted
+//   {type: 'article', article: Article, timing?: ExtractTiming}   as soon as it is extracted; timing: when
+//                                                            the core reached each phase (the bench's time split)
 //   {type: 'plan', plan: PlanSummary, bilingual: boolean, theme: string, settingsResets: Reset[]}   what each
 //                                                            section will show; settingsResets: stored settings that were reset
 //   {type: 'confirm', section: 'translation', estimate: ?Estimate}   long article: wait for a click

@@ -40,11 +40,14 @@ impl JsCore {
     #[wasm_bindgen(constructor)]
     pub fn new(host: JsValue) -> Result<JsCore, JsValue> {
         let host: Host = optional(host, "host")?;
-        Ok(JsCore(Core::new(host)))
+        let mut core = Core::new(host);
+        core.set_clock(host_clock);
+        Ok(JsCore(core))
     }
 
     /// Throws `{code, message, retryable}` for an event the core cannot read.
     pub fn handle(&mut self, event: JsValue) -> Result<JsValue, JsValue> {
+        self.0.entering();
         let Stamped { now, event } = from_js(event, "event")?;
         Ok(to_js(&self.0.handle(millis(now), event)))
     }
@@ -53,6 +56,24 @@ impl JsCore {
     pub fn bytes(&mut self, req: f64, bytes: &[u8], now: f64) -> JsValue {
         to_js(&self.0.bytes(millis(now), millis(req), bytes))
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `performance` (a worker's, a page's, or the playground's).
+    type Performance;
+    #[wasm_bindgen(thread_local_v2, js_name = performance)]
+    static PERFORMANCE: Option<Performance>;
+    #[wasm_bindgen(method, js_name = now)]
+    fn now(this: &Performance) -> f64;
+    #[wasm_bindgen(method, getter, js_name = timeOrigin)]
+    fn time_origin(this: &Performance) -> f64;
+}
+
+/// The core's timing clock: `performance.timeOrigin + performance.now()`, comparable across the
+/// page, the panel and the worker (0 where there is no `performance`).
+fn host_clock() -> f64 {
+    PERFORMANCE.with(|p| p.as_ref().map_or(0.0, |p| p.time_origin() + p.now()))
 }
 
 /// `Date.now()` (or an id) as a whole number.

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: Gloss measured in one real headless Chromium run, pages on 127.0.0.1 only.
-//   1. extraction time over Mozilla's Readability test pages, Gloss next to Readability.js;
+//   1. extraction time over Mozilla's Readability test pages, Gloss next to Readability.js, and
+//      where Gloss's time goes (serialise, the Ports, the parse in WASM, dom_smoothie, blocks, reply);
 //   2. click to first LLM request (mock LLM), next to extraction alone on the same page;
 //   3. a long article's Full Translation against a mock with a fixed speed: wall time / ideal;
 //   4. sizes of the WASM core and its JS glue, raw and gzipped.
@@ -31,9 +32,43 @@ const MAX_RECLICKS = 3;
 
 /** @typedef {{ median: number, p90: number }} Spread */
 /**
+ * The path of one extraction, in the order it runs, from the stamps the panel, the content script
+ * and the core report (`data-extract-timing` on the panel's root; the clocks are
+ * `performance.timeOrigin + performance.now()` in each context): each phase's span, in ms.
+ */
+const PHASES = [
+  ['channel', 'startedAt', 'readAt', 'panel start → the content script reads the page (its Port handed over)'],
+  ['serialise', 'readAt', 'readDoneAt', 'the page\'s HTML serialised'],
+  ['toPanel', 'readDoneAt', 'receivedAt', 'content script → panel (MessagePort)'],
+  ['post', 'receivedAt', 'postedAt', 'the panel posts the start frame'],
+  ['port', 'postedAt', 'entered', 'panel → worker → the core (runtime Port)'],
+  ['decode', 'entered', 'decoded', 'the frame read into WASM'],
+  ['parse', 'decoded', 'parsed', 'HTML parsed in WASM'],
+  ['readability', 'parsed', 'readability', 'dom_smoothie'],
+  ['blocks', 'readability', 'blocks', 'the block pass'],
+  ['reply', 'blocks', 'arrivedAt', 'the article back to the panel'],
+];
+
+/** One run's phases from its stamps; null when a stamp is missing. */
+function splitOf(timing) {
+  if (!timing) return null;
+  const split = {};
+  for (const [name, from, to] of PHASES) {
+    if (typeof timing[from] !== 'number' || typeof timing[to] !== 'number') return null;
+    split[name] = timing[to] - timing[from];
+  }
+  return split;
+}
+
+/** Per phase, the median and p90 over `splits` (one per page). */
+function splitSpread(splits) {
+  const present = splits.filter(Boolean);
+  return Object.fromEntries(PHASES.map(([name]) => [name, spread(present.map((s) => s[name]))]));
+}
+/**
  * One test page's figures; `*Ms` are medians over the runs, null when that side failed.
  * @typedef {{ page: string, bytes: number, glossMs: number | null, glossRuns: number[], glossError: string | null,
- *   reclicks: number,
+ *   reclicks: number, glossSplits: (Record<string, number> | null)[], glossSplit: Record<string, number> | null,
  *   readabilityMs: number | null, readabilityRuns: number[], readabilityError: string | null,
  *   readabilityFound: boolean | null }} PageRecord
  */
@@ -161,7 +196,7 @@ async function clickUntilInjected(gloss, page) {
  */
 function panelOutcome() {
   const root = document.documentElement;
-  if (root.dataset.extractMs) return { ms: Number(root.dataset.extractMs) };
+  if (root.dataset.extractMs) return { ms: Number(root.dataset.extractMs), timing: JSON.parse(root.dataset.extractTiming ?? 'null') };
   const error = document.querySelector('section[data-section="original"] .error');
   return error ? { error: `${error.dataset.code}: ${(error.querySelector('.detail') ?? error.querySelector('p')).textContent}` } : null;
 }
@@ -215,7 +250,7 @@ async function measurePage(gloss, baseUrl, name, runs) {
   const url = `${baseUrl}/pages/${encodeURIComponent(name)}/source.html`;
   const record = {
     page: name, bytes: statSync(join(PAGES_DIR, name, 'source.html')).size,
-    glossMs: null, glossRuns: [], glossError: null, reclicks: 0,
+    glossMs: null, glossRuns: [], glossError: null, reclicks: 0, glossSplits: [], glossSplit: null,
     readabilityMs: null, readabilityRuns: [], readabilityError: null, readabilityFound: null,
   };
   const reader = await gloss.context.newPage();
@@ -227,7 +262,10 @@ async function measurePage(gloss, baseUrl, name, runs) {
       if (!record.glossError) {
         const outcome = await glossOnce(gloss, url);
         if (outcome.error) record.glossError = outcome.error;
-        else record.glossRuns.push(outcome.ms);
+        else {
+          record.glossRuns.push(outcome.ms);
+          record.glossSplits.push(splitOf(outcome.timing));
+        }
         record.reclicks += outcome.reclicks ?? 0;
       }
       if (!record.readabilityError) {
@@ -243,7 +281,11 @@ async function measurePage(gloss, baseUrl, name, runs) {
   } finally {
     await reader.close().catch(() => {});
   }
-  if (!record.glossError) record.glossMs = median(record.glossRuns);
+  if (!record.glossError) {
+    record.glossMs = median(record.glossRuns);
+    const splits = record.glossSplits.filter(Boolean);
+    if (splits.length) record.glossSplit = Object.fromEntries(PHASES.map(([name]) => [name, median(splits.map((t) => t[name]))]));
+  }
   if (!record.readabilityError) record.readabilityMs = median(record.readabilityRuns);
   return record;
 }
@@ -283,8 +325,10 @@ function summarizeExtraction(records, runs) {
     gloss,
     readability,
     ratio: { median: ratio(gloss.median, readability.median), p90: ratio(gloss.p90, readability.p90) },
+    split: splitSpread(both.map((r) => r.glossSplit)),
+    splitPages: both.filter((r) => r.glossSplit).length,
     slowestGloss: [...both].sort((a, b) => b.glossMs - a.glossMs).slice(0, 5)
-      .map(({ page, bytes, glossMs, readabilityMs }) => ({ page, bytes, glossMs, readabilityMs })),
+      .map(({ page, bytes, glossMs, readabilityMs, glossSplit }) => ({ page, bytes, glossMs, readabilityMs, glossSplit })),
     perPage: records,
   };
 }
@@ -422,9 +466,15 @@ function print({ chromium, loadAverage, extraction: x, click, translation: t, si
   out(`Readability.js  median ${fmt(x.readability.median, 2)} ms, p90 ${fmt(x.readability.p90, 2)} ms  (cloneNode + parse)`);
   out(`extraction ratio (Gloss / Readability.js, median): ${fmt(x.ratio.median, 2)}`);
   out(`extraction ratio (Gloss / Readability.js, p90): ${fmt(x.ratio.p90, 2)}`);
+  out(`Gloss time split (${x.splitPages} pages; per phase, median and p90 over pages, ms):`);
+  for (const [name, , , what] of PHASES) {
+    const s = x.split[name];
+    out(`  ${name.padEnd(12)} median ${fmt(s.median, 2).padStart(6)}  p90 ${fmt(s.p90, 2).padStart(6)}  ${what}`);
+  }
   out('slowest Gloss pages:');
   for (const s of x.slowestGloss) {
     out(`  ${s.page.padEnd(28)} ${fmt(s.glossMs, 2).padStart(8)} ms  (Readability.js ${fmt(s.readabilityMs, 2)} ms, source ${fmt(kb(s.bytes), 0)} KB)`);
+    if (s.glossSplit) out(`    ${PHASES.map(([name]) => `${name} ${fmt(s.glossSplit[name], 1)}`).join(' · ')}`);
   }
   out();
   out(`2. Click to first request (${click.page}, mock LLM, median of ${click.runs.length})`);

@@ -1350,3 +1350,27 @@ fn openrouters_model_list_is_its_probe_and_its_prices_price_the_spend() {
     let spend = w.done("digest").map(|d| d["spend"]["costUsd"].clone());
     assert_eq!(spend, Some(json!(10.0)), "a million tokens each way at the server's $2 and $8 per million, not the list's $0.15 and $0.60");
 }
+
+/// A fake high-resolution clock: every reading is one millisecond after the last.
+fn ticking() -> f64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static TICKS: AtomicU64 = AtomicU64::new(0);
+    TICKS.fetch_add(1, Ordering::Relaxed) as f64
+}
+
+#[test]
+fn the_article_frame_carries_the_extraction_phases_only_on_a_lent_clock() {
+    let mut w = World::new(cloud).settings(json!({}));
+    w.open_panel(&article(3));
+    let plain = w.frames.iter().find(|f| f["type"] == "article").expect("an article frame");
+    assert!(plain.get("timing").is_none(), "no clock, no timing: {plain}");
+
+    w.core.set_clock(ticking);
+    w.now += 60_000;
+    w.core.entering();
+    w.frame(PORT, json!({"type": "start", "html": article(3), "url": "https://news.example/story"}));
+    let timed = w.frames.iter().rfind(|f| f["type"] == "article").expect("a second article frame");
+    let at = |name: &str| timed["timing"][name].as_f64().unwrap_or_else(|| panic!("timing.{name} in {timed}"));
+    let marks = ["entered", "decoded", "parsed", "readability", "blocks"].map(at);
+    assert!(marks.windows(2).all(|w| w[0] < w[1]), "each phase after the one before: {marks:?}");
+}

@@ -101,11 +101,17 @@ export function openFrame(intent, onGone) {
     const { id, op } = data;
     switch (op) {
       case OP.PAGE:
-        return reply(id, () => ({
-          html: pageHtml(host), url: location.href, selectionHtml: selectionHtml(intent), onDevice: onDevice.apis(), pageDark: pageDark(), intent,
-          // The reader's system, for the Ollama fix (userAgentData is Chromium's alone).
-          platform: String(/** @type {any} */ (navigator).userAgentData?.platform ?? navigator.platform ?? ''),
-        }));
+        return reply(id, () => {
+          // When the page was read, for `npm run bench`'s time split (clocks comparable across contexts).
+          const readAt = performance.timeOrigin + performance.now();
+          const html = pageHtml(host);
+          return {
+            html, url: location.href, selectionHtml: selectionHtml(intent), onDevice: onDevice.apis(), pageDark: pageDark(), intent,
+            // The reader's system, for the Ollama fix (userAgentData is Chromium's alone).
+            platform: String(/** @type {any} */ (navigator).userAgentData?.platform ?? navigator.platform ?? ''),
+            timing: { readAt, readDoneAt: performance.timeOrigin + performance.now() },
+          };
+        });
       case OP.SHOW_SOURCE: return reply(id, () => showInPage(data.text, host));
       case OP.VERIFY: return reply(id, () => watcher?.verify() ?? { ok: false, reason: 'hidden' });
       case OP.COPY: return reply(id, () => navigator.clipboard.writeText(String(data.text ?? '')));

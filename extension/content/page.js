@@ -1,5 +1,6 @@
 // What the content script reads from the page and does to it: the page's HTML (open shadow roots
 // included), the reader's selection, and the paragraph a digest point links back to.
+import { pruneHtml } from './prune.js';
 
 /** A selection this long is what the reader wants read, rather than the whole page. */
 const MIN_SELECTION_CHARS = 200;
@@ -30,11 +31,15 @@ export function selectionHtml(intent) {
 }
 
 /**
- * The page as HTML. Open shadow roots (web components) are included as declarative
- * `<template shadowrootmode>` for the core to flatten; closed ones cannot be read, and frames
- * are not read at all (see README, "What Gloss reads").
+ * The page as HTML, without what is never article text (prune.js). Open shadow roots (web
+ * components) are included as declarative `<template shadowrootmode>` for the core to flatten;
+ * closed ones cannot be read, and frames are not read at all (see README, "What Gloss reads").
  */
 export function pageHtml(host) {
+  return pruneHtml(serialised(host));
+}
+
+function serialised(host) {
   // The host is an empty element in the page's markup: its closed root, and the frame in it, are
   // not serialised.
   const html = document.documentElement;

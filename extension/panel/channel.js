@@ -5,6 +5,7 @@
 // frame → content script (a request carries `id`; the answer is {id, result} or {id, error},
 // with {id, progress} before it for the calls that report progress)
 //   {id, op: 'page'}                     → {html, url, selectionHtml, onDevice, pageDark, intent, platform}
+//                                          timing: {readAt, readDoneAt}: when the page was read (bench)
 //   {id, op: 'showSource', text}         → boolean: the paragraph was found and shown
 //   {id, op: 'verify'}                   → {ok: boolean, reason?: string}  the page covers or hides nothing
 //   {id, op: 'copy', text}               the export, onto the clipboard from the page's window (the

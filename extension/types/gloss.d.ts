@@ -277,6 +277,13 @@ export type ExtractOptions = {
   selectionHtml: string | null,
 };
 
+/**
+ * When an extraction reached each point, in milliseconds on the host's clock (the worker's
+ * `performance.timeOrigin + performance.now()`), for `npm run bench`'s time split: the frame
+ * was handed to the core (`entered`), read into a Start (`decoded`), then the article's phases.
+ */
+export type ExtractTiming = { entered: number, decoded: number, parsed: number, readability: number, blocks: number };
+
 /** Why one field of a typed row cannot be saved. `code` is stable; the page words it. */
 export type FieldError = {
   row: number,
@@ -294,7 +301,7 @@ export type FontInfo = { name: string, bold: boolean, italic: boolean };
 
 /** Frames the worker posts to a panel, a union on `type`. */
 export type Frame =
-  | { "type": "article", article: Article }
+  | { "type": "article", article: Article, timing?: ExtractTiming }
   | { "type": "plan", plan: PlanSummary, bilingual: boolean, theme: string, settingsResets: Array<Reset> }
   | { "type": "confirm", section: Section, estimate: Estimate | null }
   | { "type": "progress" } & ProgressFrame

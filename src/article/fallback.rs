@@ -6,7 +6,7 @@
 use dom_query::{Document, NodeRef};
 
 use crate::article::block::Block;
-use crate::article::{blocks, shadow, streamed};
+use crate::article::blocks;
 
 /// The container must hold at least this many times the words dom_smoothie kept…
 pub const DEFAULT_MIN_GAIN: f64 = 2.0;
@@ -23,17 +23,24 @@ const CHROME: &str = "script, style, noscript, template, nav, aside, footer, for
 
 /// The blocks of the page's article container, when its paragraphs hold far more words than the
 /// blocks dom_smoothie `kept`.
+#[cfg(test)]
 pub fn container_blocks(html: &str, kept: &[Block]) -> Option<Vec<Block>> {
+    let doc = Document::from(html);
+    if crate::article::shadow::may_have_shadow_roots(html) {
+        crate::article::shadow::flatten(&doc);
+    }
+    if crate::article::streamed::may_have_segments(html) {
+        crate::article::streamed::resolve(&doc, html);
+    }
+    container_blocks_in(&doc, kept)
+}
+
+/// [`container_blocks`] in the page's document as parsed (shadow roots flattened), before
+/// dom_smoothie changed it: a copy of the parse rather than a second one. The copy is changed.
+pub fn container_blocks_in(doc: &Document, kept: &[Block]) -> Option<Vec<Block>> {
     let kept_words: usize = kept.iter().map(|b| count_words(&b.text)).sum();
     if kept_words >= DEFAULT_ENOUGH_WORDS {
         return None;
-    }
-    let doc = Document::from(html);
-    if shadow::may_have_shadow_roots(html) {
-        shadow::flatten(&doc);
-    }
-    if streamed::may_have_segments(html) {
-        streamed::resolve(&doc, html);
     }
     doc.select(CHROME).remove();
     // Comment threads sit inside many article containers, in paragraphs like the article's.

@@ -68,6 +68,18 @@ const WORDS_PER_MINUTE: usize = 230;
 /// Reading speed for CJK text, characters per minute.
 const CJK_CHARS_PER_MINUTE: usize = 500;
 
+/// The points of an extraction a timing report marks (`extract_observed`): each is reached once,
+/// in this order, by an extraction that gets that far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The HTML is parsed into a document (shadow roots flattened).
+    Parsed,
+    /// dom_smoothie has run: the readerable check, metadata and the cleaned content.
+    Readability,
+    /// The blocks are built (second opinion and counts included): the article is ready.
+    Blocks,
+}
+
 /// Extracts the article from a page's serialised HTML, whatever it looks like.
 pub fn extract(html: &str, url: Option<&str>) -> Result<Article, GlossError> {
     extract_with(html, url, &ExtractOptions::default())
@@ -85,6 +97,12 @@ pub fn extract(html: &str, url: Option<&str>) -> Result<Article, GlossError> {
 /// 6. Drop the page furniture left among the blocks (`boilerplate`).
 /// 7. Count words and settle the language (declared, else detected from the text).
 pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> Result<Article, GlossError> {
+    extract_observed(html, url, options, &mut |_| {})
+}
+
+/// [`extract_with`], telling `mark` each [`Phase`] as it is reached: the host's timing hook
+/// (the extraction itself reads no clock).
+pub fn extract_observed(html: &str, url: Option<&str>, options: &ExtractOptions, mark: &mut dyn FnMut(Phase)) -> Result<Article, GlossError> {
     if html.len() > DEFAULT_MAX_HTML_BYTES {
         return Err(GlossError::TooLarge(format!(
             "{} MB of HTML (limit {} MB)",
@@ -115,6 +133,10 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
     if streamed::may_have_segments(html) {
         streamed::resolve(&doc, html);
     }
+    mark(Phase::Parsed);
+    // dom_smoothie changes its document; the second opinion reads the page as it was (a copy is
+    // far cheaper than a second parse).
+    let pristine = options.selection_html.is_none().then(|| doc.clone());
     let mut readability = Readability::with_document(doc, url, Some(config)).map_err(map_readability_error)?;
     let depth = max_depth(&readability.doc);
     if depth > DEFAULT_MAX_DEPTH {
@@ -137,6 +159,7 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
             if meta.lang.is_none() {
                 meta.lang = readability.doc.select("html").attr("lang").map(|l| l.to_string());
             }
+            mark(Phase::Readability);
             (meta, blocks::from_html(selection))
         }
         None => {
@@ -144,6 +167,7 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
                 return Err(GlossError::NotReaderable);
             }
             let parsed = readability.parse().map_err(map_readability_error)?;
+            mark(Phase::Readability);
             // The cleaned article is still in dom_smoothie's document: walk it there rather
             // than parse its serialisation a second time.
             let content = readability.doc.select_single("#readability-page-1");
@@ -151,7 +175,7 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
                 Some(node) => blocks::from_node(node),
                 None => blocks::from_html(&parsed.content),
             };
-            if let Some(more) = fallback::container_blocks(html, &blocks) {
+            if let Some(more) = pristine.as_ref().and_then(|page| fallback::container_blocks_in(page, &blocks)) {
                 blocks = more;
             }
             let blocks = boilerplate::filter(blocks);
@@ -179,6 +203,7 @@ pub fn extract_with(html: &str, url: Option<&str>, options: &ExtractOptions) -> 
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .unwrap_or_else(|| lang::detect(blocks.iter().map(|b| b.text.as_str())).to_string());
+    mark(Phase::Blocks);
 
     Ok(Article {
         title: clean(&metadata.title).unwrap_or_default(),

@@ -77,8 +77,13 @@ pub enum Area {
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Frame {
-    /// As soon as the article is extracted.
-    Article { article: Box<Article> },
+    /// As soon as the article is extracted; `timing` when the host lent the core a clock.
+    Article {
+        article: Box<Article>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        timing: Option<ExtractTiming>,
+    },
     /// What each section will show; `settingsResets`: stored settings that were reset.
     Plan { plan: Box<PlanSummary>, bilingual: bool, theme: String, settings_resets: Vec<Reset> },
     /// A long article: the estimate, and a wait for the reader's go-ahead.
@@ -121,6 +126,20 @@ pub enum Frame {
     Held {},
     /// The digest is being written again, in another style or by another on-device API: its label now.
     Restyled { provenance: Provenance },
+}
+
+/// When an extraction reached each point, in milliseconds on the host's clock (the worker's
+/// `performance.timeOrigin + performance.now()`), for `npm run bench`'s time split: the frame
+/// was handed to the core (`entered`), read into a Start (`decoded`), then the article's phases.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ExtractTiming {
+    pub entered: f64,
+    pub decoded: f64,
+    pub parsed: f64,
+    pub readability: f64,
+    pub blocks: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

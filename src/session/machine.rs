@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::{json, Map, Value};
 
-use crate::article::ExtractOptions;
+use crate::article::{ExtractOptions, Phase};
 use crate::digest::Digest;
 use crate::error::GlossError;
 use crate::llm::endpoint::{parse_models, Endpoint};
@@ -15,7 +15,7 @@ use crate::text::Span;
 
 use super::ctx::Ctx;
 use super::digest_flow::DigestFlow;
-use super::effect::{Area, Effect, Frame, Progress};
+use super::effect::{Area, Effect, ExtractTiming, Frame, Progress};
 use super::event::{Event, Host, Id, PanelFrame, Section, Sender};
 use super::panel::Work;
 use super::qa_flow::QaFlow;
@@ -27,6 +27,7 @@ use super::translation_flow::TranslationFlow;
 use super::waits::{self, Waits};
 use super::{call_with, CacheHits, CacheKeys, Session};
 
+mod connection;
 mod ports;
 
 mod visits;
@@ -108,7 +109,14 @@ pub struct Core {
     denied: BTreeSet<Id>,
     /// What servers said they can do, and the probes out.
     probes: Probes,
+    /// The host's high-resolution clock, lent for timing reports only: no decision reads it.
+    clock: Option<Clock>,
+    /// When the host handed over the event being handled, on that clock.
+    entered: Option<f64>,
 }
+
+/// A clock in milliseconds (the worker's `performance.timeOrigin + performance.now()`).
+pub type Clock = fn() -> f64;
 
 impl Core {
     pub fn new(host: Host) -> Self {
@@ -129,7 +137,19 @@ impl Core {
             visits: BTreeMap::new(),
             denied: BTreeSet::new(),
             probes: Probes::default(),
+            clock: None,
+            entered: None,
         }
+    }
+
+    /// Lends the core a clock: article frames then carry an [`ExtractTiming`].
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = Some(clock);
+    }
+
+    /// The host is about to hand over an event (before decoding it): noted for the timing report.
+    pub fn entering(&mut self) {
+        self.entered = self.clock.map(|now| now());
     }
 
     /// The settings a first run starts with: the defaults, in the browser's language.
@@ -227,11 +247,12 @@ impl Core {
 
     fn frame(&mut self, port: Id, raw: Value, now: u64, out: &mut Vec<Effect>) {
         let Some(panel) = self.panels.get_mut(&port) else { return };
-        let frame: PanelFrame = match serde_json::from_value(raw.clone()) {
+        // Read the section first, so the frame (the page's HTML, in a start) moves rather than copies.
+        let section = raw.get("section").and_then(|s| serde_json::from_value(s.clone()).ok()).unwrap_or(Section::Digest);
+        let frame: PanelFrame = match serde_json::from_value(raw) {
             Ok(frame) => frame,
             Err(e) => {
                 // A frame the core cannot read is said in its section, not dropped silently.
-                let section = raw.get("section").and_then(|s| serde_json::from_value(s.clone()).ok()).unwrap_or(Section::Digest);
                 let error = GlossError::Invalid(format!("unreadable frame: {e}")).info();
                 out.push(Effect::Post { port, frame: Frame::error(section, error) });
                 return;
@@ -251,11 +272,23 @@ impl Core {
                 panel.run += 1;
                 let owner = Owner { port, run: panel.run };
                 let options = ExtractOptions { readerable_gate, selection_html };
+                let clock = self.clock;
+                let start = clock.map(|now| now());
+                let mut marks = [0.0; 3];
+                let mut mark = |phase: Phase| {
+                    if let Some(now) = clock {
+                        marks[phase as usize] = now();
+                    }
+                };
                 let read = match (pdf, pdf_failure) {
                     (_, Some(failure)) => Err(crate::pdf::failure_error(&failure, url.as_deref())),
                     (Some(doc), None) => crate::pdf::article(&doc, url.as_deref()),
-                    (None, None) => crate::article::extract_with(&html, url.as_deref(), &options),
+                    (None, None) => crate::article::extract_observed(&html, url.as_deref(), &options, &mut mark),
                 };
+                let timing = start.map(|decoded| {
+                    let [parsed, readability, blocks] = marks;
+                    ExtractTiming { entered: self.entered.unwrap_or(decoded), decoded, parsed, readability, blocks }
+                });
                 let article = match read {
                     Ok(article) => article,
                     Err(e) => {
@@ -263,7 +296,7 @@ impl Core {
                         return;
                     }
                 };
-                out.push(Effect::Post { port, frame: Frame::Article { article: Box::new(article.clone()) } });
+                out.push(Effect::Post { port, frame: Frame::Article { article: Box::new(article.clone()), timing } });
                 self.site_state(owner, article.url.as_deref(), out);
                 let mut session = Box::new(Session::new(article, Settings::default()));
                 session.set_on_device(on_device.unwrap_or_default());
@@ -442,7 +475,7 @@ impl Core {
                     self.begin(owner, *session, resets, now, out);
                 }
                 Waiter::Panel { .. } => {}
-                Waiter::Connection { msg, report, settings } => reply_report(msg, report, &settings, caps.clone(), out),
+                Waiter::Connection { msg, report, settings } => Self::reply_report(msg, report, &settings, caps.clone(), out),
             }
         }
     }
@@ -596,71 +629,6 @@ impl Core {
             _ => out.push(Effect::Reply { msg, value: Value::Null }),
         }
     }
-
-    /// Test connection: the cheapest authenticated call, the model list.
-    fn test_connection(&mut self, msg: Id, settings: Value, now: u64, out: &mut Vec<Effect>) {
-        let settings: Settings = match serde_json::from_value::<Settings>(settings) {
-            Ok(s) => s.migrate(),
-            Err(e) => return reply_error(msg, &GlossError::Invalid(format!("settings: {e}")), out),
-        };
-        let endpoint = match Endpoint::from_settings(&settings) {
-            Ok(Some(e)) => e,
-            Ok(None) => return reply_error(msg, &GlossError::MissingKey, out),
-            Err(e) => return reply_error(msg, &e, out),
-        };
-        let mut call = call_with(&endpoint, endpoint.models_request(), &settings, 0);
-        call.first_byte_timeout_ms = CONNECTION_TIMEOUT_MS;
-        call.stall_timeout_ms = CONNECTION_TIMEOUT_MS;
-        let id = self.pool.add(Owner { port: 0, run: 0 }, Purpose::Connection { msg }, call, Reader::Body(Vec::new()));
-        self.connections.insert(msg, (endpoint, Box::new(settings)));
-        self.pool.open(id, now, out);
-    }
-
-    /// The model list came: the report, once the server has said what it can do with the
-    /// model (asked afresh: Test connection is how a reader refreshes what Gloss knows).
-    fn connection_done(&mut self, msg: Id, news: News, now: u64, out: &mut Vec<Effect>) {
-        let Some((endpoint, settings)) = self.connections.remove(&msg) else { return };
-        let body = match news {
-            News::Ended { req } => match req.reader {
-                Reader::Body(body) => String::from_utf8_lossy(&body).into_owned(),
-                _ => return,
-            },
-            News::Failed { error, .. } => return reply_error(msg, &error, out),
-            _ => return,
-        };
-        let report = match parse_models(&endpoint, &body) {
-            Ok(report) => report,
-            Err(e) => return reply_error(msg, &e, out),
-        };
-        let key = caps_key(&endpoint);
-        match endpoint.probe() {
-            None => reply_report(msg, report, &settings, None, out),
-            // OpenRouter's model list is its probe: nothing more to ask.
-            Some(probe) if probe.request == endpoint.models_request() => {
-                let caps = endpoint.read_probe(probe.kind, &body);
-                super::probe::remember(&key, caps.clone(), &mut self.store, &mut self.pool, out, now);
-                reply_report(msg, report, &settings, caps, out);
-            }
-            Some(probe) => {
-                let waiter = Waiter::Connection { msg, report, settings: settings.clone() };
-                self.probes.ask(key, probe, &endpoint, &settings, waiter, &mut self.pool, out, now);
-            }
-        }
-    }
-}
-
-/// Test connection's answer: the model list's report with the context Gloss will use.
-fn reply_report(msg: Id, mut report: crate::llm::ConnectionReport, settings: &Settings, caps: Option<crate::models::Caps>, out: &mut Vec<Effect>) {
-    let mut table = settings.model_table();
-    if let Some(caps) = caps {
-        table = table.with_server(&report.model, caps);
-    }
-    report.context = Some(table.context(&report.model));
-    out.push(Effect::Reply { msg, value: json!({"ok": true, "report": report}) });
-}
-
-fn reply_error(msg: Id, error: &GlossError, out: &mut Vec<Effect>) {
-    out.push(Effect::Reply { msg, value: json!({"ok": false, "error": error.info()}) });
 }
 
 /// Requests open at once to a local server: one, unless the reader changed "requests at once".
