@@ -57,7 +57,13 @@ test('the Chrome zip holds only what the extension loads', () => {
   }
 });
 
-test('Mozilla\'s linter passes the Firefox zip with 0 errors, 0 warnings and 0 notices', () => {
+/**
+ * The linter's one finding Gloss accepts: pdf.js (Mozilla's own, shipped unchanged in pdfjs/)
+ * loads its worker and its optional modules with a dynamic `import()`, which the linter warns of.
+ */
+const PDFJS_IMPORT = (m) => m.code === 'UNSAFE_VAR_ASSIGNMENT' && /^pdfjs\/pdf(\.worker)?\.min\.mjs$/.test(m.file ?? '') && /import/.test(m.message);
+
+test('Mozilla\'s linter passes the Firefox zip with 0 errors, 0 notices and no warning outside pdf.js\'s dynamic imports', () => {
   const { file } = first.find((p) => p.browser === 'firefox');
   const linter = join(ROOT, 'node_modules', 'addons-linter', 'bin', 'addons-linter');
   let report;
@@ -67,6 +73,8 @@ test('Mozilla\'s linter passes the Firefox zip with 0 errors, 0 warnings and 0 n
     report = error.stdout; // it exits non-zero when it finds errors
   }
   const { summary, errors, warnings, notices } = JSON.parse(report);
-  assert.deepEqual({ errors: summary.errors, warnings: summary.warnings, notices: summary.notices }, { errors: 0, warnings: 0, notices: 0 },
-    JSON.stringify([...errors, ...warnings, ...notices].map((m) => `${m.code}: ${m.message}`)));
+  const accepted = warnings.filter(PDFJS_IMPORT);
+  assert.ok(accepted.length <= 2, `pdf.js's own files: ${accepted.length} warnings`);
+  assert.deepEqual({ errors: summary.errors, warnings: summary.warnings - accepted.length, notices: summary.notices }, { errors: 0, warnings: 0, notices: 0 },
+    JSON.stringify([...errors, ...warnings.filter((m) => !PDFJS_IMPORT(m)), ...notices].map((m) => `${m.code} ${m.file}: ${m.message}`)));
 });
