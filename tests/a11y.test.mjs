@@ -160,7 +160,8 @@ describe('axe-core on the options page', () => {
     const page = await gloss.context.newPage();
     await page.emulateMedia({ colorScheme: scheme });
     await page.goto(`chrome-extension://${gloss.extensionId}/options.html`);
-    await page.locator('#provider option[value="openai"]').waitFor({ state: 'attached' });
+    // The stored settings are in the form (typing before then would be overwritten by them).
+    await page.locator('#settings:not([aria-busy])').waitFor();
     return page;
   }
 

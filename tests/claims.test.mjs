@@ -260,7 +260,10 @@ describe('failures the reader sees', () => {
     await page.fill('#model', 'gpt-nope');
     await page.click('#test');
     await page.locator('#status.error').waitFor();
-    assert.equal(await page.locator('#status').innerText(), 'Connected (4 models), but the model "gpt-nope" is not among them.');
+    // Then the context Gloss will use for it, and where that number comes from.
+    const said = await page.locator('#status').innerText();
+    assert.ok(said.startsWith('Connected (4 models), but the model "gpt-nope" is not among them. Context: '), said);
+    assert.match(said, /Context: [\d,]+ tokens \(assumed/);
     await page.close();
   });
 });
@@ -322,7 +325,9 @@ function recordPort() {
 describe('what the README lists', () => {
   test('the default base URLs in the README\'s table are the ones Options uses', T, async () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const table = readme.slice(readme.indexOf('| Provider | Default base URL |'));
+    // That table only: it ends at the first line that is not a table row.
+    const from = readme.slice(readme.indexOf('| Provider | Default base URL |'));
+    const table = from.slice(0, from.search(/\n(?!\|)/));
     const rows = Object.fromEntries([...table.matchAll(/^\| ([^|]+) \| `([^`]+)` \|/gm)].map((m) => [m[1].trim(), m[2]]));
     const ids = {
       Anthropic: 'anthropic', OpenAI: 'openai', 'Google Gemini': 'gemini', OpenRouter: 'openrouter', Mistral: 'mistral',

@@ -100,7 +100,8 @@ async function extensionCall(body, ...args) {
 
 async function openOptions() {
   await driver.get(OPTIONS_URL);
-  await driver.wait(until.elementLocated(By.css('#provider option[value="openai"]')), WAIT);
+  // The stored settings are in the form (typing before then would be overwritten by them).
+  await driver.wait(until.elementLocated(By.css('#settings:not([aria-busy])')), WAIT);
 }
 
 /** Stores settings as the options page would; null clears them. */
