@@ -228,7 +228,9 @@ describe('Chrome built-in AI, with no key', () => {
 
   test('reading a new article mid-digest never mixes the old one into it', T, async () => {
     await setSettings(gloss, { provider: 'builtin', digestLang: 'en', translateLang: 'en' });
-    const { page, p, tabId } = await openWithStandIn({ ...READY, delayMs: 500 });
+    // Each Summarizer call takes 1.5 s, so the first run is still under way when the page changes,
+    // however loaded the machine is.
+    const { page, p, tabId } = await openWithStandIn({ ...READY, delayMs: 1_500 });
     // The first article's digest is under way (a call has started, none has ended yet)…
     const underWay = await until(async () => (await standInCalls(tabId)).some((c) => c.method === 'summarize'), 10_000);
     assert.ok(underWay, 'the first article\'s digest had started before the page changed');
@@ -247,7 +249,7 @@ describe('Chrome built-in AI, with no key', () => {
     await offer.waitFor({ timeout: 5_000 });
     await offer.locator('button.retry').click();
     await p.original.locator('dl.meta', { hasText: 'Zebras at Dawn' }).waitFor();
-    await p.digest.locator('ul.details li').first().waitFor({ timeout: 20_000 });
+    await p.digest.locator('ul.details li').first().waitFor({ timeout: 30_000 });
     // Every call the first run started has ended (a positive marker, not a sleep), then look:
     // nothing of the lighthouse article was shown.
     const ended = await until(async () => {

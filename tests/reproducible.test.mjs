@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './harness.mjs';
@@ -33,8 +33,10 @@ test('the committed source built at another path gives the same zips', { timeout
   const dirty = run('git', ['status', '--porcelain', '--', ...BUILT_FROM], ROOT).trim();
   assert.equal(dirty, '', 'commit the changes first: this test builds the committed source elsewhere');
   mkdirSync(OTHER, { recursive: true });
-  for (const entry of readdirSync(OTHER)) if (entry !== 'target') rmSync(join(OTHER, entry), { recursive: true, force: true });
+  for (const entry of readdirSync(OTHER)) if (entry !== 'target' && entry !== 'node_modules') rmSync(join(OTHER, entry), { recursive: true, force: true });
   execFileSync('bash', ['-c', `git -C "${ROOT}" archive --format=tar HEAD | tar -x -C "${OTHER}"`]);
+  // The same npm packages (pdf.js is copied from them into the extension), as `npm ci` would give.
+  if (!existsSync(join(OTHER, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(OTHER, 'node_modules'));
   const here = await buildAndPack(ROOT, {});
   const there = await buildAndPack(OTHER, {});
   assert.notEqual(OTHER, ROOT);
