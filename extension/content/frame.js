@@ -53,7 +53,7 @@ export function openFrame(intent, onGone) {
   let gone = false;
   /** @type {ReturnType<typeof watch> | null} */
   let watcher = null;
-  let onDeviceRun = new AbortController();
+  const onDeviceRun = { controller: new AbortController() };
   let loads = 0;
 
   // Single-page sites change the article without a page load: tell the frame, which offers to read it.
@@ -71,7 +71,7 @@ export function openFrame(intent, onGone) {
     gone = true;
     clearInterval(urlWatch);
     watcher?.stop();
-    onDeviceRun.abort();
+    onDeviceRun.controller.abort();
     port.close();
     // Out of sight at once, out of the page a moment later: a frame removed while the browser is
     // still delivering the click that closed it can leave that input unanswered.
@@ -118,29 +118,8 @@ export function openFrame(intent, onGone) {
       case OP.LAYOUT: return layout(data);
       case OP.CLOSE: return end();
       case OP.RELOAD_PAGE: return location.reload();
-      case OP.ABORT_ON_DEVICE:
-        onDeviceRun.abort();
-        onDeviceRun = new AbortController();
-        return undefined;
-      case OP.AVAILABILITY: return reply(id, () => onDevice.availability(data.api, data.options));
-      case OP.DOWNLOAD: return reply(id, () => onDevice.download(data.api, data.options, progress(id)));
-      case OP.SUMMARIZE: {
-        const { signal } = onDeviceRun;
-        return reply(id, () => onDevice.summarize(data.calls, { signal, onAnswer: progress(id) }));
-      }
-      case OP.PROMPT: {
-        const { signal } = onDeviceRun;
-        return reply(id, () => onDevice.prompt(data.call, signal));
-      }
-      case OP.DETECT: {
-        const { signal } = onDeviceRun;
-        return reply(id, () => onDevice.detect(data.sample, signal));
-      }
-      case OP.TRANSLATE: {
-        const { signal } = onDeviceRun;
-        return reply(id, () => onDevice.translate(data.step, { signal, onBlock: progress(id) }));
-      }
     }
+    onDevice.answerOp(op, id, data, reply, progress, onDeviceRun);
     return undefined;
   };
 

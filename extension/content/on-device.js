@@ -4,6 +4,8 @@
 // answers mean) is the Rust core's, made in the worker; this file only detects the APIs, calls
 // them and reports.
 
+import { OP } from '../panel/channel.js';
+
 /** @typedef {import('../types/globals').OnDeviceCalls} OnDeviceCalls */
 /** The built-in AI APIs Gloss calls. */
 const APIS = ['Summarizer', 'Translator', 'LanguageDetector', 'LanguageModel'];
@@ -118,4 +120,32 @@ export async function translate({ sourceLang, targetLang, blocks }, { signal, on
   } finally {
     translator.destroy?.();
   }
+}
+
+/**
+ * Answers the panel's on-device ops, the same wherever the panel is framed (an article's page,
+ * the PDF reader page); returns whether `op` was one of them. `run.controller` is the current
+ * run's: an abort ends it and starts the next.
+ * @param {string} op
+ * @param {number} id
+ * @param {any} data
+ * @param {(id: number, work: () => unknown) => void} reply
+ * @param {(id: number) => (value: unknown) => void} progress
+ * @param {{ controller: AbortController }} run
+ */
+export function answerOp(op, id, data, reply, progress, run) {
+  const { signal } = run.controller;
+  switch (op) {
+    case OP.ABORT_ON_DEVICE:
+      run.controller.abort();
+      run.controller = new AbortController();
+      return true;
+    case OP.AVAILABILITY: reply(id, () => availability(data.api, data.options)); return true;
+    case OP.DOWNLOAD: reply(id, () => download(data.api, data.options, progress(id))); return true;
+    case OP.SUMMARIZE: reply(id, () => summarize(data.calls, { signal, onAnswer: progress(id) })); return true;
+    case OP.PROMPT: reply(id, () => prompt(data.call, signal)); return true;
+    case OP.DETECT: reply(id, () => detect(data.sample, signal)); return true;
+    case OP.TRANSLATE: reply(id, () => translate(data.step, { signal, onBlock: progress(id) })); return true;
+  }
+  return false;
 }

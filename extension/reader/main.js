@@ -98,7 +98,7 @@ frame.src = `${chrome.runtime.getURL('panel.html')}#${secret}`;
 const channel = new MessageChannel();
 const port = channel.port1;
 let loads = 0;
-let onDeviceRun = new AbortController();
+const onDeviceRun = { controller: new AbortController() };
 frame.addEventListener('load', () => {
   loads += 1;
   // Anything but the first load is not the panel: the reader page ends with it.
@@ -130,16 +130,8 @@ port.onmessage = ({ data }) => {
     case OP.COPY: return reply(id, () => navigator.clipboard.writeText(String(data.text ?? '')));
     case OP.CLOSE: frame.remove(); port.close(); return undefined;
     case OP.RELOAD_PAGE: return location.reload();
-    case OP.ABORT_ON_DEVICE:
-      onDeviceRun.abort();
-      onDeviceRun = new AbortController();
-      return undefined;
-    case OP.AVAILABILITY: return reply(id, () => onDevice.availability(data.api, data.options));
-    case OP.DOWNLOAD: return reply(id, () => onDevice.download(data.api, data.options, progress(id)));
-    case OP.SUMMARIZE: return reply(id, () => onDevice.summarize(data.calls, { signal: onDeviceRun.signal, onAnswer: progress(id) }));
-    case OP.DETECT: return reply(id, () => onDevice.detect(data.sample, onDeviceRun.signal));
-    case OP.TRANSLATE: return reply(id, () => onDevice.translate(data.step, { signal: onDeviceRun.signal, onBlock: progress(id) }));
   }
+  onDevice.answerOp(op, id, data, reply, progress, onDeviceRun);
   return undefined;
 };
 document.body.append(frame);
