@@ -38,7 +38,10 @@ before(async () => {
     ? { url: process.env.GLOSS_LOCAL_MODEL_URL, close: async () => {} }
     : await startLocalModel({ logPath: join(ARTIFACTS, 'local-model-server.log'), interrupt: process.env.GLOSS_LOCAL_MODEL_QUEUE !== '1' });
   console.log(`# local model server ready at ${model.url} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  proxy = await startCountingProxy(model.url, t0);
+  // Each request as it is sent and as it ends, so a stall shows where it happened.
+  proxy = await startCountingProxy(model.url, t0, (r) => console.log(r.endMs === null
+    ? `# ${since(Date.now())}: sent ${r.path} (${r.requestBytes} B)`
+    : `# ${since(Date.now())}: ended ${r.status ?? '-'} ${r.bytes} B${r.aborted ? ', aborted' : ''} (${((r.endMs - r.sentMs) / 1000).toFixed(1)} s)`));
   site = await startServer({ '/www/': join(ROOT, 'www') });
   gloss = await launch();
 });
@@ -72,25 +75,35 @@ test('a digest and a translation of the sample article from a real local model b
   clickedAt = Date.now();
   const { page, p } = await openWithGloss(gloss, site.url + SAMPLE);
   const report = { panelOpen: since(Date.now()) };
+  // What the panel shows, every minute: a run that stops moving shows where it stopped.
+  const watch = setInterval(async () => {
+    const [digest, translation] = await Promise.all([sectionState(p.digest), sectionState(p.translation)]).catch(() => []);
+    if (!digest) return;
+    const slots = await p.translation.locator('[data-block]').evaluateAll((nodes) => nodes.map((n) => n.className)).catch(() => []);
+    const count = (re) => slots.filter((c) => re.test(c)).length;
+    console.log(`# ${since(Date.now())}: digest ${digest.content.length} chars, status "${digest.status.slice(0, 120)}"; translation ${slots.length} blocks, ${count(/\bpending\b/)} pending, ${count(/\bpartial\b/)} partial, ${count(/\bfailed\b/)} failed, status "${translation.status.slice(0, 120)}"`);
+  }, 60_000);
   try {
+    // The panel is its own frame (panel.html, the extension's origin): the waits run inside it.
+    const frame = p.frame;
     // Quick Digest: first text, then its end (the status line clears, or an error shows).
-    await page.waitForFunction(() => {
-      const section = document.querySelector('#gloss-extension-root')?.shadowRoot?.querySelector('section[data-section="digest"]');
-      return Boolean(section?.querySelector('.error')) || section?.querySelector('.content')?.textContent.trim() !== '';
+    await frame.waitForFunction(() => {
+      const section = document.querySelector('section[data-section="digest"]');
+      return Boolean(section?.querySelector('.error')) || (section?.querySelector('.content')?.textContent.trim() ?? '') !== '';
     }, null, { timeout: SECTION_TIMEOUT_MS, polling: 200 });
     report.digestFirstText = since(Date.now());
-    await page.waitForFunction(() => {
-      const section = document.querySelector('#gloss-extension-root')?.shadowRoot?.querySelector('section[data-section="digest"]');
+    await frame.waitForFunction(() => {
+      const section = document.querySelector('section[data-section="digest"]');
       const status = section?.querySelector('.status');
       return Boolean(section?.querySelector('.error')) || (status?.textContent.trim() === '' && section.querySelector('.content').textContent.trim() !== '');
     }, null, { timeout: SECTION_TIMEOUT_MS, polling: 500 });
     report.digestEnd = since(Date.now());
     const digest = await sectionState(p.digest);
-    report.digest = { chars: digest.content.length, error: digest.error };
+    report.digest = { chars: digest.content.length, error: digest.error, starts: digest.content.slice(0, 160) };
 
     // Full Translation: every block settles, translated or marked as failed.
-    await page.waitForFunction(() => {
-      const section = document.querySelector('#gloss-extension-root')?.shadowRoot?.querySelector('section[data-section="translation"]');
+    await frame.waitForFunction(() => {
+      const section = document.querySelector('section[data-section="translation"]');
       const slots = section ? [...section.querySelectorAll('[data-block]')] : [];
       const settled = slots.length > 0 && slots.every((s) => !s.classList.contains('pending') && !s.classList.contains('partial'));
       return settled || Boolean(section?.querySelector('.status .error') && !slots.some((s) => s.classList.contains('partial')));
@@ -111,6 +124,7 @@ test('a digest and a translation of the sample article from a real local model b
     assert.equal(report.translation.pending, 0, 'no block is left waiting');
     assert.equal(report.translation.done + report.translation.failed, report.translation.blocks, 'every block is translated or visibly failed');
   } finally {
+    clearInterval(watch);
     const requests = proxy.stats.requests;
     report.requests = {
       sent: requests.length,

@@ -74,7 +74,7 @@ export async function startLocalModel({ logPath, interrupt = true, readyTimeoutM
  * sent, its first byte and its end (ms since `t0`), status and bytes; `maxOpen` is the most
  * requests open at once. A request the browser aborts is aborted upstream too.
  */
-export async function startCountingProxy(target, t0 = Date.now()) {
+export async function startCountingProxy(target, t0 = Date.now(), onEvent = () => {}) {
   const requests = [];
   let open = 0;
   const stats = { requests, maxOpen: 0 };
@@ -84,11 +84,15 @@ export async function startCountingProxy(target, t0 = Date.now()) {
       requests.push(entry);
       open += 1;
       stats.maxOpen = Math.max(stats.maxOpen, open);
+      let size = 0;
+      req.on('data', (chunk) => { size += chunk.length; });
+      req.on('end', () => { entry.requestBytes = size; onEvent(entry); });
     }
     const settle = () => {
       if (entry && entry.endMs === null) {
         entry.endMs = Date.now() - t0;
         open -= 1;
+        onEvent(entry);
       }
     };
     const upstream = http.request(new URL(req.url, target), { method: req.method, headers: req.headers }, (up) => {
