@@ -41,6 +41,9 @@ export async function launch({ headless = true, extension = EXTENSION, env, args
   listen(worker);
   context.on('serviceworker', listen);
   const extensionId = new URL(worker.url()).host;
+  // A new profile is still installing the extension: a click is sent once its worker has run
+  // its script and loaded the core (the WASM), as a reader's first click comes after install.
+  await worker.evaluate(() => globalThis.glossWasmBytes?.());
   const cdp = await context.browser().newBrowserCDPSession();
   return {
     context, worker, extensionId, cdp, logs,
