@@ -128,6 +128,8 @@ describe('the cache', () => {
     const again = await open(gloss, url);
     await again.p.digest.locator('.provenance', { hasText: 'cached' }).waitFor({ timeout: 30_000 });
     await waitForTranslation(again.page);
+    await again.p.translation.locator('.provenance', { hasText: 'cached' }).waitFor({ timeout: 30_000 });
+    assert.equal(await again.p.translation.locator('.spend').count(), 0, 'a cached translation cost nothing: no spend line');
     assert.equal(mock.requests().length, sent, 'the second visit came from the cache');
     await again.page.close();
 

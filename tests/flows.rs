@@ -498,7 +498,8 @@ fn resume_after_the_worker_stopped_reads_the_cache_and_sends_nothing_again() {
     w.open_panel(&article(6));
     w.settle();
     let sent = w.sent.len();
-    assert!(w.done("translation").is_some());
+    let first = w.done("translation").cloned().expect("the translation is done");
+    assert_eq!((first["cached"].clone(), first["spend"]["inputTokens"].is_u64()), (json!(false), true), "the first run was asked and counted");
     // A new worker: a new core, the same storage. The panel reconnects and starts again.
     let host = Host { extension_id: EXTENSION.into(), extension_url: BASE.into(), ui_language: "en".into(), quota_bytes: None };
     w.core = Core::new(host);
@@ -510,6 +511,8 @@ fn resume_after_the_worker_stopped_reads_the_cache_and_sends_nothing_again() {
     assert_eq!(w.done("digest").map(|d| d["cached"].clone()), Some(json!(true)));
     let cached = w.of("delta", "translation");
     assert!(cached.first().is_some_and(|d| d["blocks"].as_array().is_some_and(|b| b.len() >= 6)), "cached blocks are shown at once");
+    let again = w.done("translation").cloned().expect("the cached translation is done");
+    assert_eq!((again["cached"].clone(), again["spend"].clone()), (json!(true), Value::Null), "from the cache, with no spend line");
 }
 
 #[test]

@@ -141,6 +141,8 @@ export function onTranslationDelta(frame) {
 
 export function onTranslationDone(frame) {
   showSpend(translation, frame);
+  const cached = ` · ${msg('fromCache')}`;
+  if (frame.cached && !translation.label.textContent.endsWith(cached)) translation.label.textContent += cached;
   markFailed(frame.failedBlockIds);
   showProgress({ total: articleBlocks.length, done: articleBlocks.length - failedIds.size - countPending(), failed: failedIds.size }, false);
   if (frame.error && frame.error.code !== 'cancelled') {

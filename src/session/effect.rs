@@ -259,7 +259,7 @@ impl Done {
         }))
     }
 
-    pub fn translation(failed_block_ids: Vec<String>, error: Option<ErrorInfo>, spend: Option<Spend>, elapsed_ms: u64) -> Frame {
+    pub fn translation(failed_block_ids: Vec<String>, error: Option<ErrorInfo>, spend: Option<Spend>, elapsed_ms: u64, cached: bool) -> Frame {
         Frame::Done(Box::new(Done {
             section: Section::Translation,
             digest: None,
@@ -267,7 +267,7 @@ impl Done {
             spend,
             elapsed_ms: Some(elapsed_ms),
             parts: None,
-            cached: false,
+            cached,
             failed_block_ids,
             error,
         }))

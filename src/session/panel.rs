@@ -87,7 +87,7 @@ impl Work {
                             cx.post(Frame::blocks(shown, None));
                         }
                         if done {
-                            cx.post(Done::translation(Vec::new(), None, Some(spend), self.translation.elapsed(cx.now)));
+                            cx.post(Done::translation(Vec::new(), None, Some(spend), self.translation.elapsed(cx.now), false));
                         }
                     }
                     Err(e) => cx.post(Frame::error(Section::Translation, e.info())),

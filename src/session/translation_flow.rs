@@ -29,6 +29,8 @@ pub struct TranslationFlow {
     started_at: u64,
     /// The scheduler's wait, as a timer, and when it is due.
     wake: Option<(Id, u64)>,
+    /// Chunks sent since the run began: none means every block came from the cache.
+    sent: usize,
 }
 
 impl TranslationFlow {
@@ -69,6 +71,7 @@ impl TranslationFlow {
         session.start_translation(only);
         self.state = State::Running;
         self.started_at = cx.now;
+        self.sent = 0;
         cx.post(Frame::Progress(Progress::Translation { section: Section::Translation, progress: session.progress() }));
     }
 
@@ -127,6 +130,7 @@ impl TranslationFlow {
                     let reader = session.translation_reader(call.wire, &block_ids);
                     let id = cx.pool.add(cx.owner, Purpose::Chunk { job, block_ids }, call, Reader::Chunk(Box::new(reader)));
                     cx.pool.open(id, cx.now, cx.out);
+                    self.sent += 1;
                 }
                 Step::Wait { ms } => {
                     self.stop_wake(cx);
@@ -152,8 +156,10 @@ impl TranslationFlow {
         cx.pool.remove_chunks(cx.owner, cx.out);
         self.stop_wake(cx);
         self.state = State::Done;
-        let spend = session.progress().map(|p| p.spend);
-        cx.post(Done::translation(failed, error, spend, self.elapsed(cx.now)));
+        // Nothing sent: the blocks came from the cache, and there is no spend to show.
+        let cached = self.sent == 0 && error.is_none();
+        let spend = session.progress().map(|p| p.spend).filter(|_| self.sent > 0);
+        cx.post(Done::translation(failed, error, spend, self.elapsed(cx.now), cached));
     }
 
     /// Bytes of a chunk's answer: finished blocks, and the one being written.
