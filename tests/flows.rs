@@ -774,6 +774,33 @@ fn a_wait_for_the_per_minute_window_is_said_every_20_s_until_the_request_goes() 
 }
 
 #[test]
+fn a_question_held_by_the_per_minute_window_is_said_to_wait_under_the_question() {
+    let mut w = World::new(|kind, body, _| match kind {
+        Kind::Qa => qa_answer(body),
+        other => cloud(other, body, 0),
+    })
+    // The article is in English: the digest alone, then the question, one request a minute.
+    .settings(json!({"requestsPerMinute": 1, "translateLang": "en"}));
+    w.latency = 100;
+    w.open_panel(&article(4));
+    w.settle();
+    assert!(w.done("digest").is_some());
+    w.frames.clear();
+    let asked_at = w.now;
+    w.frame(PORT, json!({"type": "ask", "question": "What did they paint?"}));
+    w.run_until(asked_at + 120_000);
+    let sent = w.sent(Kind::Qa);
+    assert_eq!(sent.len(), 1, "the question went once the window had room");
+    assert!(sent[0].at - asked_at > 0, "it was held first");
+    let waits = w.waits();
+    assert!(!waits.is_empty(), "the wait is said");
+    for (_, f) in &waits {
+        assert_eq!((f["section"].as_str(), f["waitingFor"].as_str()), (Some("qa"), Some("rateWindow")), "said under the question, not the digest: {f}");
+    }
+    assert!(!w.of("answered", "qa").is_empty(), "and answered");
+}
+
+#[test]
 fn a_retry_wait_is_said_until_the_request_goes_again() {
     let mut w = World::new(|kind, body, n| match kind {
         Kind::Digest if n == 0 => status(429, Some("50"), RATE_LIMITED),

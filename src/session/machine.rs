@@ -517,13 +517,13 @@ impl Core {
             let mut cx = Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now };
             work.digest.feed(&work.session, &mut cx);
             let queued = cx.pool.queued(owner);
-            let (mut held, mut digest_window, mut translation_window) = (false, None, None);
+            let (mut held, mut window, mut translation_window) = (false, None, None);
             for id in &queued {
                 match cx.pool.gate(now, rpm, local) {
                     Gate::Open => cx.pool.open(*id, now, cx.out),
                     Gate::Until(t) => {
                         until = Some(until.map_or(t, |u| u.min(t)));
-                        (held, digest_window) = (true, Some(t));
+                        (held, window) = (true, cx.pool.section_of(*id).map(|s| (s, t)));
                         break;
                     }
                     Gate::Full => {
@@ -539,7 +539,7 @@ impl Core {
                     translation_window = Some(t);
                 }
             }
-            waiting.extend(waits::of_panel(owner, digest_window, translation_window, work.translation.waiting_until(), cx.pool));
+            waiting.extend(waits::of_panel(owner, window, translation_window, work.translation.waiting_until(), cx.pool));
         }
         if let Some(t) = until {
             self.pool.wake_at(t, now, out);

@@ -206,9 +206,14 @@ impl Pool {
         mine().filter(|(_, r)| r.purpose.is_digest()).chain(mine().filter(|(_, r)| !r.purpose.is_digest())).map(|(id, _)| *id).collect()
     }
 
-    /// Requests of `port` sent and not over, of the digest (`true`) or of the translation.
-    pub fn open_of(&self, port: Id, digest: bool) -> usize {
-        self.reqs.values().filter(|r| r.owner.port == port && r.state == State::Open && r.purpose.is_digest() == digest).count()
+    /// Model requests of `port` sent and not over, for `section`.
+    pub fn open_in(&self, port: Id, section: Section) -> usize {
+        self.reqs.values().filter(|r| r.owner.port == port && r.state == State::Open && r.purpose.is_model() && r.purpose.section() == section).count()
+    }
+
+    /// The section whose request `id` is.
+    pub fn section_of(&self, id: Id) -> Option<Section> {
+        self.reqs.get(&id).map(|r| r.purpose.section())
     }
 
     /// Whether a model request may be sent now: under the global stream cap, within the
@@ -296,9 +301,9 @@ impl Pool {
         self.starts = recent.into();
     }
 
-    /// When `owner`'s earliest request in backoff is due again, if it has one.
-    pub fn backoff_until(&self, owner: Owner) -> Option<u64> {
-        self.reqs.values().filter(|r| r.owner == owner && r.state == State::Backoff).map(|r| r.retry_at).min()
+    /// When `owner`'s earliest request of `section` in backoff is due again, if it has one.
+    pub fn backoff_until(&self, owner: Owner, section: Section) -> Option<u64> {
+        self.reqs.values().filter(|r| r.owner == owner && r.state == State::Backoff && r.purpose.section() == section).map(|r| r.retry_at).min()
     }
 
     /// Sends `req` again `ms` after `now` (its attempt count kept).

@@ -24,20 +24,23 @@ pub struct Wait {
     pub waiting_for: WaitFor,
 }
 
-/// `owner`'s waits, for each section with nothing in flight: the window's (`digest_window`,
-/// `translation_window`: when it has room), the digest's backoff, the translation's `pause`.
-pub fn of_panel(owner: Owner, digest_window: Option<u64>, translation_window: Option<u64>, pause: Option<u64>, pool: &Pool) -> Vec<Wait> {
+/// `owner`'s waits, for each section with nothing in flight: the window's (`held`: the section
+/// of the first request it holds, and when it has room; `translation_window` for the chunks), a
+/// backoff of the digest's or of a question's, the translation's `pause`.
+pub fn of_panel(owner: Owner, held: Option<(Section, u64)>, translation_window: Option<u64>, pause: Option<u64>, pool: &Pool) -> Vec<Wait> {
     let mut waits = Vec::new();
     let mut add = |section, until: Option<u64>, waiting_for| {
         if let Some(until) = until {
             waits.push(Wait { port: owner.port, section, until, waiting_for });
         }
     };
-    if pool.open_of(owner.port, true) == 0 {
-        add(Section::Digest, digest_window, WaitFor::RateWindow);
-        add(Section::Digest, pool.backoff_until(owner), WaitFor::Retry);
+    for section in [Section::Digest, Section::Qa] {
+        if pool.open_in(owner.port, section) == 0 {
+            add(section, held.filter(|(s, _)| *s == section).map(|(_, t)| t), WaitFor::RateWindow);
+            add(section, pool.backoff_until(owner, section), WaitFor::Retry);
+        }
     }
-    if pool.open_of(owner.port, false) == 0 {
+    if pool.open_in(owner.port, Section::Translation) == 0 {
         add(Section::Translation, translation_window, WaitFor::RateWindow);
         add(Section::Translation, pause, WaitFor::Retry);
     }
