@@ -400,14 +400,18 @@ async function measureTranslation(gloss, baseUrl, mock) {
       // mock's). The panel's frame is observed as soon as it exists, well before the mock's
       // first byte (TTFT_MS after the first request).
       const frame = await frameOf(page, STEP_MS);
+      // The frame has navigated; its document may not have a body yet.
+      await frame.waitForLoadState('domcontentloaded', { timeout: STEP_MS });
       await frame.evaluate(() => {
         window.__shown = {};
         const root = document.body;
-        new MutationObserver(() => {
+        const note = () => {
           for (const slot of root.querySelectorAll('section[data-section="translation"] [data-block]:not(.pending)')) {
             window.__shown[slot.dataset.block] ??= Date.now();
           }
-        }).observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
+        };
+        new MutationObserver(note).observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
+        note();
       });
       await frame.waitForFunction(() => {
         const slots = document.querySelectorAll('section[data-section="translation"] [data-block]');
