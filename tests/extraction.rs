@@ -80,6 +80,23 @@ fn check(name: &str) {
         assert_eq!(article.lang, lang, "{name}: language");
     }
     assert_eq!(Some(article.readerable), meta["readerable"].as_bool(), "{name}: readerable");
+    // The content script cuts scripts and style sheets before the page reaches the core
+    // (extension/content/prune.js): the gate must say what isProbablyReaderable says on the page
+    // as it arrives too.
+    let pruned = pruned(&source);
+    let verdict = gloss::article::readerable::probably_readerable(&dom_query::Document::from(pruned.as_str()));
+    assert_eq!(Some(verdict), meta["readerable"].as_bool(), "{name}: readerable once pruned");
+}
+
+/// The page without what `pruneHtml` cuts: scripts (JSON-LD aside) and style sheets.
+fn pruned(html: &str) -> String {
+    let doc = dom_query::Document::from(html);
+    for node in doc.select("script, style").nodes() {
+        if !node.attr("type").is_some_and(|t| t.to_ascii_lowercase().contains("ld+json")) {
+            node.remove_from_parent();
+        }
+    }
+    doc.html().to_string()
 }
 
 macro_rules! pages {

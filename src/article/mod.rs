@@ -142,8 +142,9 @@ pub fn extract_observed(html: &str, url: Option<&str>, options: &ExtractOptions,
     if depth > DEFAULT_MAX_DEPTH {
         return Err(GlossError::TooLarge(format!("elements nested {depth} deep (limit {DEFAULT_MAX_DEPTH})")));
     }
-    // dom_smoothie's port of isProbablyReaderable first; Gloss's wider check only when it says no.
-    let readerable = readability.is_probably_readable() || readerable::probably_readerable(&readability.doc);
+    // Gloss's own port of isProbablyReaderable (dom_smoothie's counts script text, which the
+    // content script has cut by now).
+    let readerable = readerable::probably_readerable(&readability.doc);
 
     let (metadata, blocks) = match options.selection_html.as_deref() {
         Some(selection) => {
