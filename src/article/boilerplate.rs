@@ -12,6 +12,20 @@ pub const DEFAULT_MAX_LEGAL_WORDS: usize = 40;
 /// Phrases of copyright notices and sign-up consent lines.
 const LEGAL: &[&str] = &["©", "all rights reserved", "by signing up", "by submitting"];
 
+/// A stamp line ("Updated on June 18, 2025 at 12:35 PM") is short; a longer block with a date
+/// in it says something.
+pub const DEFAULT_MAX_DATE_LINE_WORDS: usize = 10;
+/// Month names, full and abbreviated, as a date line spells them.
+const MONTHS: &[&str] = &[
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+];
+/// The other words of a publication or review stamp.
+const STAMP_WORDS: &[&str] = &[
+    "on", "at", "am", "pm", "posted", "updated", "published", "last", "reviewed", "date", "modified", "edt", "est",
+    "gmt", "utc", "pst", "pdt",
+];
+
 /// The article's blocks without the furniture, renumbered `b1`, `b2`, … in order. Nothing is
 /// dropped when that would leave no block.
 pub fn filter(blocks: Vec<Block>) -> Vec<Block> {
@@ -32,10 +46,22 @@ fn is_furniture(block: &Block) -> bool {
     match block.kind {
         BlockKind::Paragraph => {
             let lower = block.text.to_lowercase();
-            words(&block.text) <= DEFAULT_MAX_LEGAL_WORDS && LEGAL.iter().any(|p| lower.contains(p))
+            let n = words(&block.text);
+            (n <= DEFAULT_MAX_LEGAL_WORDS && LEGAL.iter().any(|p| lower.contains(p)))
+                || (n <= DEFAULT_MAX_DATE_LINE_WORDS && is_date_stamp(&lower))
         }
         _ => false,
     }
+}
+
+/// Whether a (lowercased) line is only a date, with a year, a month name and stamp words
+/// ("posted", "updated on", a time of day): the page's dateline, which the metadata carries.
+fn is_date_stamp(lower: &str) -> bool {
+    let tokens: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).collect();
+    let year = tokens.iter().any(|t| t.len() == 4 && (t.starts_with("19") || t.starts_with("20")) && t.chars().all(|c| c.is_ascii_digit()));
+    let month = tokens.iter().any(|t| MONTHS.contains(t));
+    let other = tokens.iter().any(|t| !MONTHS.contains(t) && !STAMP_WORDS.contains(t) && !t.chars().all(|c| c.is_ascii_digit()));
+    year && month && !other
 }
 
 fn words(text: &str) -> usize {
@@ -56,6 +82,16 @@ mod tests {
         let kept = filter(blocks);
         let texts: Vec<(&str, &str)> = kept.iter().map(|b| (b.id.as_str(), b.text.as_str())).collect();
         assert_eq!(texts, [("b1", "The article's first paragraph."), ("b2", "The article's last paragraph.")]);
+    }
+
+    #[test]
+    fn date_stamp_lines_go_and_sentences_with_dates_stay() {
+        let blocks = from_html(
+            "<p>Updated on June 18, 2025 at 12:35 PM</p><p>| December 17, 2025</p><p>The article's first paragraph.</p>\
+             <p>On May 3, 2024 the council voted.</p><p>Posted 2025-12-12</p>",
+        );
+        let texts: Vec<String> = filter(blocks).into_iter().map(|b| b.text).collect();
+        assert_eq!(texts, ["The article's first paragraph.", "On May 3, 2024 the council voted.", "Posted 2025-12-12"]);
     }
 
     #[test]
