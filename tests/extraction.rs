@@ -12,7 +12,7 @@ use gloss::extract;
 
 #[path = "support/score.rs"]
 mod support;
-use support::{score, words};
+use support::{reference_addition, score, words};
 
 /// Word-level F1 each page must reach against Readability.js's expected text.
 const MIN_F1: f64 = 0.98;
@@ -22,18 +22,6 @@ const PAGE_URL: &str = "http://fakehost/test/page.html";
 fn dir(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/readability").join(name)
 }
-
-/// Pages whose expected text lacks a part of the article, with the source element that holds it
-/// and why: the reference is `expected.html`'s text plus that element's. Every page, these
-/// included, must reach `MIN_F1` against its reference.
-const CORRECTED_REFERENCES: &[(&str, &str, &str)] = &[(
-    "mercurial",
-    "#example-1-amend-a-shared-changeset",
-    "Readability.js leaves out the section \"Example 1: Amend a shared changeset\" (10 paragraphs, \
-     4 commands and 3 figure notes; about 470 words) between two sections it keeps: the page's own \
-     table of contents, which the expected text keeps, lists it, and Example 2 begins \"This process \
-     can repeat\", continuing it.",
-)];
 
 /// Pages where dom_smoothie's byline differs from Readability.js's, with the byline Gloss finds
 /// (still checked, so a change shows) and why it differs.
@@ -58,9 +46,7 @@ fn check(name: &str) {
     let article = extract(&source, Some(PAGE_URL)).unwrap_or_else(|e| panic!("{name}: extraction failed: {e}"));
     let got: Vec<&str> = article.blocks.iter().map(|b| b.text.as_str()).collect();
     let mut want = dom_query::Document::from(expected_html.as_str()).root().text().to_string();
-    if let Some((_, selector, why)) = CORRECTED_REFERENCES.iter().find(|(page, _, _)| *page == name) {
-        let part = dom_query::Document::from(source.as_str()).select_single(selector).text().to_string();
-        assert!(!part.trim().is_empty(), "{name}: {selector} not in the source");
+    if let Some((selector, why, part)) = reference_addition(name, &source) {
         want = format!("{want}\n{part}");
         let s = score(&got.join("\n"), &want);
         println!("{name}: F1 {:.4} (P {:.4}, R {:.4}) with {selector} added to the reference: {why}", s.f1, s.precision, s.recall);
