@@ -6,6 +6,8 @@
 //
 // panel (panel.html in its frame) → worker
 //   {type: 'start', html: string, url: string, readerableGate: boolean, selectionHtml: ?string, translateLang: ?string, onDevice: OnDeviceApis}
+//   {type: 'start', ahead: true, readerableGate: boolean, translateLang: ?string}   the page is the one its
+//                                                content script sent ahead (`pageAhead`, below): the panel's first start
 //   {type: 'retry', section: 'digest'}
 //   {type: 'retry', section: 'translation', blockIds: string[]}
 //   {type: 'confirm', section: 'translation'}            go ahead after seeing the estimate
@@ -41,6 +43,8 @@
 //   {type: 'exported', purpose: 'copy' | 'download', markdown: string, fileName: string}
 //   {type: 'site', origin, pattern, on, run, denied}         the "always on" toggle's state for the page's site
 //   {type: 'held'}                                           opened by itself: nothing is sent until 'expand'
+//   {type: 'pageNeeded', readerableGate: boolean, translateLang: ?string}   the page sent ahead did not come:
+//                                                            start again the usual way, with the page
 //   {type: 'restyled', provenance: Provenance}               the digest is being written again in another style
 //   {type: 'delta', section: 'digest', digest: Digest}
 //   {type: 'delta', section: 'translation', blocks: TranslatedBlock[], partial: TranslatedBlock | null}
@@ -63,6 +67,9 @@
 //
 // One-off message, content script (registered for an always-on site) → worker
 //   {type: 'siteVisit', html: string} → {open: false} | {open: true, intent: 'site' | 'siteRun'}
+//
+// One-off message, content script (as it opens the panel's frame) → worker
+//   {type: 'pageAhead', …PageAhead} → null   the page, serialised and carried while the frame loads
 //
 // Shapes: the serde types in src/, generated into types/gloss.d.ts (`cargo test typescript`), so
 // they are defined once, in Rust. The typedefs below name them for the other scripts' JSDoc.
@@ -147,6 +154,7 @@ globalThis.GlossProtocol = Object.freeze({
     EXPAND: 'expand',
     SITE: 'site',
     HELD: 'held',
+    PAGE_NEEDED: 'pageNeeded',
     FORGET_SITE: 'forgetSite',
     RESTYLED: 'restyled',
     CLOSE: 'close',

@@ -32,6 +32,7 @@ fn roots(c: &mut Collect) {
     c.visit::<crate::session::effect::Effect>();
     // The panel's frames, both ways, and what the options page and playground read.
     c.visit::<crate::session::event::PanelFrame>();
+    c.visit::<crate::session::event::PageAhead>();
     c.visit::<crate::session::effect::Frame>();
     c.visit::<crate::article::Article>();
     c.visit::<crate::article::ExtractOptions>();

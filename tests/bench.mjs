@@ -32,42 +32,86 @@ const MAX_RECLICKS = 3;
 
 /** @typedef {{ median: number, p90: number }} Spread */
 /**
- * The path of one extraction, in the order it runs, from the stamps the panel, the content script
- * and the core report (`data-extract-timing` on the panel's root; the clocks are
- * `performance.timeOrigin + performance.now()` in each context): each phase's span, in ms.
+ * The path of one extraction, from the content script reading the page to the article extracted
+ * in the worker, in the order it runs: each phase's span in ms, from the stamps the content
+ * script, the panel and the core report (`data-extract-timing` on the panel's root; every clock
+ * is `performance.timeOrigin + performance.now()` in its context). A panel's first start reads
+ * the page the content script sent ahead as it opened the panel's frame (`ahead`): the page is
+ * serialised, carried to the worker and extracted while the frame loads. A start without it (the
+ * core asked for the page: `pageNeeded`) carries the page through the panel.
  */
 const PHASES = [
-  ['channel', 'startedAt', 'readAt', 'panel start → the content script reads the page (its Port handed over)'],
   ['serialise', 'readAt', 'readDoneAt', 'the page\'s HTML serialised'],
-  ['toPanel', 'readDoneAt', 'receivedAt', 'content script → panel (MessagePort)'],
-  ['post', 'receivedAt', 'postedAt', 'the panel posts the start frame'],
-  ['port', 'postedAt', 'entered', 'panel → worker → the core (runtime Port)'],
-  ['decode', 'entered', 'decoded', 'the frame read into WASM'],
+  ['carry', 'readDoneAt', 'carried', 'to the core: content script → worker (sent ahead), or through the panel'],
+  ['decode', 'carried', 'decoded', 'the message read into WASM'],
   ['parse', 'decoded', 'parsed', 'HTML parsed in WASM'],
   ['readability', 'parsed', 'readability', 'dom_smoothie'],
   ['blocks', 'readability', 'blocks', 'the block pass'],
-  ['reply', 'blocks', 'arrivedAt', 'the article back to the panel'],
+];
+/** The panel's side: from its start to the article on screen (the frame's load is before it). */
+const PANEL_PHASES = [
+  ['post', 'startedAt', 'postedAt', 'panel start → the start frame posted (asked: after the page came through the channel)'],
+  ['port', 'postedAt', 'started', 'panel → worker → the core (runtime Port)'],
+  ['wait', 'started', 'blocks', 'the start waited for the extraction (negative: the article was ready first)'],
+  ['reply', 'shownFrom', 'arrivedAt', 'the article back to the panel'],
+  ['frameStart', 'appendedAt', 'navigatedAt', 'the frame appended → its navigation starts (sent ahead: the page was read just before)'],
+  ['frameLoad', 'navigatedAt', 'startedAt', 'panel.html, its styles and scripts loaded, up to its start'],
+  ['pageToShown', 'readAt', 'arrivedAt', 'the content script reads the page → the article in the panel (the frame\'s load included)'],
 ];
 
-/** One run's phases from its stamps; null when a stamp is missing. */
+/** One run's stamps, the same names on either path. */
+function stampsOf(timing) {
+  const ahead = timing.ahead;
+  const page = ahead ? { readAt: ahead.readAt, readDoneAt: ahead.readDoneAt } : { readAt: timing.readAt, readDoneAt: timing.readDoneAt };
+  const started = ahead ? (timing.started ?? timing.entered) : timing.entered;
+  return {
+    ...page, carried: timing.entered, decoded: timing.decoded, parsed: timing.parsed, readability: timing.readability,
+    blocks: timing.blocks, startedAt: timing.startedAt, postedAt: timing.postedAt, started,
+    appendedAt: ahead ? ahead.readDoneAt : undefined, navigatedAt: timing.navigatedAt,
+    shownFrom: Math.max(started, timing.blocks), arrivedAt: timing.arrivedAt,
+  };
+}
+
+/** One run's phases (those it has stamps for), its path, and its extraction time; null without stamps. */
 function splitOf(timing) {
   if (!timing) return null;
-  const split = {};
-  for (const [name, from, to] of PHASES) {
-    if (typeof timing[from] !== 'number' || typeof timing[to] !== 'number') return null;
-    split[name] = timing[to] - timing[from];
+  const stamps = stampsOf(timing);
+  const split = { path: timing.ahead ? 'ahead' : 'asked' };
+  for (const [name, from, to] of [...PHASES, ...PANEL_PHASES]) {
+    if (typeof stamps[from] === 'number' && typeof stamps[to] === 'number') split[name] = stamps[to] - stamps[from];
   }
   return split;
 }
 
-/** Per phase, the median and p90 over `splits` (one per page). */
+/** Content script reads the page → article extracted in the worker; null without the stamps. */
+function extractionMs(timing) {
+  if (!timing) return null;
+  const { readAt, blocks } = stampsOf(timing);
+  return typeof readAt === 'number' && typeof blocks === 'number' ? blocks - readAt : null;
+}
+
+const PHASE_NAMES = [...PHASES, ...PANEL_PHASES].map(([name]) => name);
+
+/** Per phase, the median and p90 over `splits` (one per page) that have it, and how many do. */
 function splitSpread(splits) {
   const present = splits.filter(Boolean);
-  return Object.fromEntries(PHASES.map(([name]) => [name, spread(present.map((s) => s[name]))]));
+  return Object.fromEntries(PHASE_NAMES.map((name) => {
+    const values = present.map((s) => s[name]).filter((v) => typeof v === 'number');
+    return [name, { ...spread(values), pages: values.length }];
+  }));
+}
+
+/** Per phase, the median over one page's runs that have it. */
+function pageSplit(splits) {
+  const entries = PHASE_NAMES.map((name) => [name, median(splits.map((t) => t[name]).filter((v) => typeof v === 'number'))]);
+  return Object.fromEntries(entries.filter(([, v]) => v != null));
 }
 /**
  * One test page's figures; `*Ms` are medians over the runs, null when that side failed.
- * @typedef {{ page: string, bytes: number, glossMs: number | null, glossRuns: number[], glossError: string | null,
+ * `glossMs`: the page read → the article extracted in the worker; `shownMs`: the panel's start → the
+ * article in the panel (`data-extract-ms`).
+ * @typedef {{ page: string, bytes: number, glossMs: number | null, glossRuns: number[], shownMs: number | null, shownRuns: number[],
+ *   paths: string[], glossError: string | null,
  *   reclicks: number, glossSplits: (Record<string, number> | null)[], glossSplit: Record<string, number> | null,
  *   readabilityMs: number | null, readabilityRuns: number[], readabilityError: string | null,
  *   readabilityFound: boolean | null }} PageRecord
@@ -230,7 +274,7 @@ async function loadReadability(page, url) {
   if (!await page.evaluate(() => typeof Readability === 'function')) throw new Error('Readability is not defined after the script tag');
 }
 
-/** One Readability.js parse in the page world, timed there (clone included, as Gloss includes outerHTML). */
+/** One Readability.js parse in the page world, timed there (its clone included; Gloss serialises the page as its frame loads, reported beside). */
 function readabilityOnce(page) {
   return bounded(page.evaluate(() => {
     const start = performance.now();
@@ -250,7 +294,7 @@ async function measurePage(gloss, baseUrl, name, runs) {
   const url = `${baseUrl}/pages/${encodeURIComponent(name)}/source.html`;
   const record = {
     page: name, bytes: statSync(join(PAGES_DIR, name, 'source.html')).size,
-    glossMs: null, glossRuns: [], glossError: null, reclicks: 0, glossSplits: [], glossSplit: null,
+    glossMs: null, glossRuns: [], shownMs: null, shownRuns: [], paths: [], glossError: null, reclicks: 0, glossSplits: [], glossSplit: null,
     readabilityMs: null, readabilityRuns: [], readabilityError: null, readabilityFound: null,
   };
   const reader = await gloss.context.newPage();
@@ -261,10 +305,14 @@ async function measurePage(gloss, baseUrl, name, runs) {
     for (let run = 0; run < runs; run++) {
       if (!record.glossError) {
         const outcome = await glossOnce(gloss, url);
-        if (outcome.error) record.glossError = outcome.error;
+        const ms = outcome.error ? null : extractionMs(outcome.timing);
+        if (outcome.error || ms == null) record.glossError = outcome.error ?? 'the panel reported no extraction stamps';
         else {
-          record.glossRuns.push(outcome.ms);
-          record.glossSplits.push(splitOf(outcome.timing));
+          record.glossRuns.push(ms);
+          record.shownRuns.push(outcome.ms);
+          const split = splitOf(outcome.timing);
+          record.glossSplits.push(split);
+          record.paths.push(split?.path ?? 'unknown');
         }
         record.reclicks += outcome.reclicks ?? 0;
       }
@@ -283,8 +331,9 @@ async function measurePage(gloss, baseUrl, name, runs) {
   }
   if (!record.glossError) {
     record.glossMs = median(record.glossRuns);
+    record.shownMs = median(record.shownRuns);
     const splits = record.glossSplits.filter(Boolean);
-    if (splits.length) record.glossSplit = Object.fromEntries(PHASES.map(([name]) => [name, median(splits.map((t) => t[name]))]));
+    if (splits.length) record.glossSplit = pageSplit(splits);
   }
   if (!record.readabilityError) record.readabilityMs = median(record.readabilityRuns);
   return record;
@@ -310,7 +359,9 @@ async function measureExtraction(gloss, baseUrl, pages, runs) {
 function summarizeExtraction(records, runs) {
   const both = records.filter((r) => r.glossMs != null && r.readabilityMs != null);
   const gloss = spread(both.map((r) => r.glossMs));
+  const shown = spread(both.map((r) => r.shownMs));
   const readability = spread(both.map((r) => r.readabilityMs));
+  const paths = records.flatMap((r) => r.paths);
   return {
     runsPerPage: runs,
     pages: records.length,
@@ -323,8 +374,11 @@ function summarizeExtraction(records, runs) {
     reclicks: records.reduce((n, r) => n + r.reclicks, 0),
     readabilityNoArticle: records.filter((r) => r.readabilityFound === false).map((r) => r.page),
     gloss,
+    shown,
     readability,
     ratio: { median: ratio(gloss.median, readability.median), p90: ratio(gloss.p90, readability.p90) },
+    shownRatio: { median: ratio(shown.median, readability.median), p90: ratio(shown.p90, readability.p90) },
+    paths: { ahead: paths.filter((p) => p === 'ahead').length, asked: paths.filter((p) => p === 'asked').length },
     split: splitSpread(both.map((r) => r.glossSplit)),
     splitPages: both.filter((r) => r.glossSplit).length,
     slowestGloss: [...both].sort((a, b) => b.glossMs - a.glossMs).slice(0, 5)
@@ -466,25 +520,31 @@ function print({ chromium, loadAverage, extraction: x, click, translation: t, si
   for (const f of x.failures.readability) out(`  Readability.js failed on ${f.page}: ${f.error}`);
   out(`re-clicks after a lost activeTab race: ${x.reclicks} in ${x.clicks} Gloss runs`);
   if (x.readabilityNoArticle.length) out(`Readability.js found no article (timed anyway): ${x.readabilityNoArticle.join(', ')}`);
-  out(`Gloss           median ${fmt(x.gloss.median, 2)} ms, p90 ${fmt(x.gloss.p90, 2)} ms  (outerHTML + Port + WASM + reply)`);
+  out(`Gloss runs: ${x.paths.ahead} read the page sent ahead, ${x.paths.asked} asked the panel for it`);
+  out(`Gloss           median ${fmt(x.gloss.median, 2)} ms, p90 ${fmt(x.gloss.p90, 2)} ms  (the content script reads the page → the article extracted in the worker)`);
   out(`Readability.js  median ${fmt(x.readability.median, 2)} ms, p90 ${fmt(x.readability.p90, 2)} ms  (cloneNode + parse)`);
   out(`extraction ratio (Gloss / Readability.js, median): ${fmt(x.ratio.median, 2)}`);
   out(`extraction ratio (Gloss / Readability.js, p90): ${fmt(x.ratio.p90, 2)}`);
-  out(`Gloss time split (${x.splitPages} pages; per phase, median and p90 over pages, ms):`);
-  for (const [name, , , what] of PHASES) {
+  out(`Gloss shown     median ${fmt(x.shown.median, 2)} ms, p90 ${fmt(x.shown.p90, 2)} ms  (the panel's start → the article in the panel)`);
+  out(`shown ratio (Gloss shown / Readability.js): median ${fmt(x.shownRatio.median, 2)}, p90 ${fmt(x.shownRatio.p90, 2)}`);
+  out(`Gloss time split (${x.splitPages} pages; per phase, median and p90 over the pages that have it, ms):`);
+  const line = (name, what) => {
     const s = x.split[name];
-    out(`  ${name.padEnd(12)} median ${fmt(s.median, 2).padStart(6)}  p90 ${fmt(s.p90, 2).padStart(6)}  ${what}`);
-  }
+    if (s.pages) out(`  ${name.padEnd(20)} median ${fmt(s.median, 2).padStart(6)}  p90 ${fmt(s.p90, 2).padStart(6)}  (${String(s.pages).padStart(3)} pages)  ${what}`);
+  };
+  for (const [name, , , what] of PHASES) line(name, what);
+  out('  the panel\'s side:');
+  for (const [name, , , what] of PANEL_PHASES) line(name, what);
   out('slowest Gloss pages:');
   for (const s of x.slowestGloss) {
     out(`  ${s.page.padEnd(28)} ${fmt(s.glossMs, 2).padStart(8)} ms  (Readability.js ${fmt(s.readabilityMs, 2)} ms, source ${fmt(kb(s.bytes), 0)} KB)`);
-    if (s.glossSplit) out(`    ${PHASES.map(([name]) => `${name} ${fmt(s.glossSplit[name], 1)}`).join(' · ')}`);
+    if (s.glossSplit) out(`    ${PHASE_NAMES.filter((name) => name in s.glossSplit).map((name) => `${name} ${fmt(s.glossSplit[name], 1)}`).join(' · ')}`);
   }
   out();
   out(`2. Click to first request (${click.page}, mock LLM, median of ${click.runs.length})`);
   out(`click → first generation request: ${fmt(click.clickToRequestMs)} ms`);
-  out(`extraction alone (data-extract-ms): ${fmt(click.extractMs)} ms`);
-  out(`click-to-request / extraction: ${fmt(click.ratio, 2)}x`);
+  out(`panel start → article shown (data-extract-ms): ${fmt(click.extractMs)} ms`);
+  out(`click-to-request / article shown: ${fmt(click.ratio, 2)}x`);
   out(`re-clicks after a lost activeTab race: ${click.runs.reduce((n, r) => n + r.reclicks, 0)}`);
   out();
   out(`3. Full Translation of a ${t.words.toLocaleString()}-word article (mock: ${TTFT_MS} ms to first token, ~1,000 tokens/s; concurrency ${t.concurrency})`);

@@ -1404,3 +1404,141 @@ fn the_article_frame_carries_the_extraction_phases_only_on_a_lent_clock() {
     let marks = ["entered", "decoded", "parsed", "readability", "blocks"].map(at);
     assert!(marks.windows(2).all(|w| w[0] < w[1]), "each phase after the one before: {marks:?}");
 }
+
+// ---- the page sent ahead (the content script sends it as the panel's frame loads) ----
+
+use gloss::session::machine::{AHEAD_KEEP_MS, AHEAD_TABS, AHEAD_WAIT_MS};
+
+fn page_ahead(w: &mut World, msg: Id, sender: Sender, html: &str) {
+    let message = json!({"type": "pageAhead", "html": html, "url": sender.url.clone(), "readAt": 1.0, "readDoneAt": 2.0});
+    w.event(Event::Message { msg, sender, message });
+}
+
+fn articles(w: &World) -> Vec<&Value> {
+    w.frames.iter().filter(|f| f["type"] == "article").collect()
+}
+
+#[test]
+fn the_first_start_reads_the_page_sent_ahead_and_a_later_one_asks_for_the_page() {
+    let mut w = World::new(cloud).settings(json!({}));
+    w.event(Event::Clicked { tab: TAB, intent: "page".into(), url: None });
+    page_ahead(&mut w, 40, page_sender(TAB, "https://news.example/story"), &article(4));
+    assert_eq!(w.replies.iter().filter(|(msg, _)| *msg == 40).count(), 1, "the message is answered");
+    w.connect(PORT);
+    w.frame(PORT, json!({"type": "start", "ahead": true, "readerableGate": true}));
+    let read = articles(&w);
+    assert_eq!(read.len(), 1, "read at once: {:#?}", w.frames);
+    assert_eq!(read[0]["article"]["url"], "https://news.example/story");
+    assert_eq!(read[0]["article"]["blocks"].as_array().map(Vec::len), Some(4), "its four paragraphs");
+    w.settle();
+    assert!(w.done("digest").is_some() && w.done("translation").is_some(), "then digested and translated");
+
+    // The page was read once: a second start that names it waits, then asks the panel for it.
+    w.frame(PORT, json!({"type": "start", "ahead": true, "readerableGate": true, "translateLang": "de"}));
+    w.run_until(w.now + AHEAD_WAIT_MS - 1);
+    assert!(!w.frames.iter().any(|f| f["type"] == "pageNeeded"), "not before the wait is over");
+    w.run_until(w.now + AHEAD_WAIT_MS);
+    let needed: Vec<&Value> = w.frames.iter().filter(|f| f["type"] == "pageNeeded").collect();
+    assert_eq!(needed, [&json!({"type": "pageNeeded", "readerableGate": true, "translateLang": "de"})]);
+    assert_eq!(articles(&w).len(), 1);
+
+    // A start with another readerable gate than the first start's is asked for the page at once.
+    page_ahead(&mut w, 48, page_sender(TAB, "https://news.example/story"), &article(4));
+    w.frame(PORT, json!({"type": "start", "ahead": true, "readerableGate": false}));
+    assert_eq!(w.frames.iter().filter(|f| f["type"] == "pageNeeded").count(), 2);
+}
+
+#[test]
+fn a_page_sent_ahead_is_extracted_as_it_arrives_and_its_verdict_kept_for_the_start() {
+    let mut w = World::new(cloud).settings(json!({}));
+    w.event(Event::Clicked { tab: TAB, intent: "page".into(), url: None });
+    let menu = "<html><body><nav><a href=/>Home</a> <a href=/news>News</a></nav></body></html>";
+    page_ahead(&mut w, 49, page_sender(TAB, "https://news.example/"), menu);
+    w.connect(PORT);
+    w.frame(PORT, json!({"type": "start", "ahead": true, "readerableGate": true}));
+    let errors = w.of("error", "original");
+    assert_eq!(errors.len(), 1, "{:#?}", w.frames);
+    assert_eq!(errors[0]["error"]["code"], "not_readerable");
+    assert!(w.sent.is_empty(), "nothing is sent for a page that is not an article");
+}
+
+#[test]
+fn a_start_before_its_page_waits_for_it_and_reads_it_when_it_comes() {
+    let mut w = World::new(cloud).settings(json!({}));
+    w.event(Event::Clicked { tab: TAB, intent: "page".into(), url: None });
+    w.connect(PORT);
+    w.frame(PORT, json!({"type": "start", "ahead": true, "readerableGate": true}));
+    assert!(articles(&w).is_empty());
+    let waiting: Vec<Id> = w.timers.keys().copied().collect();
+    assert_eq!(waiting.len(), 1, "one timer: the wait for the page");
+    w.now += 200;
+    page_ahead(&mut w, 41, page_sender(TAB, "https://news.example/story"), &article(3));
+    assert_eq!(articles(&w).len(), 1, "read as it arrives");
+    assert!(!w.timers.contains_key(&waiting[0]), "the wait's timer is cancelled");
+    w.settle();
+    assert!(!w.frames.iter().any(|f| f["type"] == "pageNeeded"));
+    assert!(w.done("digest").is_some());
+}
+
+#[test]
+fn a_page_is_heard_only_from_the_top_frame_of_a_tab_gloss_opened_in_and_not_for_long() {
+    let mut w = World::new(cloud).settings(json!({}));
+    w.event(Event::Clicked { tab: TAB, intent: "page".into(), url: None });
+    let sub_frame = Sender { frame_id: Some(2), ..page_sender(TAB, "https://ads.example/") };
+    let options = Sender { url: Some(format!("{BASE}options.html")), frame_id: None, tab: None, ..page_sender(TAB, "") };
+    let stranger = Sender { id: Some("another-extension".into()), ..page_sender(TAB, "https://news.example/story") };
+    page_ahead(&mut w, 42, sub_frame, &article(3));
+    page_ahead(&mut w, 43, options, &article(3));
+    page_ahead(&mut w, 44, stranger, &article(3));
+    page_ahead(&mut w, 45, page_sender(99, "https://news.example/story"), &article(3));
+    assert_eq!(w.replies.iter().filter(|(msg, _)| (42..=45).contains(msg)).count(), 4, "each is answered");
+    w.connect(PORT);
+    w.frame(PORT, json!({"type": "start", "ahead": true, "readerableGate": true}));
+    w.run_until(w.now + AHEAD_WAIT_MS);
+    assert!(articles(&w).is_empty(), "none was read: {:#?}", w.frames);
+    assert_eq!(w.frames.iter().filter(|f| f["type"] == "pageNeeded").count(), 1);
+
+    // A page kept past its time is not read either.
+    page_ahead(&mut w, 46, page_sender(TAB, "https://news.example/story"), &article(3));
+    w.now += AHEAD_KEEP_MS + 1;
+    w.frame(PORT, json!({"type": "start", "ahead": true, "readerableGate": true}));
+    w.run_until(w.now + AHEAD_WAIT_MS);
+    assert!(articles(&w).is_empty());
+    assert_eq!(w.frames.iter().filter(|f| f["type"] == "pageNeeded").count(), 2);
+
+    // Nor one sent from a tab before Gloss was opened in it.
+    page_ahead(&mut w, 47, page_sender(12, "https://news.example/story"), &article(3));
+    w.event(Event::Clicked { tab: 12, intent: "page".into(), url: None });
+    w.event(Event::Connected { port: 9, sender: page_sender(12, "https://news.example/story") });
+    w.frame(9, json!({"type": "start", "ahead": true, "readerableGate": true}));
+    w.run_until(w.now + AHEAD_WAIT_MS);
+    assert!(articles(&w).is_empty());
+    assert_eq!(w.frames.iter().filter(|f| f["type"] == "pageNeeded").count(), 3);
+}
+
+#[test]
+fn pages_ahead_are_kept_for_a_few_tabs_and_dropped_with_their_panel() {
+    let mut w = World::new(cloud).settings(json!({}));
+    let tabs: Vec<i64> = (20..20 + AHEAD_TABS as i64 + 1).collect();
+    for (i, &tab) in tabs.iter().enumerate() {
+        w.event(Event::Clicked { tab, intent: "page".into(), url: None });
+        w.now += 10;
+        page_ahead(&mut w, 60 + i as Id, page_sender(tab, "https://news.example/story"), &article(3));
+    }
+    // The oldest was pushed out; the newest is read.
+    for (port, tab) in [(30, tabs[0]), (31, tabs[AHEAD_TABS])] {
+        let sender = page_sender(tab, "https://news.example/story");
+        w.event(Event::Connected { port, sender });
+        w.frame(port, json!({"type": "start", "ahead": true, "readerableGate": true}));
+    }
+    w.run_until(w.now + AHEAD_WAIT_MS);
+    assert_eq!(articles(&w).len(), 1, "only the newest tab's page was kept: {:#?}", w.frames);
+    assert_eq!(w.frames.iter().filter(|f| f["type"] == "pageNeeded").count(), 1);
+
+    // A panel that waits for its page and is closed leaves no timer behind.
+    w.event(Event::Clicked { tab: TAB, intent: "page".into(), url: None });
+    w.connect(PORT);
+    w.frame(PORT, json!({"type": "start", "ahead": true, "readerableGate": true}));
+    w.frame(PORT, json!({"type": "close"}));
+    assert!(w.timers.is_empty(), "{:?}", w.timers);
+}

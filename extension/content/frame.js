@@ -27,6 +27,28 @@ function token() {
 }
 
 /**
+ * The page as the core reads it. `timing`: when it was read, on a clock comparable across the
+ * page, the panel and the worker (`npm run bench`'s time split).
+ */
+function readPage(host, intent) {
+  const readAt = performance.timeOrigin + performance.now();
+  const html = pageHtml(host);
+  const timing = { readAt, readDoneAt: performance.timeOrigin + performance.now() };
+  return { html, url: location.href, selectionHtml: selectionHtml(intent), onDevice: onDevice.apis(), timing };
+}
+
+/**
+ * The page, to the worker while the panel's frame loads (in another process): its first start
+ * then reads it without waiting for the frame to load, ask, and carry the page itself. Should
+ * the message be lost, the core asks the panel for the page after a short wait.
+ */
+function sendAhead(host, intent) {
+  const { timing, ...page } = readPage(host, intent);
+  const message = { type: 'pageAhead', ...page, ...timing };
+  chrome.runtime.sendMessage(message).catch(() => {});
+}
+
+/**
  * Opens the panel. `intent` is "selection" for the context menu's Translate selection; `onGone`
  * runs once the panel has ended. Returns `{show, closed}`: `show()` re-opens a collapsed panel,
  * `closed()` is true once it has ended.
@@ -38,7 +60,8 @@ export function openFrame(intent, onGone) {
   setStyle(host, HOST_STYLE);
   const root = host.attachShadow({ mode: 'closed' });
   const secret = token();
-  const src = `${chrome.runtime.getURL('panel.html')}#${secret}`;
+  // `ahead`: the page goes to the worker as the frame loads (sendAhead), and its first start reads it there.
+  const src = `${chrome.runtime.getURL('panel.html')}?ahead#${secret}`;
   // Chrome serves a `use_dynamic_url` resource from a per-session address, but the document it
   // loads has the extension's own origin: the port goes only to a frame of that origin.
   const origin = src.startsWith('chrome-extension:') ? `chrome-extension://${chrome.runtime.id}` : new URL(src).origin;
@@ -96,22 +119,23 @@ export function openFrame(intent, onGone) {
   };
   const progress = (id) => (value) => { if (!gone) port.postMessage({ id, progress: value }); };
 
+  /** What the panel needs of the page besides its HTML. */
+  const info = () => ({
+    url: location.href, pageDark: pageDark(), intent,
+    // The reader's system, for the Ollama fix (userAgentData is Chromium's alone).
+    platform: String(/** @type {any} */ (navigator).userAgentData?.platform ?? navigator.platform ?? ''),
+  });
+
   port.onmessage = ({ data }) => {
     if (gone || !data || typeof data !== 'object') return;
     const { id, op } = data;
     switch (op) {
       case OP.PAGE:
         return reply(id, () => {
-          // When the page was read, for `npm run bench`'s time split (clocks comparable across contexts).
-          const readAt = performance.timeOrigin + performance.now();
-          const html = pageHtml(host);
-          return {
-            html, url: location.href, selectionHtml: selectionHtml(intent), onDevice: onDevice.apis(), pageDark: pageDark(), intent,
-            // The reader's system, for the Ollama fix (userAgentData is Chromium's alone).
-            platform: String(/** @type {any} */ (navigator).userAgentData?.platform ?? navigator.platform ?? ''),
-            timing: { readAt, readDoneAt: performance.timeOrigin + performance.now() },
-          };
+          const { html, timing, ...read } = readPage(host, intent);
+          return { ...read, ...info(), html, timing };
         });
+      case OP.INFO: return reply(id, info);
       case OP.SHOW_SOURCE: return reply(id, () => showInPage(data.text, host));
       case OP.VERIFY: return reply(id, () => watcher?.verify() ?? { ok: false, reason: 'hidden' });
       case OP.COPY: return reply(id, () => navigator.clipboard.writeText(String(data.text ?? '')));
@@ -133,6 +157,10 @@ export function openFrame(intent, onGone) {
     }
   }
 
+  // The page first, then the frame: serialising is not slowed by the frame's load, the page's
+  // markup does not hold the host yet, and the message is on its way before the browser starts
+  // the frame's navigation.
+  sendAhead(host, intent);
   document.documentElement.append(host);
   host.showPopover();
   watcher = watch(host, frame);

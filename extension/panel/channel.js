@@ -29,7 +29,7 @@
 //   {type: 'show'}                       the reader clicked Gloss again: re-open a collapsed panel
 
 export const OP = Object.freeze({
-  PAGE: 'page', SHOW_SOURCE: 'showSource', VERIFY: 'verify', COPY: 'copy',
+  PAGE: 'page', INFO: 'info', SHOW_SOURCE: 'showSource', VERIFY: 'verify', COPY: 'copy',
   AVAILABILITY: 'availability', DOWNLOAD: 'download', SUMMARIZE: 'summarize', PROMPT: 'prompt', DETECT: 'detect', TRANSLATE: 'translate',
   ABORT_ON_DEVICE: 'abortOnDevice', LAYOUT: 'layout', CLOSE: 'close', RELOAD_PAGE: 'reloadPage', ARTICLE: 'article',
 });

@@ -6,7 +6,7 @@ import { NOTE, OP } from './channel.js';
 import { renderDigest, renderOriginal, shown } from './digest.js';
 import { spending } from './guard.js';
 import { keepingAlive, onDeviceDigest, onDeviceTranslation, pickers, planned, resetOnDevice } from './on-device.js';
-import { call, closeFrame, onNote, tell } from './page.js';
+import { call, closeFrame, onNote, sentAhead, tell } from './page.js';
 import { onAnswerDelta, onAnswered, onAsked, onConversation, onQaError, planQa, qa } from './qa.js';
 import { showSite } from './site.js';
 import { askToConfirm, onTranslationDelta, onTranslationDone, onTranslationError, prepareTranslation, showProgress } from './translation.js';
@@ -28,6 +28,8 @@ let startTiming = {};
 let port = null;
 let closed = false;
 let pageDark = false;
+/** The reader's theme, as the last plan said (it follows the page's scheme when `auto`). */
+let theme = null;
 /** Opened by itself on an always-on site, and not yet opened by the reader: nothing is sent. */
 let held = false;
 /** The first layout waits for the page side's intent: a panel that opened by itself starts collapsed. */
@@ -106,6 +108,7 @@ function onFrame(frame) {
     case T.EXPORTED: return onExported(frame);
     case T.SITE: return showSite(frame);
     case T.HELD: return onHeld();
+    case T.PAGE_NEEDED: return start(frame.readerableGate, frame.translateLang ?? null);
     case T.RESTYLED:
       digest.label.textContent = provenanceText(frame.provenance);
       digest.label.parentElement?.querySelector('.spend')?.remove();
@@ -200,16 +203,34 @@ onNote(NOTE.PAGE_CHANGED, ({ url }) => {
 });
 
 /**
- * Asks the page side for the page, then the worker to read it.
+ * Asks the worker to read the page: the one the content script sent it ahead (`ahead`, the first
+ * start), or the one the page side gives now.
  * @param {boolean} readerableGate
  * @param {string | null} [translateLang] another target language, for this page only
+ * @param {boolean} [ahead]
  */
-async function start(readerableGate, translateLang = null) {
+async function start(readerableGate, translateLang = null, ahead = false) {
   resetOnDevice();
+  if (ahead) {
+    link.post({ type: T.START, ahead: true, readerableGate, translateLang });
+    startTiming = { navigatedAt: performance.timeOrigin, startedAt: performance.timeOrigin + startedAt, postedAt: clock() };
+    pageInfo(await call(OP.INFO));
+    return;
+  }
   const askedAt = clock();
   // A PDF's reader page answers once it has read every page: minutes, for a long one.
   const page = await keepingAlive(() => call(OP.PAGE));
   const receivedAt = clock();
+  pageInfo(page);
+  link.post({
+    type: T.START, html: page.html, url: page.url, readerableGate, selectionHtml: page.selectionHtml, translateLang,
+    onDevice: page.onDevice, ...(page.pdf ? { pdf: page.pdf } : {}), ...(page.pdfFailure ? { pdfFailure: page.pdfFailure } : {}),
+  });
+  startTiming = { navigatedAt: performance.timeOrigin, startedAt: performance.timeOrigin + startedAt, askedAt, ...page.timing, receivedAt, postedAt: clock() };
+}
+
+/** What the page side says of its page besides the HTML: how to lay out, the scheme, the address. */
+function pageInfo(page) {
   if (!laidOut) {
     laidOut = true;
     // The core chose how a page of an always-on site opens (`site`, `siteRun`): collapsed.
@@ -219,11 +240,7 @@ async function start(readerableGate, translateLang = null) {
   pageDark = page.pageDark;
   system.platform = page.platform;
   pageUrl = page.url;
-  link.post({
-    type: T.START, html: page.html, url: page.url, readerableGate, selectionHtml: page.selectionHtml, translateLang,
-    onDevice: page.onDevice, ...(page.pdf ? { pdf: page.pdf } : {}), ...(page.pdfFailure ? { pdfFailure: page.pdfFailure } : {}),
-  });
-  startTiming = { startedAt: performance.timeOrigin + startedAt, askedAt, ...page.timing, receivedAt, postedAt: clock() };
+  if (theme != null) applyTheme(theme, pageDark);
 }
 
 const OTHER_TARGETS = ['en', 'ja', 'zh-CN', 'es', 'fr', 'de', 'ko', 'pt', 'it', 'ru'];
@@ -312,8 +329,9 @@ function showStylePicker(styles, current) {
   header?.append(select);
 }
 
-function onPlan({ plan, bilingual, theme, settingsResets }) {
+function onPlan({ plan, bilingual, theme: chosen, settingsResets }) {
   held = false;
+  theme = chosen;
   applyTheme(theme, pageDark);
   planned.plan = plan;
   planned.bilingual = bilingual;
@@ -396,4 +414,4 @@ function onError({ section: which, error }) {
 }
 
 connect();
-start(true);
+start(true, null, sentAhead);

@@ -3,6 +3,8 @@
 import { OP } from './channel.js';
 
 const secret = location.hash.slice(1);
+/** The content script sent the page to the worker as it opened this frame (content/frame.js). */
+export const sentAhead = new URLSearchParams(location.search).has('ahead');
 // The token is not needed again, and should not sit in the address.
 history.replaceState(null, '', location.pathname);
 

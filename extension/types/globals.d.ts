@@ -73,6 +73,7 @@ declare global {
       EXPAND: 'expand';
       SITE: 'site';
       HELD: 'held';
+      PAGE_NEEDED: 'pageNeeded';
       FORGET_SITE: 'forgetSite';
     }>;
     SECTION: Readonly<{ ORIGINAL: 'original'; DIGEST: 'digest'; TRANSLATION: 'translation'; QA: 'qa' }>;

@@ -7,6 +7,12 @@ export type ErrorCode = "bad_key" | "bad_request" | "bad_response" | "budget_rea
 /** The stored settings' fields, which a reset (`Reset.field`) may name: each has a label in SETTING_LABELS. */
 export type SettingField = "schemaVersion" | "provider" | "apiKeys" | "apiKey" | "model" | "baseUrls" | "baseUrl" | "digestLang" | "translateLang" | "concurrency" | "requestsPerMinute" | "chunkTokens" | "confirmAboveWords" | "pageBudgetTokens" | "bilingual" | "theme" | "firstByteTimeoutMs" | "stallTimeoutMs" | "modelOverrides" | "digestStyle" | "digestInstructions";
 
+/**
+ * A page sent ahead ([`super::event::PageAhead`]): read on the page's side from `readAt` to
+ * `readDoneAt` (its clock), handed to the core at `arrived` (the worker's clock).
+ */
+export type AheadTiming = { readAt: number | null, readDoneAt: number | null, arrived: number | null };
+
 /** An answer as the panel shows it. */
 export type Answer = {
   /** Paragraphs, each a run of claims. */
@@ -282,7 +288,15 @@ export type ExtractOptions = {
  * `performance.timeOrigin + performance.now()`), for `npm run bench`'s time split: the frame
  * was handed to the core (`entered`), read into a Start (`decoded`), then the article's phases.
  */
-export type ExtractTiming = { entered: number, decoded: number, parsed: number, readability: number, blocks: number };
+export type ExtractTiming = {
+  entered: number,
+  decoded: number,
+  parsed: number,
+  readability: number,
+  blocks: number,
+  /** For a page sent ahead: when its side read it, and when it reached the core. */
+  ahead?: AheadTiming,
+};
 
 /** Why one field of a typed row cannot be saved. `code` is stable; the page words it. */
 export type FieldError = {
@@ -322,6 +336,7 @@ export type Frame =
   | { "type": "conversation", section: Section, turns: Array<Turn>, cached: boolean }
   | { "type": "site" } & SiteState
   | { "type": "held" }
+  | { "type": "pageNeeded", readerableGate: boolean, translateLang: string | null }
   | { "type": "restyled", provenance: Provenance };
 
 /** Every language's glossary, as stored. */
@@ -421,10 +436,29 @@ export type OnDeviceApis = {
   languageModel: boolean,
 };
 
+/**
+ * The page, sent by the content script (`{type: 'pageAhead', …}`) as it opens the panel's frame:
+ * it is serialised and carried to the core while the frame loads, and the panel's first start
+ * reads it (`Start { ahead: true }`) instead of asking the page side for it after loading.
+ */
+export type PageAhead = {
+  html: string,
+  url: string | null,
+  selectionHtml: string | null,
+  onDevice: OnDeviceApis | null,
+  /**
+   * When the page side began and finished reading the page, on its clock
+   * (`performance.timeOrigin + performance.now()`), for `npm run bench`'s time split.
+   */
+  readAt: number | null,
+  readDoneAt: number | null,
+};
+
 /** Frames a panel posts on its Port, a union on `type`. */
 export type PanelFrame =
   | {
       "type": "start",
+      ahead: boolean,
       html: string,
       url: string | null,
       readerableGate: boolean,

@@ -124,13 +124,17 @@ pub enum Frame {
     Site(crate::sites::SiteState),
     /// Opened by itself on an always-on site: nothing is sent until the reader opens the panel.
     Held {},
+    /// The page its content script was to send ahead did not come: the panel asks the page side
+    /// for it and starts again with it.
+    PageNeeded { readerable_gate: bool, translate_lang: Option<String> },
     /// The digest is being written again, in another style or by another on-device API: its label now.
     Restyled { provenance: Provenance },
 }
 
 /// When an extraction reached each point, in milliseconds on the host's clock (the worker's
-/// `performance.timeOrigin + performance.now()`), for `npm run bench`'s time split: the frame
-/// was handed to the core (`entered`), read into a Start (`decoded`), then the article's phases.
+/// `performance.timeOrigin + performance.now()`), for `npm run bench`'s time split: the event
+/// carrying the page (a start frame, or the page sent ahead) was handed to the core (`entered`),
+/// read (`decoded`), then the article's phases.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
@@ -140,6 +144,25 @@ pub struct ExtractTiming {
     pub parsed: f64,
     pub readability: f64,
     pub blocks: f64,
+    /// For a page sent ahead: when its side read it, and when it reached the core.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub ahead: Option<AheadTiming>,
+    /// For a page sent ahead: when the start frame that showed its article reached the core.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub started: Option<f64>,
+}
+
+/// A page sent ahead ([`super::event::PageAhead`]): read on the page's side from `readAt` to
+/// `readDoneAt` (its clock), handed to the core at `arrived` (the worker's clock).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct AheadTiming {
+    pub read_at: Option<f64>,
+    pub read_done_at: Option<f64>,
+    pub arrived: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -131,13 +131,34 @@ impl Sender {
     }
 }
 
+/// The page, sent by the content script (`{type: 'pageAhead', …}`) as it opens the panel's frame:
+/// it is serialised and carried to the core while the frame loads, and the panel's first start
+/// reads it (`Start { ahead: true }`) instead of asking the page side for it after loading.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase", default)]
+pub struct PageAhead {
+    pub html: String,
+    pub url: Option<String>,
+    pub selection_html: Option<String>,
+    pub on_device: Option<crate::on_device::OnDeviceApis>,
+    /// When the page side began and finished reading the page, on its clock
+    /// (`performance.timeOrigin + performance.now()`), for `npm run bench`'s time split.
+    pub read_at: Option<f64>,
+    pub read_done_at: Option<f64>,
+}
+
 /// Frames a panel posts on its Port, a union on `type`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum PanelFrame {
-    /// Read this page (again: a restart replaces whatever was running).
+    /// Read this page (again: a restart replaces whatever was running). With `ahead`, the page
+    /// is the one the tab's content script sent as it opened the panel ([`PageAhead`]); `html`,
+    /// `url`, `selectionHtml` and `onDevice` are then not read.
     Start {
+        #[serde(default)]
+        ahead: bool,
         #[serde(default)]
         html: String,
         #[serde(default)]

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::{json, Map, Value};
 
-use crate::article::{ExtractOptions, Phase};
 use crate::digest::Digest;
 use crate::error::GlossError;
 use crate::llm::endpoint::{parse_models, Endpoint};
@@ -15,7 +14,7 @@ use crate::text::Span;
 
 use super::ctx::Ctx;
 use super::digest_flow::DigestFlow;
-use super::effect::{Area, Effect, ExtractTiming, Frame, Progress};
+use super::effect::{Area, Effect, Frame, Progress};
 use super::event::{Event, Host, Id, PanelFrame, Section, Sender};
 use super::panel::Work;
 use super::qa_flow::QaFlow;
@@ -26,9 +25,13 @@ use super::store::Store;
 use super::translation_flow::TranslationFlow;
 use super::waits::{self, Waits};
 use super::{call_with, CacheHits, CacheKeys, Session};
+use ahead::{Ahead, Awaiting, Read};
+pub use ahead::{AHEAD_KEEP_MS, AHEAD_TABS, AHEAD_WAIT_MS};
 
+mod ahead;
 mod connection;
 mod ports;
+mod start;
 
 mod visits;
 
@@ -81,6 +84,8 @@ struct Panel {
     /// A page opened by itself on an always-on site: its article, waiting for the reader to
     /// open the panel before anything is sent.
     held: Option<(Box<Session>, Option<String>)>,
+    /// A start waiting for the page its content script sends ahead.
+    awaiting: Option<Awaiting>,
 }
 
 pub struct Core {
@@ -105,6 +110,8 @@ pub struct Core {
     waits: Waits,
     /// Tabs whose panel a site visit opened, and whether its first start runs at once.
     visits: BTreeMap<i64, bool>,
+    /// Pages sent ahead by their tab's content script, for the tab's panel's first start.
+    ahead: BTreeMap<i64, Ahead>,
     /// Panels whose reader refused the site's permission, to say so with the toggle's state.
     denied: BTreeSet<Id>,
     /// What servers said they can do, and the probes out.
@@ -135,6 +142,7 @@ impl Core {
             injecting: BTreeMap::new(),
             waits: Waits::default(),
             visits: BTreeMap::new(),
+            ahead: BTreeMap::new(),
             denied: BTreeSet::new(),
             probes: Probes::default(),
             clock: None,
@@ -212,6 +220,7 @@ impl Core {
                     }
                 }
                 Some(Err(TimerFor::Keepalive)) => self.waits.ticked(),
+                Some(Err(TimerFor::Ahead(port))) => self.ahead_missed(port, &mut out),
                 Some(Err(TimerFor::Panel(port))) => {
                     if let Some(work) = self.panels.get_mut(&port).and_then(|p| p.work.as_mut()) {
                         work.translation.woken(timer);
@@ -219,7 +228,7 @@ impl Core {
                 }
                 _ => {}
             },
-            Event::Message { msg, sender, message } => self.message(msg, &sender, &message, now, &mut out),
+            Event::Message { msg, sender, message } => self.message(msg, &sender, message, now, &mut out),
         }
         self.pump(now, &mut out);
         out
@@ -237,6 +246,10 @@ impl Core {
 
     fn drop_panel(&mut self, port: Id, now: u64, out: &mut Vec<Effect>) {
         self.pool.remove_owned(port, None, out);
+        self.stop_awaiting(port, out);
+        if let Some(tab) = self.panels.get(&port).and_then(|p| p.tab) {
+            self.ahead.remove(&tab);
+        }
         if let Some(mut work) = self.panels.remove(&port).and_then(|p| p.work) {
             let owner = Owner { port, run: 0 };
             work.stop(&mut Ctx { pool: &mut self.pool, store: &mut self.store, out, owner, now });
@@ -260,55 +273,10 @@ impl Core {
         };
         let owner = Owner { port, run: panel.run };
         match frame {
-            PanelFrame::Start { html, url, readerable_gate, selection_html, translate_lang, on_device, pdf, pdf_failure } => {
-                let tab = panel.tab.unwrap_or(-1);
-                if !self.may_start(tab, now) {
-                    let error = GlossError::TooManyStarts(MAX_STARTS_PER_MINUTE).info();
-                    out.push(Effect::Post { port, frame: Frame::error(Section::Original, error) });
-                    return;
-                }
-                self.drop_work(port, now, out);
-                let Some(panel) = self.panels.get_mut(&port) else { return };
-                panel.run += 1;
-                let owner = Owner { port, run: panel.run };
-                let options = ExtractOptions { readerable_gate, selection_html };
-                let clock = self.clock;
-                let start = clock.map(|now| now());
-                let mut marks = [0.0; 3];
-                let mut mark = |phase: Phase| {
-                    if let Some(now) = clock {
-                        marks[phase as usize] = now();
-                    }
-                };
-                let read = match (pdf, pdf_failure) {
-                    (_, Some(failure)) => Err(crate::pdf::failure_error(&failure, url.as_deref())),
-                    (Some(doc), None) => crate::pdf::article(&doc, url.as_deref()),
-                    (None, None) => crate::article::extract_observed(&html, url.as_deref(), &options, &mut mark),
-                };
-                let timing = start.map(|decoded| {
-                    let [parsed, readability, blocks] = marks;
-                    ExtractTiming { entered: self.entered.unwrap_or(decoded), decoded, parsed, readability, blocks }
-                });
-                let article = match read {
-                    Ok(article) => article,
-                    Err(e) => {
-                        out.push(Effect::Post { port, frame: Frame::error(Section::Original, e.info()) });
-                        return;
-                    }
-                };
-                out.push(Effect::Post { port, frame: Frame::Article { article: Box::new(article.clone()), timing } });
-                self.site_state(owner, article.url.as_deref(), out);
-                let mut session = Box::new(Session::new(article, Settings::default()));
-                session.set_on_device(on_device.unwrap_or_default());
-                if self.visits.remove(&tab) == Some(false) {
-                    // Opened by itself: the article is shown, nothing is asked until the reader opens it.
-                    if let Some(panel) = self.panels.get_mut(&port) {
-                        panel.held = Some((session, translate_lang));
-                    }
-                    out.push(Effect::Post { port, frame: Frame::Held {} });
-                    return;
-                }
-                self.read_settings(owner, session, translate_lang, out);
+            PanelFrame::Start { ahead, html, url, readerable_gate, selection_html, translate_lang, on_device, pdf, pdf_failure } => {
+                let from_page = ahead && pdf.is_none() && pdf_failure.is_none();
+                let read = (!from_page).then_some(Read { html, url, selection_html, on_device, pdf, pdf_failure, ahead: None });
+                self.start(port, read, readerable_gate, translate_lang, now, out);
             }
             PanelFrame::Expand {} => {
                 if let Some((session, translate_lang)) = panel.held.take() {
@@ -611,10 +579,13 @@ impl Core {
 
     // ---- one-off messages from the options page ----
 
-    fn message(&mut self, msg: Id, sender: &Sender, message: &Value, now: u64, out: &mut Vec<Effect>) {
-        if message.get("type").and_then(Value::as_str) == Some("siteVisit") {
-            // The one message a page's content script sends: only pages of listed sites open.
-            return self.site_visit(msg, sender, message, out);
+    fn message(&mut self, msg: Id, sender: &Sender, message: Value, now: u64, out: &mut Vec<Effect>) {
+        // The two messages a page's content script sends: a page of a listed site asks whether to
+        // open (only those open), and a panel's page arrives ahead of its start.
+        match message.get("type").and_then(Value::as_str) {
+            Some("siteVisit") => return self.site_visit(msg, sender, &message, out),
+            Some("pageAhead") => return self.page_ahead(msg, sender, message, now, out),
+            _ => {}
         }
         if !sender.is_page(&self.host, "options.html") {
             // Only Options may test a connection or clear the cache.
@@ -625,7 +596,7 @@ impl Core {
         match message.get("type").and_then(Value::as_str) {
             Some("testConnection") => self.test_connection(msg, message.get("settings").cloned().unwrap_or_default(), now, out),
             Some("clearCache") => self.store.clear(msg, &mut self.pool, out),
-            Some("forgetSite") => self.forget_site(msg, message, out),
+            Some("forgetSite") => self.forget_site(msg, &message, out),
             _ => out.push(Effect::Reply { msg, value: Value::Null }),
         }
     }

@@ -123,6 +123,8 @@ pub enum TimerFor {
     Inject(i64),
     /// Time to say every wait again (`waits.rs`).
     Keepalive,
+    /// A panel's start has waited long enough for its page to arrive ahead.
+    Ahead(Id),
 }
 
 /// What happened to a request, for its owner to act on.
@@ -490,7 +492,7 @@ impl Pool {
                 self.window_timer = None;
                 Ok(News::Requeued)
             }
-            TimerFor::Panel(_) | TimerFor::Inject(_) | TimerFor::Keepalive => Err(what),
+            TimerFor::Panel(_) | TimerFor::Inject(_) | TimerFor::Keepalive | TimerFor::Ahead(_) => Err(what),
         })
     }
 

@@ -73,7 +73,7 @@ impl Core {
     }
 
     pub(super) fn accept(&mut self, port: Id, tab: i64) {
-        self.panels.insert(port, Panel { tab: Some(tab), run: 0, work: None, held: None });
+        self.panels.insert(port, Panel { tab: Some(tab), run: 0, work: None, held: None, awaiting: None });
     }
 
     pub(super) fn refuse(&mut self, port: Id, why: &str, out: &mut Vec<Effect>) {
