@@ -285,8 +285,9 @@ export type ExtractOptions = {
 
 /**
  * When an extraction reached each point, in milliseconds on the host's clock (the worker's
- * `performance.timeOrigin + performance.now()`), for `npm run bench`'s time split: the frame
- * was handed to the core (`entered`), read into a Start (`decoded`), then the article's phases.
+ * `performance.timeOrigin + performance.now()`), for `npm run bench`'s time split: the event
+ * carrying the page (a start frame, or the page sent ahead) was handed to the core (`entered`),
+ * read (`decoded`), then the article's phases.
  */
 export type ExtractTiming = {
   entered: number,
@@ -296,6 +297,8 @@ export type ExtractTiming = {
   blocks: number,
   /** For a page sent ahead: when its side read it, and when it reached the core. */
   ahead?: AheadTiming,
+  /** For a page sent ahead: when the start frame that showed its article reached the core. */
+  started?: number,
 };
 
 /** Why one field of a typed row cannot be saved. `code` is stable; the page words it. */
