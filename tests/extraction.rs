@@ -346,3 +346,19 @@ fn date_stamp_lines_inside_the_article_are_dropped() {
     assert!(got.iter().any(|t| t.starts_with("Sentence 0 about rivers")) && got.iter().any(|t| t.starts_with("Sentence 0 about deltas")), "{got:?}");
     assert!(!got.iter().any(|t| t.contains("2025")), "{got:?}");
 }
+
+#[test]
+fn long_signup_consent_and_affiliate_disclaimers_inside_the_article_are_dropped() {
+    let consent = "By signing up, you agree to receive recurring automated SMS marketing messages from Rivers Deals at the number provided. \
+        Msg and data rates may apply. Up to 2 messages per day. Reply STOP to opt out, HELP for help. Consent is not a condition of purchase. \
+        See our Terms of Use and Privacy Policy for details.";
+    let html = format!(
+        "<html><body><article><h1>Rivers</h1><p>Disclosure: This post contains affiliate links. If you buy through them, we may earn a small commission at no extra cost to you.</p>\
+         <p>{}</p><p>{consent}</p><p>{}</p><p>This article is for informational purposes only and is not a substitute for professional advice.</p></article></body></html>",
+        prose("rivers", 6),
+        prose("deltas", 6)
+    );
+    let got = texts(&html);
+    assert!(got.iter().any(|t| t.starts_with("Sentence 0 about rivers")) && got.iter().any(|t| t.starts_with("Sentence 0 about deltas")), "{got:?}");
+    assert!(!got.iter().any(|t| t.contains("By signing up") || t.contains("affiliate") || t.contains("informational")), "{got:?}");
+}

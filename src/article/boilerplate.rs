@@ -11,6 +11,20 @@ pub const DEFAULT_MAX_LEGAL_WORDS: usize = 40;
 
 /// Phrases of copyright notices and sign-up consent lines.
 const LEGAL: &[&str] = &["©", "all rights reserved", "by signing up", "by submitting"];
+/// A consent line that begins with its phrase ("By signing up, you agree…") may run longer,
+/// with the carrier's fine print.
+pub const DEFAULT_MAX_CONSENT_WORDS: usize = 60;
+const CONSENT_OPENINGS: &[&str] = &["by signing up", "by submitting", "by subscribing"];
+
+/// Disclaimers and disclosures are a few sentences; a longer block that mentions them is
+/// about them.
+pub const DEFAULT_MAX_DISCLAIMER_WORDS: usize = 80;
+/// Phrases of affiliate disclosures and legal disclaimers.
+const DISCLAIMERS: &[&str] = &[
+    "may earn a", "earn a small commission", "paid promotion", "informational purposes", "not a substitute for",
+    "do not reflect the views", "does not constitute an endorsement", "registered trademark",
+];
+
 
 /// A stamp line ("Updated on June 18, 2025 at 12:35 PM") is short; a longer block with a date
 /// in it says something.
@@ -43,13 +57,18 @@ pub fn filter(blocks: Vec<Block>) -> Vec<Block> {
 }
 
 fn is_furniture(block: &Block) -> bool {
+    let lower = block.text.to_lowercase();
+    let n = words(&block.text);
+    let has = |phrases: &[&str]| phrases.iter().any(|p| lower.contains(p));
+    let disclaimer = n <= DEFAULT_MAX_DISCLAIMER_WORDS && has(DISCLAIMERS);
     match block.kind {
         BlockKind::Paragraph => {
-            let lower = block.text.to_lowercase();
-            let n = words(&block.text);
-            (n <= DEFAULT_MAX_LEGAL_WORDS && LEGAL.iter().any(|p| lower.contains(p)))
+            (n <= DEFAULT_MAX_LEGAL_WORDS && has(LEGAL))
+                || (n <= DEFAULT_MAX_CONSENT_WORDS && CONSENT_OPENINGS.iter().any(|p| lower.starts_with(p)))
                 || (n <= DEFAULT_MAX_DATE_LINE_WORDS && is_date_stamp(&lower))
+                || disclaimer
         }
+        BlockKind::ListItem | BlockKind::Caption => disclaimer,
         _ => false,
     }
 }
