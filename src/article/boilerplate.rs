@@ -25,6 +25,12 @@ const DISCLAIMERS: &[&str] = &[
     "do not reflect the views", "does not constitute an endorsement", "registered trademark",
 ];
 
+/// Newsletter boxes and share prompts are a line or two.
+pub const DEFAULT_MAX_PROMPT_WORDS: usize = 40;
+/// Phrases of newsletter sign-up boxes, share and follow prompts, "related posts" lines.
+const PROMPTS: &[&str] = &[
+    "subscribe", "you might also like", "connect with me", "leave a review", "share this", "related posts",
+];
 
 /// A stamp line ("Updated on June 18, 2025 at 12:35 PM") is short; a longer block with a date
 /// in it says something.
@@ -67,7 +73,9 @@ fn is_furniture(block: &Block) -> bool {
                 || (n <= DEFAULT_MAX_CONSENT_WORDS && CONSENT_OPENINGS.iter().any(|p| lower.starts_with(p)))
                 || (n <= DEFAULT_MAX_DATE_LINE_WORDS && is_date_stamp(&lower))
                 || disclaimer
+                || (n <= DEFAULT_MAX_PROMPT_WORDS && has(PROMPTS))
         }
+        BlockKind::Heading => n <= DEFAULT_MAX_PROMPT_WORDS && has(PROMPTS),
         BlockKind::ListItem | BlockKind::Caption => disclaimer,
         _ => false,
     }
