@@ -375,3 +375,18 @@ fn newsletter_and_share_prompts_inside_the_article_are_dropped() {
     assert!(got.iter().any(|t| t.starts_with("Sentence 0 about deltas")), "{got:?}");
     assert!(!got.iter().any(|t| t.contains("Subscribe") || t.contains("Share this")), "{got:?}");
 }
+
+#[test]
+fn reference_list_entries_in_vancouver_style_are_dropped() {
+    let html = format!(
+        "<html><body><article><h1>Diet quality</h1><p>{}</p><p>{}</p><ol>\
+         <li>Belin RJ, Greenland P, Allison M, Martin L. Diet quality and the risk of heart failure. Circ Heart Fail. 2011;4(3):256-64.</li>\
+         <li>Wang DD, Leung CW, Li Y, Ding EL. Trends in dietary quality among adults, 1999 through 2010. JAMA Intern Med. 2014.</li>\
+         </ol></article></body></html>",
+        prose("diet", 6),
+        prose("hearts", 6)
+    );
+    let got = texts(&html);
+    assert!(got.iter().any(|t| t.starts_with("Sentence 0 about hearts")), "{got:?}");
+    assert!(!got.iter().any(|t| t.contains("Greenland P") || t.contains("Leung CW")), "{got:?}");
+}

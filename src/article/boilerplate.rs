@@ -25,6 +25,9 @@ const DISCLAIMERS: &[&str] = &[
     "do not reflect the views", "does not constitute an endorsement", "registered trademark",
 ];
 
+/// A reference-list entry names at least this many authors as "Surname AB,".
+pub const DEFAULT_MIN_CITED_AUTHORS: usize = 3;
+
 /// Newsletter boxes and share prompts are a line or two.
 pub const DEFAULT_MAX_PROMPT_WORDS: usize = 40;
 /// Phrases of newsletter sign-up boxes, share and follow prompts, "related posts" lines.
@@ -69,14 +72,16 @@ fn is_furniture(block: &Block) -> bool {
     let disclaimer = n <= DEFAULT_MAX_DISCLAIMER_WORDS && has(DISCLAIMERS);
     match block.kind {
         BlockKind::Paragraph => {
-            (n <= DEFAULT_MAX_LEGAL_WORDS && has(LEGAL))
+            is_citation(&block.text)
+                || (n <= DEFAULT_MAX_LEGAL_WORDS && has(LEGAL))
                 || (n <= DEFAULT_MAX_CONSENT_WORDS && CONSENT_OPENINGS.iter().any(|p| lower.starts_with(p)))
                 || (n <= DEFAULT_MAX_DATE_LINE_WORDS && is_date_stamp(&lower))
                 || disclaimer
                 || (n <= DEFAULT_MAX_PROMPT_WORDS && has(PROMPTS))
         }
         BlockKind::Heading => n <= DEFAULT_MAX_PROMPT_WORDS && has(PROMPTS),
-        BlockKind::ListItem | BlockKind::Caption => disclaimer,
+        BlockKind::ListItem => disclaimer || is_citation(&block.text),
+        BlockKind::Caption => disclaimer,
         _ => false,
     }
 }
@@ -89,6 +94,20 @@ fn is_date_stamp(lower: &str) -> bool {
     let month = tokens.iter().any(|t| MONTHS.contains(t));
     let other = tokens.iter().any(|t| !MONTHS.contains(t) && !STAMP_WORDS.contains(t) && !t.chars().all(|c| c.is_ascii_digit()));
     year && month && !other
+}
+
+/// An entry of a reference list in the Vancouver style ("Hu FB, Willett WC. Diet quality…
+/// 2014"): authors as a surname and initials, and a year. The article's sources, not its text.
+fn is_citation(text: &str) -> bool {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let initials = |t: &str| {
+        let letters = t.trim_end_matches([',', '.']);
+        t.len() > letters.len() && (1..=3).contains(&letters.len()) && letters.chars().all(|c| c.is_ascii_uppercase())
+    };
+    let surname = |t: &str| t.chars().next().is_some_and(char::is_uppercase) && t.chars().all(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '-'));
+    let authors = tokens.windows(2).filter(|w| surname(w[0]) && initials(w[1])).count();
+    let year = text.split(|c: char| !c.is_ascii_digit()).any(|t| t.len() == 4 && (t.starts_with("19") || t.starts_with("20")));
+    authors >= DEFAULT_MIN_CITED_AUTHORS && year
 }
 
 fn words(text: &str) -> usize {
