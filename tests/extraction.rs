@@ -390,3 +390,25 @@ fn reference_list_entries_in_vancouver_style_are_dropped() {
     assert!(got.iter().any(|t| t.starts_with("Sentence 0 about hearts")), "{got:?}");
     assert!(!got.iter().any(|t| t.contains("Greenland P") || t.contains("Leung CW")), "{got:?}");
 }
+
+#[test]
+fn a_table_of_contents_a_closing_reference_list_and_related_links_are_dropped() {
+    let html = format!(
+        "<html><body><article><h1>Rivers</h1><p>Table of Contents</p><ul><li><a href=#bend>Why rivers bend</a></li>\
+         <li><a href=#deltas>How deltas form</a></li><li><a href=#floods>What floods do</a></li></ul>\
+         <h2 id=bend>Why rivers bend</h2><p>{}</p><h2 id=deltas>How deltas form</h2><p>{}</p><h2 id=floods>What floods do</h2><p>{}</p>\
+         <h3>Related posts</h3><ul><li><a href=https://example.com/lakes>Twelve lakes to visit this summer</a></li>\
+         <li><a href=https://example.com/canals>The canals of the old city</a></li></ul>\
+         <h2>References</h2><ul><li>Leopold, L. Water, Rivers and Creeks. University Science Books.</li>\
+         <li>Schumm, S. River Variability and Complexity. Cambridge University Press.</li></ul></article></body></html>",
+        prose("bends", 6),
+        prose("deltas", 6),
+        prose("floods", 6)
+    );
+    let got = texts(&html);
+    assert!(["Why rivers bend", "How deltas form", "What floods do"].iter().all(|h| got.iter().filter(|t| t == h).count() == 1), "{got:?}");
+    assert!(got.iter().any(|t| t.starts_with("Sentence 0 about floods")), "{got:?}");
+    for gone in ["Table of Contents", "Related posts", "Twelve lakes", "References", "Leopold"] {
+        assert!(!got.iter().any(|t| t.contains(gone)), "{gone}: {got:?}");
+    }
+}

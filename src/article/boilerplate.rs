@@ -4,6 +4,7 @@
 //! absent from the labelled article text.
 
 use crate::article::block::{Block, BlockKind};
+use crate::article::sections;
 use crate::text::is_cjk;
 
 /// Legal and consent lines are short; a longer block that mentions copyright is about it.
@@ -52,7 +53,8 @@ const STAMP_WORDS: &[&str] = &[
 /// The article's blocks without the furniture, renumbered `b1`, `b2`, … in order. Nothing is
 /// dropped when that would leave no block.
 pub fn filter(blocks: Vec<Block>) -> Vec<Block> {
-    let kept: Vec<Block> = blocks.iter().filter(|b| !is_furniture(b)).cloned().collect();
+    let placed = sections::furniture(&blocks);
+    let kept: Vec<Block> = blocks.iter().zip(placed).filter(|(b, placed)| !placed && !is_furniture(b)).map(|(b, _)| b.clone()).collect();
     if kept.is_empty() {
         return blocks;
     }

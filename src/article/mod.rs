@@ -16,6 +16,7 @@ pub use block::{Block, BlockKind};
 pub mod charset;
 pub mod fallback;
 pub mod readerable;
+pub mod sections;
 pub mod shadow;
 pub mod streamed;
 
