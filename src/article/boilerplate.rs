@@ -31,9 +31,11 @@ pub const DEFAULT_MIN_CITED_AUTHORS: usize = 3;
 
 /// Newsletter boxes and share prompts are a line or two.
 pub const DEFAULT_MAX_PROMPT_WORDS: usize = 40;
-/// Phrases of newsletter sign-up boxes, share and follow prompts, "related posts" lines.
+/// Phrases of newsletter sign-up boxes, share and follow prompts, "related posts" lines and
+/// the notes a blog's template adds ("Comments are closed", "Back to top").
 const PROMPTS: &[&str] = &[
-    "subscribe", "you might also like", "connect with me", "leave a review", "share this", "related posts",
+    "subscribe", "you might also like", "connect with me", "leave a review", "share this", "related posts", "follow us",
+    "follow me", "mailing list", "thanks for visiting", "your feedback", "comments are closed", "back to top",
 ];
 
 /// A stamp line ("Updated on June 18, 2025 at 12:35 PM") is short; a longer block with a date
