@@ -364,19 +364,6 @@ fn long_signup_consent_and_affiliate_disclaimers_inside_the_article_are_dropped(
 }
 
 #[test]
-fn newsletter_and_share_prompts_inside_the_article_are_dropped() {
-    let html = format!(
-        "<html><body><article><h1>Rivers</h1><p>{}</p><h3>Subscribe to our weekly newsletter</h3><p>{}</p>\
-         <p>Enjoyed this story? Share this with a friend who loves rivers.</p><p>Comments are closed for this post.</p></article></body></html>",
-        prose("rivers", 6),
-        prose("deltas", 6)
-    );
-    let got = texts(&html);
-    assert!(got.iter().any(|t| t.starts_with("Sentence 0 about deltas")), "{got:?}");
-    assert!(!got.iter().any(|t| t.contains("Subscribe") || t.contains("Share this") || t.contains("Comments are closed")), "{got:?}");
-}
-
-#[test]
 fn reference_list_entries_in_vancouver_style_are_dropped() {
     let html = format!(
         "<html><body><article><h1>Diet quality</h1><p>{}</p><p>{}</p><ol>\

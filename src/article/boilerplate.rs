@@ -29,15 +29,6 @@ const DISCLAIMERS: &[&str] = &[
 /// A reference-list entry names at least this many authors as "Surname AB,".
 pub const DEFAULT_MIN_CITED_AUTHORS: usize = 3;
 
-/// Newsletter boxes and share prompts are a line or two.
-pub const DEFAULT_MAX_PROMPT_WORDS: usize = 40;
-/// Phrases of newsletter sign-up boxes, share and follow prompts, "related posts" lines and
-/// the notes a blog's template adds ("Comments are closed", "Back to top").
-const PROMPTS: &[&str] = &[
-    "subscribe", "you might also like", "connect with me", "leave a review", "share this", "related posts", "follow us",
-    "follow me", "mailing list", "thanks for visiting", "your feedback", "comments are closed", "back to top",
-];
-
 /// A stamp line ("Updated on June 18, 2025 at 12:35 PM") is short; a longer block with a date
 /// in it says something.
 pub const DEFAULT_MAX_DATE_LINE_WORDS: usize = 10;
@@ -81,9 +72,7 @@ fn is_furniture(block: &Block) -> bool {
                 || (n <= DEFAULT_MAX_CONSENT_WORDS && CONSENT_OPENINGS.iter().any(|p| lower.starts_with(p)))
                 || (n <= DEFAULT_MAX_DATE_LINE_WORDS && is_date_stamp(&lower))
                 || disclaimer
-                || (n <= DEFAULT_MAX_PROMPT_WORDS && has(PROMPTS))
         }
-        BlockKind::Heading => n <= DEFAULT_MAX_PROMPT_WORDS && has(PROMPTS),
         BlockKind::ListItem => disclaimer || is_citation(&block.text),
         BlockKind::Caption => disclaimer,
         _ => false,
