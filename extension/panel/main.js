@@ -26,6 +26,12 @@ const clock = () => performance.timeOrigin + performance.now();
 let startTiming = {};
 /** @type {chrome.runtime.Port | null} */
 let port = null;
+/**
+ * The worker's frames wait for the page side's details (how to lay out, the page's scheme, the
+ * reader's system): a first start posts before it has them. The panel is not laid out, and so
+ * not seen, before they come anyway.
+ */
+let pageKnown = Promise.resolve();
 let closed = false;
 let pageDark = false;
 /** The reader's theme, as the last plan said (it follows the page's scheme when `auto`). */
@@ -168,7 +174,7 @@ function connect() {
     return false;
   }
   port = opened;
-  opened.onMessage.addListener(onFrame);
+  opened.onMessage.addListener((frame) => { pageKnown.then(() => onFrame(frame)); });
   opened.onDisconnect.addListener(() => {
     port = null;
     // An extension reload invalidates this page's extension context a moment after the Port drops.
@@ -214,7 +220,7 @@ async function start(readerableGate, translateLang = null, ahead = false) {
   if (ahead) {
     link.post({ type: T.START, ahead: true, readerableGate, translateLang });
     startTiming = { navigatedAt: performance.timeOrigin, startedAt: performance.timeOrigin + startedAt, postedAt: clock() };
-    pageInfo(await call(OP.INFO));
+    pageKnown = call(OP.INFO).then(pageInfo).catch(() => {});
     return;
   }
   const askedAt = clock();
