@@ -43,9 +43,12 @@ function readPage(host, intent) {
  * the message be lost, the core asks the panel for the page after a short wait.
  */
 function sendAhead(host, intent) {
-  const { timing, ...page } = readPage(host, intent);
-  const message = { type: 'pageAhead', ...page, ...timing };
-  chrome.runtime.sendMessage(message).catch(() => {});
+  try {
+    const { timing, ...page } = readPage(host, intent);
+    chrome.runtime.sendMessage({ type: 'pageAhead', ...page, ...timing }).catch(() => {});
+  } catch {
+    // The panel opens all the same; its start then asks for the page (and says what failed).
+  }
 }
 
 /**
