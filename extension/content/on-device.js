@@ -62,6 +62,8 @@ export async function summarize(calls, { signal, onProgress, onAnswer } = {}) {
   const answers = [];
   try {
     for (const call of calls) {
+      // A run the panel abandoned (a new article, a restart) starts no further call.
+      signal?.throwIfAborted();
       const key = JSON.stringify(call.options);
       if (!made.has(key)) made.set(key, await Summarizer.create({ ...call.options, signal, monitor: monitor(onProgress) }));
       answers.push(await /** @type {Awaited<ReturnType<typeof Summarizer.create>>} */ (made.get(key)).summarize(call.input, { context: call.context, signal }));
