@@ -45,13 +45,27 @@ const STAMP_WORDS: &[&str] = &[
 
 /// The article's blocks without the furniture, renumbered `b1`, `b2`, … in order. Nothing is
 /// dropped when that would leave no block.
+/// The most words a block may have for any rule but the citation's to apply.
+const LONGEST_PHRASE_RULE: usize = max(max(DEFAULT_MAX_LEGAL_WORDS, DEFAULT_MAX_CONSENT_WORDS), max(DEFAULT_MAX_DISCLAIMER_WORDS, DEFAULT_MAX_DATE_LINE_WORDS));
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
 pub fn filter(blocks: Vec<Block>) -> Vec<Block> {
     let placed = sections::furniture(&blocks);
-    let kept: Vec<Block> = blocks.iter().zip(placed).filter(|(b, placed)| !placed && !is_furniture(b)).map(|(b, _)| b.clone()).collect();
-    if kept.is_empty() {
+    let keep: Vec<bool> = blocks.iter().zip(placed).map(|(b, placed)| !placed && !is_furniture(b)).collect();
+    if !keep.contains(&true) {
         return blocks;
     }
-    kept.into_iter()
+    blocks
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(b, keep)| keep.then_some(b))
         .enumerate()
         .map(|(i, mut b)| {
             b.id = format!("b{}", i + 1);
@@ -61,8 +75,15 @@ pub fn filter(blocks: Vec<Block>) -> Vec<Block> {
 }
 
 fn is_furniture(block: &Block) -> bool {
-    let lower = block.text.to_lowercase();
+    if !matches!(block.kind, BlockKind::Paragraph | BlockKind::ListItem | BlockKind::Caption) {
+        return false;
+    }
     let n = words(&block.text);
+    if n > LONGEST_PHRASE_RULE {
+        // Too long for every rule but the citation's: no lowercase copy of a long paragraph.
+        return block.kind != BlockKind::Caption && is_citation(&block.text);
+    }
+    let lower = block.text.to_lowercase();
     let has = |phrases: &[&str]| phrases.iter().any(|p| lower.contains(p));
     let disclaimer = n <= DEFAULT_MAX_DISCLAIMER_WORDS && has(DISCLAIMERS);
     match block.kind {

@@ -231,12 +231,24 @@ const UNNESTED: &[&str] = &[
     "p", "li", "dt", "dd", "tr", "td", "th", "option", "!doctype",
 ];
 
+/// Whether `name` (a tag name as written, any case) is one of [`UNNESTED`].
+fn is_unnested(name: &[u8]) -> bool {
+    let mut lower = [0u8; 8];
+    let Some(buffer) = lower.get_mut(..name.len()) else {
+        return false; // longer than every name in the list
+    };
+    for (to, from) in buffer.iter_mut().zip(name) {
+        *to = from.to_ascii_lowercase();
+    }
+    UNNESTED.iter().any(|u| u.as_bytes() == &*buffer)
+}
+
 /// Counts start tags and estimates the deepest nesting from the raw text, without parsing.
 fn scan_tags(html: &str) -> (usize, usize) {
     let bytes = html.as_bytes();
     let (mut tags, mut depth, mut max) = (0usize, 0usize, 0usize);
     let mut i = 0;
-    while let Some(offset) = bytes.get(i..).and_then(|rest| rest.iter().position(|b| *b == b'<')) {
+    while let Some(offset) = bytes.get(i..).and_then(|rest| memchr::memchr(b'<', rest)) {
         i += offset + 1;
         let closing = bytes.get(i) == Some(&b'/');
         let start = if closing { i + 1 } else { i };
@@ -245,7 +257,7 @@ fn scan_tags(html: &str) -> (usize, usize) {
             continue;
         }
         let name = bytes.get(start..start + name_len).unwrap_or_default();
-        let nests = !UNNESTED.iter().any(|u| u.as_bytes().eq_ignore_ascii_case(name));
+        let nests = !is_unnested(name);
         if closing {
             if nests {
                 depth = depth.saturating_sub(1);
@@ -375,6 +387,8 @@ mod tests {
         assert_eq!(tags, 9);
         assert_eq!(depth, 3, "html > body > div; p, br and img do not nest");
         assert_eq!(scan_tags("a < b and c<d"), (1, 1));
+        // Any case; a name longer than every unnested one nests, and so does one they begin.
+        assert_eq!(scan_tags("<DIV><P>a<BR><blockquote><pre><Li>b"), (6, 3));
     }
 
     #[test]

@@ -8,6 +8,8 @@ use crate::article::block::{Block, BlockKind};
 
 /// A table of contents has at least this many entries in a row.
 pub const DEFAULT_MIN_TOC_ENTRIES: usize = 3;
+/// The line before a table of contents that names it ("In this article") is this short.
+pub const DEFAULT_MAX_TOC_TITLE_WORDS: usize = 4;
 /// A "Related" marker is a short line…
 pub const DEFAULT_MAX_MARKER_WORDS: usize = 8;
 /// …followed by links: blocks of at most this many words, at least half of them linked.
@@ -30,7 +32,16 @@ const TOC_TITLE_WORDS: &[&str] = &["contents", "content", "article", "jump"];
 /// The indices of the blocks that these patterns mark as furniture.
 pub fn furniture(blocks: &[Block]) -> Vec<bool> {
     let mut drop = vec![false; blocks.len()];
-    let keys: Vec<String> = blocks.iter().map(|b| key(&b.text)).collect();
+    // Only list items and headings are compared, and only a short block can title a contents
+    // list: no lowercase copy of the article's paragraphs.
+    let keys: Vec<String> = blocks
+        .iter()
+        .map(|b| match b.kind {
+            BlockKind::ListItem | BlockKind::Heading => key(&b.text),
+            _ if words(&b.text) <= DEFAULT_MAX_TOC_TITLE_WORDS => key(&b.text),
+            _ => String::new(),
+        })
+        .collect();
     table_of_contents(blocks, &keys, &mut drop);
     closing_references(blocks, &keys, &mut drop);
     related_links(blocks, &mut drop);
@@ -66,7 +77,7 @@ fn table_of_contents(blocks: &[Block], keys: &[String], drop: &mut [bool]) {
         if end - i >= DEFAULT_MIN_TOC_ENTRIES {
             drop[i..end].iter_mut().for_each(|d| *d = true);
             if let Some(title) = i.checked_sub(1) {
-                let short = words(&blocks[title].text) <= 4;
+                let short = words(&blocks[title].text) <= DEFAULT_MAX_TOC_TITLE_WORDS;
                 let titled = keys[title].split(' ').any(|w| TOC_TITLE_WORDS.contains(&w));
                 if short && titled && matches!(blocks[title].kind, BlockKind::Heading | BlockKind::Paragraph) {
                     drop[title] = true;
@@ -92,10 +103,9 @@ fn closing_references(blocks: &[Block], keys: &[String], drop: &mut [bool]) {
 /// the line and the links go.
 fn related_links(blocks: &[Block], drop: &mut [bool]) {
     for (i, marker) in blocks.iter().enumerate() {
-        let lower = marker.text.trim().to_lowercase();
         let is_marker = matches!(marker.kind, BlockKind::Heading | BlockKind::Paragraph)
             && words(&marker.text) <= DEFAULT_MAX_MARKER_WORDS
-            && RELATED_MARKERS.iter().any(|m| lower.starts_with(m));
+            && RELATED_MARKERS.iter().any(|m| marker.text.trim().to_lowercase().starts_with(m));
         if !is_marker {
             continue;
         }

@@ -13,7 +13,10 @@ const MAX_PASSES: usize = 32;
 
 /// Whether `html` may hold a serialised shadow root, so that pages without one skip the walk.
 pub fn may_have_shadow_roots(html: &str) -> bool {
-    html.as_bytes().windows(14).any(|w| w.eq_ignore_ascii_case(b"shadowrootmode"))
+    const ATTRIBUTE: &[u8] = b"shadowrootmode";
+    let bytes = html.as_bytes();
+    // memchr finds the candidates' first letter many bytes at a time.
+    memchr::memchr2_iter(b's', b'S', bytes).any(|i| bytes.get(i..i + ATTRIBUTE.len()).is_some_and(|w| w.eq_ignore_ascii_case(ATTRIBUTE)))
 }
 
 /// Flattens every serialised shadow root in `doc` into its host; returns how many it flattened.
@@ -136,6 +139,9 @@ mod tests {
         assert_eq!(flatten(&doc), 0);
         assert!(doc.select("body").inner_html().contains("<template><p>Inert.</p></template>"));
         assert!(may_have_shadow_roots(r#"<template ShadowRootMode="open">"#));
+        // At the very end, after text full of the needle's first letter, and cut short.
+        assert!(may_have_shadow_roots("sss Shadows sshadowrootmode"));
+        assert!(!may_have_shadow_roots("<template shadowrootmod"));
     }
 
     #[test]
