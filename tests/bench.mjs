@@ -424,6 +424,59 @@ async function measureClickToRequest(gloss, baseUrl, mock) {
   return { page: SAMPLE, runs, clickToRequestMs: clickToRequest, extractMs: extraction, ratio: ratio(clickToRequest, extraction) };
 }
 
+// ---- 2b. a click that starts the worker ----
+
+/** The extension's running service workers, as CDP targets. */
+async function workerTargets(gloss) {
+  const { targetInfos } = await gloss.cdp.send('Target.getTargets');
+  return targetInfos.filter((t) => t.type === 'service_worker' && t.url.includes(gloss.extensionId));
+}
+
+/** Stops the extension's worker, as the browser does after 30 s idle; resolves once it is gone. */
+async function stopWorker(gloss) {
+  for (const target of await workerTargets(gloss)) await gloss.cdp.send('Target.closeTarget', { targetId: target.targetId });
+  const deadline = Date.now() + STEP_MS;
+  while ((await workerTargets(gloss)).length) {
+    if (Date.now() > deadline) throw new Error('the worker did not stop');
+    await sleep(20);
+  }
+}
+
+/**
+ * A reader who reads an article for more than 30 seconds clicks Gloss on the next one with the
+ * worker stopped: it starts, loads the WASM, and extracts in code the engine has not compiled
+ * yet. Interleaved on the sample: a click on a stopped worker, then one on the running worker,
+ * each from a fresh tab; Readability.js on the same page, in a fresh tab each time, beside.
+ */
+async function measureColdClick(gloss, baseUrl) {
+  await setSettings(gloss, null); // built-in, no key
+  const once = (cold) => withPage(gloss, async (page) => {
+    await page.goto(uniqueUrl(baseUrl + SAMPLE), { waitUntil: 'load', timeout: STEP_MS });
+    if (cold) await stopWorker(gloss);
+    const { clickedAt, reclicks } = await clickUntilInjected(gloss, page);
+    const outcome = await waitForExtraction(page);
+    if (outcome.error) throw new Error(`Gloss failed on the sample: ${outcome.error}`);
+    const shownAt = stampsOf(outcome.timing).arrivedAt;
+    return { extractionMs: extractionMs(outcome.timing), clickToShownMs: typeof shownAt === 'number' ? shownAt - clickedAt : null, reclicks };
+  });
+  const runs = { cold: [], warm: [], readability: [] };
+  for (let run = 0; run < CLICK_RUNS; run++) {
+    runs.cold.push(await once(true));
+    runs.warm.push(await once(false));
+    runs.readability.push((await withPage(gloss, async (page) => {
+      await loadReadability(page, uniqueUrl(baseUrl + SAMPLE));
+      return readabilityOnce(page);
+    })).ms);
+  }
+  const of = (list, key) => median(list.map((r) => r[key]).filter((v) => typeof v === 'number'));
+  return {
+    page: SAMPLE, runs,
+    cold: { extractionMs: of(runs.cold, 'extractionMs'), clickToShownMs: of(runs.cold, 'clickToShownMs') },
+    warm: { extractionMs: of(runs.warm, 'extractionMs'), clickToShownMs: of(runs.warm, 'clickToShownMs') },
+    readabilityMs: median(runs.readability),
+  };
+}
+
 // ---- 3. translation of a long article ----
 
 /** The mock's fixed speed for this part: time to first token and characters per piece. */
@@ -516,7 +569,7 @@ function measureSizes() {
 // ---- report ----
 
 /** Prints the figures as the lines a reader scans. */
-function print({ chromium, loadAverage, extraction: x, click, translation: t, sizes, wasmMemory }) {
+function print({ chromium, loadAverage, extraction: x, click, coldClick: c, translation: t, sizes, wasmMemory }) {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out(`Gloss bench · Chromium ${chromium} · ${x.runsPerPage} run(s) per page, median per page`);
   out(`load average (1 min) ${fmt(loadAverage.start, 2)} at start, ${fmt(loadAverage.end, 2)} at end, on ${cpus().length} CPUs`);
@@ -554,6 +607,11 @@ function print({ chromium, loadAverage, extraction: x, click, translation: t, si
   out(`panel start → article shown (data-extract-ms): ${fmt(click.extractMs)} ms`);
   out(`click-to-request / article shown: ${fmt(click.ratio, 2)}x`);
   out(`re-clicks after a lost activeTab race: ${click.runs.reduce((n, r) => n + r.reclicks, 0)}`);
+  out();
+  out(`2b. A click that starts the worker (${c.page}; the browser stops an idle worker after 30 s; median of ${c.runs.cold.length})`);
+  out(`stopped worker: click → article in the panel ${fmt(c.cold.clickToShownMs)} ms; the page read → extracted ${fmt(c.cold.extractionMs)} ms`);
+  out(`running worker: click → article in the panel ${fmt(c.warm.clickToShownMs)} ms; the page read → extracted ${fmt(c.warm.extractionMs)} ms`);
+  out(`Readability.js on the same page, in a fresh tab: ${fmt(c.readabilityMs)} ms; cold extraction ratio ${fmt(ratio(c.cold.extractionMs, c.readabilityMs), 2)}`);
   out();
   out(`3. Full Translation of a ${t.words.toLocaleString()}-word article (mock: ${TTFT_MS} ms to first token, ~1,000 tokens/s; concurrency ${t.concurrency})`);
   out(`requests: ${t.requests}, at most ${t.mostOpen} open at once; wall time ${fmt(t.wallMs / 1000, 2)} s, ideal ${fmt(t.idealMs / 1000, 2)} s`);
@@ -595,12 +653,14 @@ async function main() {
     await allowExternal(); // the sample is local; no routing in the way of the timed click
     log('click to first request');
     const click = await measureClickToRequest(gloss, site.url, mock);
+    log('a click that starts the worker');
+    const coldClick = await measureColdClick(gloss, site.url);
     log('translation of a long article');
     const translation = await measureTranslation(gloss, site.url, mock);
 
     const results = {
       date: new Date().toISOString(), chromium, loadAverage: { start: loadAtStart, end: loadavg()[0] },
-      pagesDir: PAGES_DIR, extraction, click, translation, sizes,
+      pagesDir: PAGES_DIR, extraction, click, coldClick, translation, sizes,
       wasmMemory: { bytes: wasmBytes, after: 'every test page, the largest included' },
     };
     mkdirSync(dirname(ARTIFACT), { recursive: true });
