@@ -43,8 +43,6 @@ const STAMP_WORDS: &[&str] = &[
     "gmt", "utc", "pst", "pdt",
 ];
 
-/// The article's blocks without the furniture, renumbered `b1`, `b2`, … in order. Nothing is
-/// dropped when that would leave no block.
 /// The most words a block may have for any rule but the citation's to apply.
 const LONGEST_PHRASE_RULE: usize = max(max(DEFAULT_MAX_LEGAL_WORDS, DEFAULT_MAX_CONSENT_WORDS), max(DEFAULT_MAX_DISCLAIMER_WORDS, DEFAULT_MAX_DATE_LINE_WORDS));
 
@@ -56,6 +54,8 @@ const fn max(a: usize, b: usize) -> usize {
     }
 }
 
+/// The article's blocks without the furniture, renumbered `b1`, `b2`, … in order. Nothing is
+/// dropped when that would leave no block.
 pub fn filter(blocks: Vec<Block>) -> Vec<Block> {
     let placed = sections::furniture(&blocks);
     let keep: Vec<bool> = blocks.iter().zip(placed).map(|(b, placed)| !placed && !is_furniture(b)).collect();
@@ -152,6 +152,19 @@ mod tests {
         );
         let texts: Vec<String> = filter(blocks).into_iter().map(|b| b.text).collect();
         assert_eq!(texts, ["The article's first paragraph.", "On May 3, 2024 the council voted.", "Posted 2025-12-12"]);
+    }
+
+    #[test]
+    fn a_reference_entry_goes_however_long_and_a_long_caption_stays() {
+        let title = "on the long-term effects of diet quality ".repeat(12);
+        let html = format!(
+            "<p>The article's paragraph.</p><ol><li>Hu FB, Willett WC, Stampfer MJ, Manson JE. {title}. JAMA 2014;312:1-9.</li></ol>\
+             <figure><img src=a.png><figcaption>A caption that may earn a mention {title}</figcaption></figure>"
+        );
+        let blocks = from_html(&html);
+        assert!(blocks.iter().any(|b| b.kind == BlockKind::ListItem && words(&b.text) > LONGEST_PHRASE_RULE));
+        let kinds: Vec<BlockKind> = filter(blocks).into_iter().map(|b| b.kind).collect();
+        assert_eq!(kinds, [BlockKind::Paragraph, BlockKind::Caption]);
     }
 
     #[test]
