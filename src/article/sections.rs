@@ -103,10 +103,12 @@ fn closing_references(blocks: &[Block], keys: &[String], drop: &mut [bool]) {
 /// the line and the links go.
 fn related_links(blocks: &[Block], drop: &mut [bool]) {
     for (i, marker) in blocks.iter().enumerate() {
-        let is_marker = matches!(marker.kind, BlockKind::Heading | BlockKind::Paragraph)
-            && words(&marker.text) <= DEFAULT_MAX_MARKER_WORDS
-            && RELATED_MARKERS.iter().any(|m| marker.text.trim().to_lowercase().starts_with(m));
-        if !is_marker {
+        let short = matches!(marker.kind, BlockKind::Heading | BlockKind::Paragraph) && words(&marker.text) <= DEFAULT_MAX_MARKER_WORDS;
+        if !short {
+            continue;
+        }
+        let lower = marker.text.trim().to_lowercase();
+        if !RELATED_MARKERS.iter().any(|m| lower.starts_with(m)) {
             continue;
         }
         let teasers = blocks[i + 1..]
