@@ -36,6 +36,14 @@ const KNOWN_BYLINES: &[(&str, &str, &str)] = &[
     ("wordpress", "Sarah Gooding", "the post's author link; Readability.js finds none"),
 ];
 
+/// The page as the content script sends it is the serialisation of the DOM the browser built
+/// (here the parser's), pruned: the core reads it without the parser, to the parser's tree.
+fn check_serialisation(name: &str, source: &str) {
+    let sent = pruned_dom(source).html_root().html().to_string();
+    let read = gloss::article::serialised::parse(&sent).unwrap_or_else(|| panic!("{name}: its serialisation is declined"));
+    assert_eq!(read.html(), dom_query::Document::from(sent.as_str()).html(), "{name}: the serialisation's tree");
+}
+
 fn check(name: &str) {
     let path = dir(name);
     let source = fs::read_to_string(path.join("source.html")).expect("source.html");
@@ -71,6 +79,7 @@ fn check(name: &str) {
         assert_eq!(article.lang, lang, "{name}: language");
     }
     assert_eq!(Some(article.readerable), meta["readerable"].as_bool(), "{name}: readerable");
+    check_serialisation(name, &source);
     // The content script cuts scripts and style sheets before the page reaches the core
     // (extension/content/prune.js): the gate must say what isProbablyReaderable says on the page
     // as it arrives too.
@@ -81,13 +90,17 @@ fn check(name: &str) {
 
 /// The page without what `pruneHtml` cuts: scripts (JSON-LD aside) and style sheets.
 fn pruned(html: &str) -> String {
+    pruned_dom(html).html().to_string()
+}
+
+fn pruned_dom(html: &str) -> dom_query::Document {
     let doc = dom_query::Document::from(html);
     for node in doc.select("script, style").nodes() {
         if !node.attr("type").is_some_and(|t| t.to_ascii_lowercase().contains("ld+json")) {
             node.remove_from_parent();
         }
     }
-    doc.html().to_string()
+    doc
 }
 
 macro_rules! pages {

@@ -17,6 +17,7 @@ pub mod charset;
 pub mod fallback;
 pub mod readerable;
 pub mod sections;
+pub mod serialised;
 pub mod shadow;
 pub mod streamed;
 
@@ -89,7 +90,9 @@ pub fn extract(html: &str, url: Option<&str>) -> Result<Article, GlossError> {
 /// Extracts the article from a page's serialised HTML.
 ///
 /// 1. Refuse oversized input.
-/// 2. Parse once (flattening shadow roots and React's streamed segments), and run the cheap readerable check on that parse (before the expensive grab).
+/// 2. Parse once (the browser's serialisation without the parser when it can, `serialised`;
+///    flattening shadow roots and React's streamed segments), and run the cheap readerable check
+///    on that parse (before the expensive grab).
 /// 3. With a selection: page metadata plus the selection's blocks. Otherwise run dom_smoothie
 ///    (Readability.js's algorithm) for the cleaned content and metadata.
 /// 4. Walk the content into ordered blocks (`blocks::from_node`), in dom_smoothie's document.
@@ -127,7 +130,8 @@ pub fn extract_observed(html: &str, url: Option<&str>, options: &ExtractOptions,
     }
     let url = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
     let config = Config { max_elements_to_parse: DEFAULT_MAX_ELEMENTS, ..Config::default() };
-    let doc = dom_query::Document::from(html);
+    // The content script's page is the browser's serialisation: read as such, unless it is not one.
+    let doc = serialised::parse(html).unwrap_or_else(|| dom_query::Document::from(html));
     if crate::article::shadow::may_have_shadow_roots(html) {
         crate::article::shadow::flatten(&doc);
     }
