@@ -40,7 +40,7 @@ const KNOWN_BYLINES: &[(&str, &str, &str)] = &[
 /// (here the parser's), pruned: the core reads it without the parser, to the parser's tree.
 fn check_serialisation(name: &str, source: &str) {
     let sent = pruned_dom(source).html_root().html().to_string();
-    let read = gloss::article::serialised::parse(&sent).unwrap_or_else(|| panic!("{name}: its serialisation is declined"));
+    let read = gloss::article::serialised::parse(&sent).unwrap_or_else(|| panic!("{name}: its serialisation is declined")).doc;
     assert_eq!(read.html(), dom_query::Document::from(sent.as_str()).html(), "{name}: the serialisation's tree");
 }
 

@@ -131,8 +131,11 @@ pub fn extract_observed(html: &str, url: Option<&str>, options: &ExtractOptions,
     let url = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
     let config = Config { max_elements_to_parse: DEFAULT_MAX_ELEMENTS, ..Config::default() };
     // The content script's page is the browser's serialisation: read as such, unless it is not one.
-    let doc = serialised::parse(html).unwrap_or_else(|| dom_query::Document::from(html));
-    if crate::article::shadow::may_have_shadow_roots(html) {
+    let (doc, shadow_roots) = match serialised::parse(html) {
+        Some(read) => (read.doc, read.shadow_roots),
+        None => (dom_query::Document::from(html), crate::article::shadow::may_have_shadow_roots(html)),
+    };
+    if shadow_roots {
         crate::article::shadow::flatten(&doc);
     }
     if streamed::may_have_segments(html) {

@@ -34,18 +34,35 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
+/// A page read: the parser's tree, and whether an element carries `shadowrootmode` (a shadow
+/// root serialised for `shadow::flatten`), seen on the way.
+pub struct Read {
+    pub doc: Document,
+    pub shadow_roots: bool,
+}
+
 /// The tree the parser would build from `html`, or `None` when `html` does not read as a
 /// browser's serialisation of a parser-built DOM (see the module's comment).
-pub fn parse(html: &str) -> Option<Document> {
+pub fn parse(html: &str) -> Option<Read> {
     let bytes = html.as_bytes();
     if !bytes.starts_with(b"<html") || memchr2(b'\r', b'\0', bytes).is_some() {
         return None;
     }
-    let mut reader = Reader { src: html, pos: 0, doc: Document::default(), stack: Vec::with_capacity(64), mode: Mode::BeforeHtml, templates: 0, head: None, implied_body: ImpliedBody::No };
+    let mut reader = Reader {
+        src: html,
+        pos: 0,
+        doc: Document::default(),
+        stack: Vec::with_capacity(64),
+        mode: Mode::BeforeHtml,
+        templates: 0,
+        head: None,
+        implied_body: ImpliedBody::No,
+        shadow_roots: false,
+    };
     // The serialisation has no doctype, and the parser reads a document without one in quirks mode.
     reader.doc.set_quirks_mode(QuirksMode::Quirks);
     reader.run()?;
-    Some(reader.doc)
+    Some(Read { doc: reader.doc, shadow_roots: reader.shadow_roots })
 }
 
 /// Where in the document the reader is: the parser's insertion modes that a serialisation passes.
@@ -74,6 +91,7 @@ struct Reader<'a> {
     templates: usize,
     head: Option<NodeId>,
     implied_body: ImpliedBody,
+    shadow_roots: bool,
 }
 
 /// Whether the parser started the body before the serialisation's `<body>`.
@@ -307,6 +325,7 @@ impl Reader<'_> {
             if attrs.iter().any(|a| *a.name.local == *name) {
                 continue;
             }
+            self.shadow_roots |= *name == *"shadowrootmode";
             let value = decode(value, true);
             attrs.push(Attribute { name: QualName::new(None, ns!(), LocalName::from(&*name)), value: StrTendril::from(&*value) });
         }

@@ -2,7 +2,7 @@ use super::*;
 
 /// `html` is read, to the parser's tree.
 fn same(html: &str) {
-    let doc = parse(html).unwrap_or_else(|| panic!("declined: {html}"));
+    let doc = parse(html).unwrap_or_else(|| panic!("declined: {html}")).doc;
     let parsed = Document::from(html);
     assert_eq!(doc.html(), parsed.html(), "{html}");
     assert_eq!(doc.quirks_mode.get(), parsed.quirks_mode.get());
@@ -53,7 +53,10 @@ fn mathml_gets_its_namespace_and_its_text_islands() {
 }
 
 #[test]
-fn templates_hold_their_content_and_shadow_roots_stay_templates() {
+fn templates_hold_their_content_and_shadow_roots_stay_templates_and_are_noted() {
+    let with = page("<div><template shadowrootmode=\"open\"><p>in</p></template></div>");
+    assert!(parse(&with).expect("read").shadow_roots);
+    assert!(!parse(&page("<template><p>shadowrootmode</p></template>")).expect("read").shadow_roots);
     same(&page("<div><template shadowrootmode=\"open\"><p>inside</p><slot></slot></template><span>light</span></div><template><div>x</div></template>"));
     same("<html><head><template id=\"t\"><div>in the head</div></template></head><body></body></html>");
 }
@@ -153,13 +156,13 @@ fn whatever_is_read_is_the_parsers_tree() {
     for _ in 0..3000 {
         let html = soup.page();
         let parsed = Document::from(html.as_str());
-        if let Some(doc) = parse(&html) {
+        if let Some(Read { doc, .. }) = parse(&html) {
             assert_eq!(doc.html(), parsed.html(), "{html}");
         }
         let Some(root) = parsed.html_root().html().get(..).map(str::to_string) else { continue };
         serialisations += 1;
         let reparsed = Document::from(root.as_str());
-        if let Some(doc) = parse(&root) {
+        if let Some(Read { doc, .. }) = parse(&root) {
             read += 1;
             assert_eq!(doc.html(), reparsed.html(), "{root}\n(from {html})");
         }
